@@ -1,0 +1,32 @@
+// Every count and duration of the suite, full and quick, in one table.
+const FULL = {
+  ceilingMs: 5000,
+  drainN: 100_000,
+  e2eMs: 10_000,
+  latencyMs: 20_000,
+  latencyRate: 1000,
+  fanoutEvents: 1000, // × 100 webhooks = 100,000 deliveries
+  fanoutWebhooks: 100,
+  backlogN: 1_000_000,
+  slowEvents: 5000, // × 20 webhooks = 100,000 deliveries
+  slowWebhooks: 20,
+  slowDelayMs: 100,
+  pgStatsN: 20_000, // drain run through the statement-counting proxy
+  batchConcurrency: 4,
+};
+
+const QUICK = {
+  ...FULL,
+  ceilingMs: 2000,
+  drainN: 20_000,
+  e2eMs: 3000,
+  latencyMs: 5000,
+  fanoutEvents: 200,
+  backlogN: 100_000,
+  slowEvents: 1000,
+  pgStatsN: 10_000,
+};
+
+export function sizes(ctx) {
+  return { ...(ctx.quick ? QUICK : FULL), ...(ctx.sizeOverrides ?? {}) };
+}

@@ -1,0 +1,198 @@
+// 8. baseline — the system a Node team writes instead of adopting Herald: a node:http ingest
+// endpoint that adds one BullMQ job per event, and a BullMQ Worker (concurrency 64) that signs
+// and POSTs each job with undici. Redis is the one on 127.0.0.1:6379, switched to
+// appendonly yes / appendfsync everysec for the run when CONFIG is permitted.
+// Two cases, measured exactly like Herald's: drain (addBulk N jobs, then time a fresh worker)
+// and end-to-end (32 concurrent single-event ingest calls, latency ingest->arrival).
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { forkTracked, stopChild } from '../lib/children.mjs';
+import { request, waitReady, onNote } from '../lib/ipc.mjs';
+import { startReceiver } from '../lib/receiver.mjs';
+import { startLoad } from '../lib/load.mjs';
+import { Meter } from '../lib/proc-stats.mjs';
+import { progressPrinter } from '../lib/progress.mjs';
+import { waitForCount } from '../lib/wait.mjs';
+import { wallNow } from '../lib/stats.mjs';
+import { benchQueueName, configureDurability, obliterateQueue, redisPid } from '../lib/baseline/redis.mjs';
+import { sizes } from '../lib/sizes.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const BASE = path.join(here, '..', 'lib', 'baseline');
+
+export const name = 'baseline';
+export const title = 'DIY baseline: node:http + BullMQ (Redis AOF everysec) + undici';
+
+let durability = null;
+
+export async function setup(ctx) {
+  durability = await configureDurability();
+  ctx.note(`baseline: ${durability.note}`);
+  if (!durability.durable) ctx.warn(`baseline: ${durability.note}`);
+}
+
+export async function teardown() {
+  if (durability) await durability.restore();
+  durability = null;
+}
+
+export function cases(ctx) {
+  return [
+    {
+      id: 'baseline-drain',
+      scenario: name,
+      store: 'redis',
+      label: 'baseline drain',
+      primary: 'rate',
+      rows: [
+        { key: 'rate', label: 'deliveries/s (worker start → all done)', unit: '/s' },
+        { key: 'fill_rate', label: 'addBulk jobs/s', unit: '/s' },
+      ],
+      runOnce: () => drain(ctx),
+    },
+    {
+      id: 'baseline-e2e',
+      scenario: name,
+      store: 'redis',
+      label: 'baseline end-to-end',
+      primary: 'delivered_per_s',
+      rows: [
+        { key: 'delivered_per_s', label: 'delivered/s (during load)', unit: '/s' },
+        { key: 'accepted_per_s', label: 'ingest accepted/s', unit: '/s' },
+        { key: 'p50_ms', label: 'p50 ingest→arrival', unit: 'ms' },
+        { key: 'p99_ms', label: 'p99 ingest→arrival', unit: 'ms' },
+      ],
+      runOnce: () => e2e(ctx),
+    },
+  ];
+}
+
+function env(queue, extra = {}) {
+  return { BENCH_QUEUE: queue, ...extra };
+}
+
+async function closeChild(child) {
+  if (!child) return;
+  await request(child, 'close', {}, 10000).catch(() => null);
+  await stopChild(child, { graceMs: 5000 });
+}
+
+async function drain(ctx) {
+  const N = sizes(ctx).drainN;
+  const queue = benchQueueName();
+  await obliterateQueue(queue);
+  const receiver = await startReceiver({ name: `${ctx.runTag}-receiver` });
+  let fill = null;
+  let worker = null;
+  try {
+    fill = forkTracked(path.join(BASE, 'fill.mjs'), [], { name: `${ctx.runTag}-fill`, env: env(queue) });
+    await waitReady(fill);
+    onNote(fill, progressPrinter('baseline addBulk'));
+    const fillMeter = new Meter();
+    fillMeter.add('fill', fill.pid, { fresh: true });
+    const rpid = await redisPid();
+    fillMeter.add('redis', rpid);
+    const filled = await request(fill, 'fill', { total: N, chunk: 1000, concurrency: 4 }, 30 * 60 * 1000);
+    const fillRes = fillMeter.stop();
+    await closeChild(fill);
+    fill = null;
+
+    const meter = new Meter();
+    meter.add('receiver', receiver.child.pid, { reset: true });
+    meter.add('redis', rpid);
+    const t0 = wallNow();
+    worker = forkTracked(path.join(BASE, 'worker.mjs'), [], { name: `${ctx.runTag}-worker`, env: env(queue, { BENCH_TARGET_URL: receiver.url('/hook/0') }) });
+    meter.add('worker', worker.pid, { cpuFromStart: true });
+    await waitReady(worker);
+    const w = worker;
+    const done = await waitForCount(async () => (await request(w, 'stats', {}, 5000)).completed, N, {
+      timeoutMs: Math.max(120_000, (N / 500) * 1000),
+      onProgress: progressPrinter('baseline drain'),
+      abortIf: async () => {
+        const s = await request(w, 'stats', {}, 5000);
+        return s.failed > 1000 ? `baseline worker: ${s.failed} failed jobs; first: ${s.firstError}` : null;
+      },
+    });
+    const resources = meter.stop();
+    if (!done.reached) throw new Error(`baseline drain did not finish: ${done.reason}`);
+    const rstats = await receiver.call('stats', { timesOf: [N] });
+    const ws = await request(worker, 'stats', {}, 5000);
+    return {
+      metrics: {
+        rate: N / ((done.tDone - t0) / 1000),
+        rate_arrivals: rstats.timesOf[0] ? N / ((rstats.timesOf[0] - t0) / 1000) : null,
+        fill_rate: filled.jobsPerSec,
+        n: N,
+        seconds: (done.tDone - t0) / 1000,
+        arrivals: rstats.count,
+        failed: ws.failed,
+      },
+      phases: { drain: resources, fill: fillRes },
+      primaryPhase: 'drain',
+      info: { durable: durability?.durable ?? false, redis: durability?.note ?? 'not configured' },
+    };
+  } finally {
+    await closeChild(fill);
+    await closeChild(worker);
+    await stopChild(receiver.child, { graceMs: 2000 });
+    await obliterateQueue(queue).catch((e) => ctx.warn(`obliterate failed: ${e.message}`));
+  }
+}
+
+async function e2e(ctx) {
+  const durationMs = sizes(ctx).e2eMs;
+  const queue = benchQueueName();
+  await obliterateQueue(queue);
+  const receiver = await startReceiver({ name: `${ctx.runTag}-receiver`, latency: true });
+  let worker = null;
+  let ingest = null;
+  let load = null;
+  try {
+    worker = forkTracked(path.join(BASE, 'worker.mjs'), [], { name: `${ctx.runTag}-worker`, env: env(queue, { BENCH_TARGET_URL: receiver.url('/hook/0') }) });
+    await waitReady(worker);
+    ingest = forkTracked(path.join(BASE, 'ingest-server.mjs'), [], { name: `${ctx.runTag}-ingest`, env: env(queue) });
+    const { port } = await waitReady(ingest);
+    load = await startLoad({ name: `${ctx.runTag}-load`, onProgress: progressPrinter('baseline e2e load') });
+    const rpid = await redisPid();
+    const meter = new Meter();
+    meter.add('receiver', receiver.child.pid, { reset: true });
+    meter.add('ingest', ingest.pid, { reset: true });
+    meter.add('worker', worker.pid, { reset: true });
+    meter.add('load', load.pid, { fresh: true });
+    meter.add('redis', rpid);
+    await receiver.call('reset');
+    const res = await load.run('single', { origin: `http://127.0.0.1:${port}`, path: '/events', concurrency: 32, durationMs });
+    if (res.firstError) ctx.warn(`baseline e2e ingest: ${res.firstError}`);
+    const w = worker;
+    const done = await waitForCount(async () => (await request(w, 'stats', {}, 5000)).completed, res.accepted, { timeoutMs: 120_000, onProgress: progressPrinter('baseline e2e catch-up') });
+    const resources = meter.stop();
+    const rs = await receiver.call('stats', { latency: true, windows: [res.window] });
+    const winS = (res.window[1] - res.window[0]) / 1000;
+    return {
+      metrics: {
+        delivered_per_s: rs.windows[0] / winS,
+        accepted_per_s: res.acceptedPerSec,
+        accepted: res.accepted,
+        delivered: rs.count,
+        p50_ms: rs.latency.p50,
+        p99_ms: rs.latency.p99,
+        max_ms: rs.latency.max,
+        ingest_p99_ms: res.responseMs.p99,
+        caught_up: done.reached ? 1 : 0,
+        catch_up_s: done.reached ? (done.tDone - res.window[1]) / 1000 : null,
+      },
+      phases: { e2e: resources },
+      primaryPhase: 'e2e',
+      info: { durable: durability?.durable ?? false, statuses: res.statuses },
+    };
+  } finally {
+    if (load) {
+      await load.close();
+      await stopChild(load.child, { graceMs: 2000 });
+    }
+    await closeChild(ingest);
+    await closeChild(worker);
+    await stopChild(receiver.child, { graceMs: 2000 });
+    await obliterateQueue(queue).catch((e) => ctx.warn(`obliterate failed: ${e.message}`));
+  }
+}

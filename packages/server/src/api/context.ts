@@ -1,0 +1,18 @@
+import type { HeraldConfig } from '../config.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import type { IngestQueue } from '../engine/ingest-queue.js';
+import type { Logger } from '../ops/logger.js';
+import type { Metrics } from '../ops/metrics.js';
+import type { Store } from '../store/store.js';
+
+/** What request handlers and services share; built once by the app and passed explicitly. */
+export interface AppContext {
+  config: HeraldConfig;
+  store: Store;
+  box: SecretBox;
+  ingest: IngestQueue;
+  metrics: Metrics;
+  log: Logger;
+  /** True once the store is open and workers (if this process runs them) are started. */
+  ready: () => boolean;
+}

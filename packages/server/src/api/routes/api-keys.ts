@@ -1,0 +1,55 @@
+import type { Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { HeraldError } from '../../errors.js';
+import { newId, randomToken } from '../../ids.js';
+import type { ApiKey } from '../../model.js';
+import * as q from '../../store/queries/api-keys.js';
+import { hashApiKey, requireScope } from '../auth.js';
+import { ApiKeyCreate, route } from '../schemas.js';
+import type { RouteDeps } from '../server.js';
+import { apiKeyView } from '../views.js';
+
+const KeyIdParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
+
+/** A new API key's secret text; only its SHA-256 is stored. */
+export function newApiKeySecret(): string {
+  return `hk_${randomToken(24)}`;
+}
+
+export function apiKeyRoutes(app: FastifyInstance, { ctx, auth, orgs }: RouteDeps): void {
+  const db = ctx.store.db;
+
+  app.post('/api-keys', route({ tags: ['api keys'], summary: 'Create an API key (the key is shown once)', body: ApiKeyCreate }), async (req, reply) => {
+    const p = req.principal!;
+    requireScope(p, 'api_keys:write');
+    const body = req.body as Static<typeof ApiKeyCreate>;
+    const orgId = body.org_id ?? p.orgId;
+    // A key can only hand out what it holds: its scopes, and its org when it is limited to one.
+    if ((p.orgId !== null && orgId !== p.orgId) || body.scopes.some((s) => !p.scopes.has(s))) {
+      throw new HeraldError('HERALD_SCOPE_ESCALATION');
+    }
+    if (orgId !== null) await orgs.require(orgId);
+    const secret = newApiKeySecret();
+    const key: ApiKey = { id: newId('ak'), name: body.name, scopes: [...new Set(body.scopes)], org_id: orgId, created_at: Date.now(), revoked_at: null };
+    await q.insertApiKey(db, key, hashApiKey(secret));
+    return reply.status(201).send({ ...apiKeyView(key), key: secret });
+  });
+
+  app.get('/api-keys', route({ tags: ['api keys'], summary: 'List API keys' }), async (req) => {
+    const p = req.principal!;
+    requireScope(p, 'api_keys:read');
+    return { data: (await q.listApiKeys(db, p.orgId)).map(apiKeyView) };
+  });
+
+  app.delete('/api-keys/:id', route({ tags: ['api keys'], summary: 'Revoke an API key', params: KeyIdParams }), async (req, reply) => {
+    const p = req.principal!;
+    requireScope(p, 'api_keys:write');
+    const { id } = req.params as Static<typeof KeyIdParams>;
+    const key = await q.getApiKey(db, id);
+    if (!key || (p.orgId !== null && key.org_id !== p.orgId)) throw new HeraldError('HERALD_API_KEY_NOT_FOUND', [id]);
+    await q.revokeApiKey(db, id, Date.now());
+    auth.forget();
+    return reply.status(204).send();
+  });
+}

@@ -1,0 +1,72 @@
+import type { Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { buildBody } from '../../engine/envelope.js';
+import { HeraldError } from '../../errors.js';
+import type { EventType } from '../../model.js';
+import * as q from '../../store/queries/event-types.js';
+import { compileStrict } from '../validation.js';
+import { requireGlobal, requireScope } from '../auth.js';
+import { EventTypeCreate, route } from '../schemas.js';
+import type { RouteDeps } from '../server.js';
+import { eventTypeView } from '../views.js';
+
+const NameParams = Type.Object({ name: Type.String({ maxLength: 128 }) });
+
+/** A schema must itself compile, or ingest would fail later for every event of the type. */
+function checkSchema(schema: unknown): void {
+  if (schema === null || schema === undefined) return;
+  try {
+    compileStrict(schema as object);
+  } catch (err) {
+    throw new HeraldError('HERALD_BAD_REQUEST', [`schema is not a valid JSON Schema: ${(err as Error).message}`]);
+  }
+}
+
+export function catalogueRoutes(app: FastifyInstance, { ctx, eventTypes }: RouteDeps): void {
+  const db = ctx.store.db;
+
+  app.get('/event-types', route({ tags: ['event types'], summary: 'The event catalogue' }), async (req) => {
+    requireScope(req.principal!, 'event_types:read');
+    return { data: (await q.listEventTypes(db)).map(eventTypeView) };
+  });
+
+  app.post('/event-types', route({ tags: ['event types'], summary: 'Add an event type', body: EventTypeCreate }), async (req, reply) => {
+    requireGlobal(req.principal!, 'event_types:write');
+    const body = req.body as Static<typeof EventTypeCreate>;
+    checkSchema(body.schema);
+    const now = Date.now();
+    const t: EventType = {
+      name: body.name, kind: body.kind ?? 'admin', description: body.description ?? '', schema: body.schema ?? null,
+      example: body.example ?? null, deprecated: body.deprecated ?? false, created_at: now, updated_at: now,
+    };
+    if (await q.getEventType(db, t.name)) throw new HeraldError('HERALD_EVENT_TYPE_EXISTS', [t.name]);
+    await q.upsertEventType(db, t, false);
+    eventTypes.forget();
+    return reply.status(201).send(eventTypeView(t));
+  });
+
+  app.get('/event-types/:name', route({ tags: ['event types'], summary: 'Read an event type', params: NameParams }), async (req) => {
+    requireScope(req.principal!, 'event_types:read');
+    const { name } = req.params as Static<typeof NameParams>;
+    const t = await q.getEventType(db, name);
+    if (!t) throw new HeraldError('HERALD_EVENT_TYPE_NOT_FOUND', [name]);
+    return eventTypeView(t);
+  });
+
+  app.get('/event-types/:name/example', route({ tags: ['event types'], summary: 'The example envelope of an event type, as it would be sent', params: NameParams }), async (req) => {
+    requireScope(req.principal!, 'event_types:read');
+    const { name } = req.params as Static<typeof NameParams>;
+    const t = await q.getEventType(db, name);
+    if (!t) throw new HeraldError('HERALD_EVENT_TYPE_NOT_FOUND', [name]);
+    const entity = t.example ?? {};
+    const body = buildBody(
+      {
+        event_type: t.name, event_time: Date.now(), org_id: 'example_org', app_id: t.kind === 'data' ? 'example_app' : null,
+        entity_type: t.name.split('.')[0]!, entity_id: null, entity: JSON.stringify(entity), modified_fields: '[]',
+      },
+      { mode: 'envelope', attempt: 1, isTest: false },
+    );
+    return JSON.parse(body) as unknown;
+  });
+}

@@ -1,0 +1,89 @@
+import type { Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { HeraldError } from '../../errors.js';
+import * as q from '../../store/queries/orgs.js';
+import { isUniqueViolation } from '../../store/sql.js';
+import { requireGlobal, requireOrg, requireScope } from '../auth.js';
+import { AppCreate, OrgCreate, OrgParams, OrgPatch, Pagination, route } from '../schemas.js';
+import type { RouteDeps } from '../server.js';
+import { appView, orgView } from '../views.js';
+
+export function orgRoutes(app: FastifyInstance, { ctx, orgs }: RouteDeps): void {
+  const db = ctx.store.db;
+
+  app.post('/orgs', route({ tags: ['orgs'], summary: 'Create an org (tenant)', body: OrgCreate }), async (req, reply) => {
+    requireGlobal(req.principal!, 'orgs:write');
+    const body = req.body as Static<typeof OrgCreate>;
+    const now = Date.now();
+    const org = { id: body.id, name: body.name, owner_email: body.owner_email, settings: body.settings ?? {}, created_at: now, updated_at: now };
+    try {
+      await q.insertOrg(db, org);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new HeraldError('HERALD_ORG_EXISTS', [body.id]);
+      throw err;
+    }
+    orgs.forget(org.id);
+    return reply.status(201).send(orgView(org));
+  });
+
+  app.get('/orgs', route({ tags: ['orgs'], summary: 'List orgs', querystring: Pagination }), async (req) => {
+    requireGlobal(req.principal!, 'orgs:read');
+    const { limit = 50, after } = req.query as Static<typeof Pagination>;
+    const rows = await q.listOrgs(db, limit, after ?? null);
+    return { data: rows.map(orgView), next_cursor: rows.length === limit ? rows.at(-1)!.id : null };
+  });
+
+  app.get('/orgs/:org', route({ tags: ['orgs'], summary: 'Read an org', params: OrgParams }), async (req) => {
+    const { org } = req.params as Static<typeof OrgParams>;
+    requireScope(req.principal!, 'orgs:read');
+    requireOrg(req.principal!, org);
+    const found = await q.getOrg(db, org);
+    if (!found) throw new HeraldError('HERALD_ORG_NOT_FOUND', [org]);
+    return orgView(found);
+  });
+
+  app.patch('/orgs/:org', route({ tags: ['orgs'], summary: 'Change an org', params: OrgParams, body: OrgPatch }), async (req) => {
+    const { org } = req.params as Static<typeof OrgParams>;
+    requireScope(req.principal!, 'orgs:write');
+    requireOrg(req.principal!, org);
+    const body = req.body as Static<typeof OrgPatch>;
+    const updated = await db.transaction(async (tx) => {
+      const found = await q.getOrg(tx, org);
+      if (!found) throw new HeraldError('HERALD_ORG_NOT_FOUND', [org]);
+      const settings = { ...found.settings };
+      if (body.settings && 'max_webhooks' in body.settings) {
+        if (body.settings.max_webhooks === null || body.settings.max_webhooks === undefined) delete settings.max_webhooks;
+        else settings.max_webhooks = body.settings.max_webhooks;
+      }
+      const next = { ...found, name: body.name ?? found.name, owner_email: body.owner_email ?? found.owner_email, settings, updated_at: Date.now() };
+      await q.updateOrg(tx, next);
+      return next;
+    });
+    orgs.forget(org);
+    return orgView(updated);
+  });
+
+  app.post('/orgs/:org/apps', route({ tags: ['apps'], summary: 'Create an app in an org', params: OrgParams, body: AppCreate }), async (req, reply) => {
+    const { org } = req.params as Static<typeof OrgParams>;
+    requireScope(req.principal!, 'apps:write');
+    requireOrg(req.principal!, org);
+    await orgs.require(org);
+    const body = req.body as Static<typeof AppCreate>;
+    const a = { id: body.id, org_id: org, name: body.name ?? body.id, created_at: Date.now() };
+    try {
+      await q.insertApp(db, a);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw new HeraldError('HERALD_APP_EXISTS', [body.id]);
+      throw err;
+    }
+    return reply.status(201).send(appView(a));
+  });
+
+  app.get('/orgs/:org/apps', route({ tags: ['apps'], summary: 'List the apps of an org', params: OrgParams }), async (req) => {
+    const { org } = req.params as Static<typeof OrgParams>;
+    requireScope(req.principal!, 'apps:read');
+    requireOrg(req.principal!, org);
+    await orgs.require(org);
+    return { data: (await q.listApps(db, org)).map(appView) };
+  });
+}

@@ -1,0 +1,149 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { API_SCOPES } from '../model.js';
+import { PRESET_NAMES } from '../policy/presets.js';
+import { SIGNATURE_SCHEMES } from '../signing/index.js';
+
+/** Request and response schemas: one source for validation and for /openapi.json. */
+const strictObject = <T extends Parameters<typeof Type.Object>[0]>(props: T, description?: string) =>
+  Type.Object(props, { additionalProperties: false, ...(description ? { description } : {}) });
+
+export const Slug = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', description: 'lowercase letters, digits, - and _' });
+export const EventName = Type.String({ pattern: '^[a-zA-Z0-9_]+(\\.[a-zA-Z0-9_]+)*$', maxLength: 128 });
+const Email = Type.String({ format: 'email', maxLength: 254 });
+const Duration = Type.String({ pattern: '^\\d+(ms|s|m|h|d)$', description: 'e.g. 30s, 5m, 2h, 1d' });
+
+export const ErrorResponse = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
+});
+
+export const OrgCreate = strictObject({
+  id: Slug,
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  owner_email: Email,
+  settings: Type.Optional(strictObject({ max_webhooks: Type.Optional(Type.Integer({ minimum: 0 })) })),
+});
+export const OrgPatch = strictObject({
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  owner_email: Type.Optional(Email),
+  settings: Type.Optional(strictObject({ max_webhooks: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])) })),
+});
+export const AppCreate = strictObject({ id: Slug, name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) });
+
+export const EventTypeCreate = strictObject({
+  name: EventName,
+  kind: Type.Optional(Type.Union([Type.Literal('admin'), Type.Literal('data')])),
+  description: Type.Optional(Type.String({ maxLength: 2000 })),
+  schema: Type.Optional(Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()])),
+  example: Type.Optional(Type.Unknown()),
+  deprecated: Type.Optional(Type.Boolean()),
+});
+
+export const PolicyInput = strictObject({
+  timeout_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 30000 })),
+  retry_schedule: Type.Optional(Type.Array(Duration, { maxItems: 20 })),
+  retry_jitter: Type.Optional(Type.Number({ minimum: 0, maximum: 0.5 })),
+  success: Type.Optional(
+    strictObject({
+      status: Type.Optional(Type.Array(Type.Union([Type.Integer({ minimum: 100, maximum: 599 }), Type.Literal('2xx')]), { minItems: 1 })),
+      bodies: Type.Optional(Type.Union([Type.Array(Type.String({ maxLength: 10000 }), { minItems: 1 }), Type.Null()])),
+    }),
+  ),
+  on_410: Type.Optional(Type.Union([Type.Literal('deactivate'), Type.Literal('retry')])),
+});
+
+const SignatureInput = strictObject({
+  scheme: Type.Optional(Type.Union(SIGNATURE_SCHEMES.map((s) => Type.Literal(s)))),
+  header: Type.Optional(Type.String({ pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", maxLength: 100 })),
+});
+
+const webhookFields = {
+  url: Type.String({ minLength: 1, maxLength: 2048 }),
+  description: Type.Optional(Type.String({ maxLength: 1000 })),
+  events: Type.Array(Type.Union([EventName, Type.Literal('*')]), { minItems: 1, maxItems: 500 }),
+  apps: Type.Optional(Type.Union([Type.Array(Slug, { maxItems: 500 }), Type.Null()])),
+  preset: Type.Optional(Type.Union(PRESET_NAMES.map((p) => Type.Literal(p)))),
+  secured: Type.Optional(Type.Boolean()),
+  published: Type.Optional(Type.Boolean()),
+  signature: Type.Optional(SignatureInput),
+  policy: Type.Optional(PolicyInput),
+  payload: Type.Optional(Type.Union([Type.Literal('envelope'), Type.Literal('raw')])),
+  alert_emails: Type.Optional(Type.Array(Email, { maxItems: 20 })),
+  metadata: Type.Optional(Type.Record(Type.String({ maxLength: 100 }), Type.String({ maxLength: 1000 }))),
+};
+
+export const WebhookCreate = strictObject({
+  ...webhookFields,
+  url: Type.Optional(webhookFields.url),
+  events: Type.Optional(webhookFields.events),
+  /** Seed 001's form: {"webhook": {"url", "secured"}, "published"}. */
+  webhook: Type.Optional(strictObject({ url: webhookFields.url, secured: Type.Optional(Type.Boolean()) })),
+});
+export type WebhookCreateBody = Static<typeof WebhookCreate>;
+
+export const WebhookPatch = strictObject({
+  url: Type.Optional(webhookFields.url),
+  description: webhookFields.description,
+  events: Type.Optional(webhookFields.events),
+  apps: webhookFields.apps,
+  preset: webhookFields.preset,
+  secured: webhookFields.secured,
+  published: webhookFields.published,
+  signature: webhookFields.signature,
+  policy: Type.Optional(Type.Union([PolicyInput, Type.Null()])),
+  payload: webhookFields.payload,
+  alert_emails: webhookFields.alert_emails,
+  metadata: webhookFields.metadata,
+  state: Type.Optional(Type.Union([Type.Literal('enabled'), Type.Literal('disabled')])),
+});
+export type WebhookPatchBody = Static<typeof WebhookPatch>;
+
+export const EventInput = strictObject({
+  event: EventName,
+  entity: Type.Optional(Type.Unknown()),
+  entity_type: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  entity_id: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Integer()])),
+  app_id: Type.Optional(Slug),
+  modified_fields: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 500 })),
+  idempotency_key: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  event_time: Type.Optional(Type.Integer({ minimum: 0, description: 'milliseconds since the epoch; default now' })),
+});
+export type EventInputBody = Static<typeof EventInput>;
+export const EventBatch = strictObject({ events: Type.Array(EventInput, { minItems: 1, maxItems: 1000 }) });
+
+export const ApiKeyCreate = strictObject({
+  name: Type.String({ minLength: 1, maxLength: 200 }),
+  scopes: Type.Array(Type.Union(API_SCOPES.map((s) => Type.Literal(s))), { minItems: 1 }),
+  org_id: Type.Optional(Type.Union([Slug, Type.Null()])),
+});
+
+export const Pagination = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 250, default: 50 })),
+  after: Type.Optional(Type.String({ maxLength: 100 })),
+});
+export const DeliveryQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 250, default: 50 })),
+  before: Type.Optional(Type.String({ maxLength: 100 })),
+  status: Type.Optional(
+    Type.Union(['pending', 'succeeded', 'failed', 'skipped', 'cancelled'].map((s) => Type.Literal(s))),
+  ),
+  event_id: Type.Optional(Type.String({ maxLength: 100 })),
+});
+
+export const OrgParams = Type.Object({ org: Type.String({ maxLength: 100 }) });
+export const IdParams = Type.Object({ org: Type.String({ maxLength: 100 }), id: Type.String({ maxLength: 100 }) });
+export const KeyParams = Type.Object({
+  org: Type.String({ maxLength: 100 }),
+  id: Type.String({ maxLength: 100 }),
+  keyId: Type.String({ maxLength: 100 }),
+});
+
+/** Route schema helper: tags, params, body, query, and the error response on every 4xx. */
+export function route(s: { tags: string[]; summary: string; params?: TSchema; body?: TSchema; querystring?: TSchema }) {
+  return {
+    schema: {
+      ...s,
+      security: [{ bearer: [] }],
+      response: { '4xx': ErrorResponse },
+    },
+  };
+}

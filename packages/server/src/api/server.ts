@@ -1,0 +1,103 @@
+import swagger from '@fastify/swagger';
+import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
+import { HeraldError } from '../errors.js';
+import { EventTypeCache } from '../services/events.js';
+import { OrgCache } from '../services/orgs.js';
+import { Authenticator } from './auth.js';
+import type { AppContext } from './context.js';
+import { apiKeyRoutes } from './routes/api-keys.js';
+import { catalogueRoutes } from './routes/event-types.js';
+import { deliveryRoutes } from './routes/deliveries.js';
+import { eventRoutes } from './routes/events.js';
+import { opsRoutes } from './routes/ops.js';
+import { orgRoutes } from './routes/orgs.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import { validatorCompiler } from './validation.js';
+
+/** Per-app helpers the route modules share. */
+export interface RouteDeps {
+  ctx: AppContext;
+  auth: Authenticator;
+  orgs: OrgCache;
+  eventTypes: EventTypeCache;
+}
+
+/** Maps anything thrown in a request to `{error: {code, message, details?}}` with the right status. */
+function toHeraldError(err: FastifyError | HeraldError | Error, bodyLimit: number): HeraldError {
+  if (err instanceof HeraldError) return err;
+  const e = err as FastifyError;
+  if (e.validation) {
+    const details = e.validation.map((v) => ({ path: v.instancePath || '/', message: v.message ?? 'invalid', params: v.params }));
+    return new HeraldError('HERALD_VALIDATION_FAILED', [], { part: e.validationContext, problems: details });
+  }
+  switch (e.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new HeraldError('HERALD_BODY_TOO_LARGE', [bodyLimit]);
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new HeraldError('HERALD_UNSUPPORTED_MEDIA_TYPE');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return new HeraldError('HERALD_INVALID_JSON');
+  }
+  if (err instanceof SyntaxError || (e.statusCode === 400 && /JSON/i.test(e.message))) return new HeraldError('HERALD_INVALID_JSON');
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return new HeraldError('HERALD_BAD_REQUEST', [e.message]);
+  }
+  return new HeraldError('HERALD_INTERNAL');
+}
+
+export async function buildApi(ctx: AppContext, opts: { serveApi: boolean }): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: ctx.log,
+    // Per-request log lines would cost more than ingest itself at thousands of requests a second.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: ctx.config.bodyLimit,
+    ajv: { customOptions: { strict: false } },
+    trustProxy: false,
+    return503OnClosing: true,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setErrorHandler((err, req, reply) => {
+    const herald = toHeraldError(err as Error, ctx.config.bodyLimit);
+    if (herald.status >= 500) req.log.error({ err }, 'request failed');
+    void reply.status(herald.status).send(herald.toJSON());
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const err = new HeraldError('HERALD_NOT_FOUND', [req.method, req.url.split('?')[0] ?? '']);
+    void reply.status(404).send(err.toJSON());
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Herald API', version: '1', description: 'Webhook delivery: orgs, event types, webhooks, events, deliveries.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+
+  const deps: RouteDeps = {
+    ctx,
+    auth: new Authenticator(ctx.store.db),
+    orgs: new OrgCache(ctx.store.db),
+    eventTypes: new EventTypeCache(ctx.store.db),
+  };
+
+  await app.register(async (ops) => opsRoutes(ops, ctx));
+  if (opts.serveApi) {
+    await app.register(
+      async (api) => {
+        api.addHook('onRequest', async (req) => {
+          req.principal = await deps.auth.principal(req);
+        });
+        orgRoutes(api, deps);
+        catalogueRoutes(api, deps);
+        webhookRoutes(api, deps);
+        eventRoutes(api, deps);
+        deliveryRoutes(api, deps);
+        apiKeyRoutes(api, deps);
+      },
+      { prefix: '/api/v1' },
+    );
+  }
+  return app as unknown as FastifyInstance;
+}

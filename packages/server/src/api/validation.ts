@@ -1,0 +1,20 @@
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { FastifySchemaCompiler } from 'fastify';
+
+// Bodies are validated strictly: no coercion, unknown fields refused. Query strings and
+// path parameters arrive as text, so they are coerced to the declared types.
+const strict = new Ajv({ allErrors: true, coerceTypes: false, removeAdditional: false, useDefaults: false, strict: false });
+const lenient = new Ajv({ allErrors: true, coerceTypes: true, removeAdditional: false, useDefaults: true, strict: false });
+(addFormats as unknown as (ajv: Ajv) => void)(strict);
+(addFormats as unknown as (ajv: Ajv) => void)(lenient);
+
+export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
+  const ajv = httpPart === 'body' ? strict : lenient;
+  return ajv.compile(schema as object) as ValidateFunction;
+};
+
+/** Validates a value against a schema outside a route (batch items, imported files). */
+export function compileStrict(schema: object): ValidateFunction {
+  return strict.compile(schema);
+}

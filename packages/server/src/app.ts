@@ -1,0 +1,96 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from './api/context.js';
+import { hashApiKey } from './api/auth.js';
+import { newApiKeySecret } from './api/routes/api-keys.js';
+import { buildApi } from './api/server.js';
+import type { HeraldConfig } from './config.js';
+import { loadMasterKey, SecretBox } from './crypto/secret-box.js';
+import { planFanOut } from './engine/fan-out.js';
+import { IngestQueue } from './engine/ingest-queue.js';
+import { WebhookRuntimeCache } from './engine/webhook-runtime.js';
+import { DeliveryWorker } from './engine/worker.js';
+import { newId } from './ids.js';
+import { API_SCOPES } from './model.js';
+import { createLogger, type Logger } from './ops/logger.js';
+import { Metrics } from './ops/metrics.js';
+import { HttpSender } from './outbound/http-sender.js';
+import { countAdminKeys, ensureApiKey, insertApiKey } from './store/queries/api-keys.js';
+import { openStore, type Store } from './store/store.js';
+
+export interface Herald {
+  config: HeraldConfig;
+  store: Store;
+  app: FastifyInstance;
+  worker: DeliveryWorker | null;
+  log: Logger;
+  /** The address the HTTP server listens on. */
+  url: string;
+  /** An admin key created on first start (printed once), when HERALD_ADMIN_KEY was not set. */
+  generatedAdminKey: string | null;
+  /** Graceful stop: no new requests, in-flight deliveries finished or released, store closed. */
+  close(): Promise<void>;
+}
+
+/** Makes the bootstrap admin key exist: HERALD_ADMIN_KEY, or a new one on a store without any. */
+async function bootstrapAdminKey(store: Store, config: HeraldConfig): Promise<string | null> {
+  const now = Date.now();
+  const key = { id: newId('ak', now), name: 'admin', scopes: [...API_SCOPES], org_id: null, created_at: now, revoked_at: null };
+  if (config.adminKey) {
+    await ensureApiKey(store.db, key, hashApiKey(config.adminKey));
+    return null;
+  }
+  if ((await countAdminKeys(store.db)) > 0) return null;
+  const secret = newApiKeySecret();
+  await insertApiKey(store.db, key, hashApiKey(secret));
+  return secret;
+}
+
+/** Starts a Herald process: store, API (unless role worker), workers (unless role api). */
+export async function startHerald(config: HeraldConfig, opts: { logger?: Logger } = {}): Promise<Herald> {
+  const log = opts.logger ?? createLogger(config.logLevel);
+  const store = await openStore({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    onBackgroundError: (err) => log.warn({ err }, 'store background connection failed; reconnecting'),
+  });
+  let ready = false;
+  const box = new SecretBox(loadMasterKey({ ...(config.masterKey ? { envValue: config.masterKey } : {}), dataDir: config.dataDir }));
+  const metrics = new Metrics(store);
+  const ingest = new IngestQueue(store, planFanOut);
+  const ctx: AppContext = { config, store, box, ingest, metrics, log, ready: () => ready };
+  const generatedAdminKey = await bootstrapAdminKey(store, config);
+
+  let worker: DeliveryWorker | null = null;
+  let sender: HttpSender | null = null;
+  if (config.role !== 'api') {
+    sender = new HttpSender({
+      connectionsPerOrigin: config.worker.connectionsPerOrigin,
+      responseBodyLimit: config.responseBodyLimit,
+      allowPrivateUrls: config.allowPrivateUrls,
+    });
+    worker = new DeliveryWorker({
+      store, sender, metrics, log, config: config.worker, clockScale: config.clockScale,
+      runtimes: new WebhookRuntimeCache(store.db, box),
+    });
+  }
+  const app = await buildApi(ctx, { serveApi: config.role !== 'worker' });
+  const url = await app.listen({ port: config.port, host: config.host });
+  worker?.start();
+  ready = true;
+  log.info({ url, store: store.dialect, role: config.role }, 'Herald is ready');
+
+  let closing: Promise<void> | null = null;
+  return {
+    config, store, app, worker, log, url, generatedAdminKey,
+    close: () => {
+      closing ??= (async () => {
+        ready = false;
+        await app.close();
+        await worker?.stop();
+        await sender?.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

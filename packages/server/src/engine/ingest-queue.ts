@@ -1,0 +1,82 @@
+import type { Store } from '../store/store.js';
+import type { FanOutPlanner, IngestGroup, IngestGroupResult } from '../store/types.js';
+
+interface Waiting {
+  group: IngestGroup;
+  resolve: (r: IngestGroupResult) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * Group commit: ingest requests that arrive together are written in one transaction (one
+ * fsync on SQLite, one round trip per statement on PostgreSQL) and each is answered only
+ * after that commit. One flush runs at a time; what arrives meanwhile forms the next group.
+ */
+export class IngestQueue {
+  private waiting: Waiting[] = [];
+  private flushing = false;
+  private scheduled = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly plan: FanOutPlanner,
+    private readonly maxEventsPerCommit = 5000,
+  ) {}
+
+  submit(group: IngestGroup): Promise<IngestGroupResult> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ group, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.flushing) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
+  }
+
+  private take(): Waiting[] {
+    let events = 0;
+    let n = 0;
+    while (n < this.waiting.length && (n === 0 || events + this.waiting[n]!.group.length <= this.maxEventsPerCommit)) {
+      events += this.waiting[n]!.group.length;
+      n++;
+    }
+    return this.waiting.splice(0, n);
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing || this.waiting.length === 0) return;
+    this.flushing = true;
+    try {
+      while (this.waiting.length > 0) {
+        const batch = this.take();
+        await this.commit(batch);
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async commit(batch: Waiting[]): Promise<void> {
+    try {
+      const results = await this.store.hot.ingest(
+        batch.map((w) => w.group),
+        this.plan,
+      );
+      batch.forEach((w, i) => w.resolve(results[i]!));
+      this.store.notifier.notify();
+    } catch (err) {
+      if (batch.length === 1) {
+        batch[0]!.reject(err);
+        return;
+      }
+      // One request's failure must not fail the others that shared its transaction.
+      for (const w of batch) await this.commit([w]);
+    }
+  }
+}

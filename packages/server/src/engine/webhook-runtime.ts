@@ -1,0 +1,80 @@
+import type { SecretBox } from '../crypto/secret-box.js';
+import type { DeliveryPolicy, PayloadMode, Webhook } from '../model.js';
+import { isPresetName } from '../policy/presets.js';
+import { resolvePolicy, type PolicyOverrides } from '../policy/resolve.js';
+import { getWebhooksByIds, listKeys } from '../store/queries/webhooks.js';
+import type { SqlExecutor } from '../store/sql.js';
+import { createSigner, type KeyMaterial, type Signer } from '../signing/index.js';
+
+/** What a worker needs to send for one webhook, built once per webhook revision. */
+export interface WebhookRuntime {
+  id: string;
+  revision: number;
+  url: string;
+  policy: DeliveryPolicy;
+  signer: Signer;
+  payloadMode: PayloadMode;
+  testFlag: string;
+}
+
+/** Opens a webhook's sealed keys (the webhook id is the associated data). */
+export function openKeys(box: SecretBox, webhookId: string, sealed: readonly string[]): KeyMaterial[] {
+  return sealed.map((s) => JSON.parse(box.open(s, webhookId)) as KeyMaterial);
+}
+
+/** An unsecured webhook still gets the delivery id and time, so receivers can drop duplicates. */
+const unsignedSigner: Signer = {
+  headers: (msgId, timestampSec) => ({ 'webhook-id': msgId, 'webhook-timestamp': String(timestampSec) }),
+};
+
+export function buildRuntime(w: Webhook, keys: KeyMaterial[]): WebhookRuntime {
+  const preset = isPresetName(w.preset) ? w.preset : 'standard';
+  return {
+    id: w.id,
+    revision: w.revision,
+    url: w.url,
+    policy: resolvePolicy(preset, w.policy as PolicyOverrides),
+    signer: w.signature.secured === false ? unsignedSigner : createSigner(w.signature.scheme, keys, w.signature.header),
+    payloadMode: w.payload_mode,
+    testFlag: preset === 'dialog-insight' ? 'isTest' : 'is_test',
+  };
+}
+
+/**
+ * Per-process cache of webhook runtimes, keyed by id and checked against the revision each
+ * claim returns: a changed webhook (or a new key) is reloaded, an unchanged one costs nothing.
+ */
+export class WebhookRuntimeCache {
+  private readonly cache = new Map<string, WebhookRuntime>();
+
+  constructor(
+    private readonly db: SqlExecutor,
+    private readonly box: SecretBox,
+  ) {}
+
+  /** Ensures runtimes at the given revisions; answers the ones it could build. */
+  async load(wanted: ReadonlyMap<string, number>): Promise<Map<string, WebhookRuntime>> {
+    const out = new Map<string, WebhookRuntime>();
+    const missing: string[] = [];
+    for (const [id, revision] of wanted) {
+      const hit = this.cache.get(id);
+      if (hit && hit.revision === revision) out.set(id, hit);
+      else missing.push(id);
+    }
+    if (missing.length > 0) {
+      const hooks = await getWebhooksByIds(this.db, missing);
+      const keys = await listKeys(this.db, missing);
+      for (const w of hooks) {
+        const sealed = keys.filter((k) => k.webhook_id === w.id).map((k) => k.sealed);
+        const runtime = buildRuntime(w, openKeys(this.box, w.id, sealed));
+        this.cache.set(w.id, runtime);
+        out.set(w.id, runtime);
+      }
+    }
+    return out;
+  }
+
+  clear(): void {
+    this.cache.clear();
+  }
+}

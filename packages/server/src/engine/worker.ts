@@ -1,0 +1,295 @@
+import type { WorkerConfig } from '../config.js';
+import { newId, randomToken } from '../ids.js';
+import type { Attempt, AttemptErrorCode } from '../model.js';
+import type { Logger } from '../ops/logger.js';
+import type { Metrics } from '../ops/metrics.js';
+import type { HttpSender, SendResult } from '../outbound/http-sender.js';
+import { isSuccess, retryDelay } from '../policy/resolve.js';
+import type { Store } from '../store/store.js';
+import type { ClaimedDelivery, DeliveryResult } from '../store/types.js';
+import { buildBody } from './envelope.js';
+import type { WebhookRuntime, WebhookRuntimeCache } from './webhook-runtime.js';
+
+export interface WorkerDeps {
+  store: Store;
+  runtimes: WebhookRuntimeCache;
+  sender: HttpSender;
+  config: WorkerConfig;
+  clockScale: number;
+  metrics: Metrics;
+  log: Logger;
+}
+
+const USER_AGENT = 'Herald-Webhooks/0.1';
+
+/**
+ * The delivery engine of one process. Claims due deliveries in batches under a lease,
+ * keeps up to maxInFlight requests going, and writes results back in batches fenced by
+ * each claim's token. It never polls in a loop: it is woken by new work (notifier), by a
+ * timer set to the next due time, and by freed capacity.
+ */
+export class DeliveryWorker {
+  private running = false;
+  private pumping = false;
+  private pumpAgain = false;
+  private inFlight = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private results: DeliveryResult[] = [];
+  private flushing = false;
+  private flushScheduled = false;
+  /** Claims still holding leases: token → deliveries not yet written back. */
+  private readonly held = new Map<string, number>();
+  private renewTimer: NodeJS.Timeout | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly d: WorkerDeps) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.unsubscribe = this.d.store.notifier.subscribe(() => this.wake());
+    this.renewTimer = setInterval(() => void this.renewLeases(), Math.max(250, Math.floor(this.d.config.leaseMs / 3)));
+    this.renewTimer.unref();
+    this.wake();
+  }
+
+  /** Deliveries being attempted or waiting to be written back. */
+  get busy(): number {
+    return [...this.held.values()].reduce((a, b) => a + b, 0);
+  }
+
+  wake(): void {
+    if (!this.running) return;
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    const { maxInFlight, claimBatch, leaseMs } = this.d.config;
+    try {
+      do {
+        this.pumpAgain = false;
+        while (this.running) {
+          const free = maxInFlight - this.inFlight;
+          // Wait for a useful number of free slots rather than claiming one at a time.
+          if (free <= 0 || (free < Math.min(claimBatch, maxInFlight) / 4 && this.inFlight > 0)) break;
+          const limit = Math.min(free, claimBatch);
+          const token = randomToken(12);
+          const rows = await this.d.store.hot.claim(limit, Date.now(), leaseMs, token);
+          if (rows.length === 0) break;
+          await this.dispatch(rows, token);
+          if (rows.length < limit) break;
+        }
+      } while (this.pumpAgain && this.running);
+      if (this.running && this.inFlight < maxInFlight) await this.armForNextDue();
+    } catch (err) {
+      this.d.log.error({ err }, 'claiming deliveries failed; trying again in 1 s');
+      this.arm(Date.now() + 1000);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private async armForNextDue(): Promise<void> {
+    const next = await this.d.store.hot.nextDueAt();
+    const now = Date.now();
+    // Due now but not claimed (another worker holds it locked): look again shortly, not in a spin.
+    const at = next === null ? now + this.d.config.idleCheckMs : Math.max(next, now + 20);
+    this.arm(Math.min(at, now + this.d.config.idleCheckMs));
+  }
+
+  /** Wakes the worker at `at` (ms), keeping only the earliest pending timer. */
+  private arm(at: number): void {
+    if (!this.running || at >= this.timerAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.timerAt = Number.POSITIVE_INFINITY;
+      this.wake();
+    }, Math.max(0, at - Date.now() + 1));
+  }
+
+  private async dispatch(rows: ClaimedDelivery[], token: string): Promise<void> {
+    this.held.set(token, rows.length);
+    const wanted = new Map<string, number>();
+    for (const r of rows) if (r.webhook_revision !== null) wanted.set(r.webhook_id, r.webhook_revision);
+    let runtimes: Map<string, WebhookRuntime>;
+    try {
+      runtimes = await this.d.runtimes.load(wanted);
+    } catch (err) {
+      // Without settings nothing can be sent: give the leases back for another try.
+      this.d.log.error({ err }, 'loading webhook settings failed; releasing the claim');
+      this.held.delete(token);
+      await this.d.store.hot.release([token], Date.now() + 1000);
+      return;
+    }
+    for (const row of rows) {
+      const rt = runtimes.get(row.webhook_id);
+      if (row.webhook_state === null || !rt) {
+        this.push({ delivery_id: row.id, webhook_id: row.webhook_id, lease_token: token, status: 'cancelled', next_attempt_at: null, attempt: null });
+      } else if (row.webhook_state !== 'enabled' && !row.is_test) {
+        this.push({ delivery_id: row.id, webhook_id: row.webhook_id, lease_token: token, status: 'skipped', next_attempt_at: null, attempt: null });
+      } else {
+        this.inFlight++;
+        this.d.metrics.inFlight.inc();
+        void this.attempt(row, rt).then((result) => {
+          this.inFlight--;
+          this.d.metrics.inFlight.dec();
+          this.push(result);
+          this.wake();
+        });
+      }
+    }
+  }
+
+  private async attempt(row: ClaimedDelivery, rt: WebhookRuntime): Promise<DeliveryResult> {
+    const attemptNo = row.attempts + 1;
+    const body = buildBody(row, { mode: rt.payloadMode, attempt: attemptNo, isTest: row.is_test, testFlag: rt.testFlag });
+    const startedAt = Date.now();
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'user-agent': USER_AGENT,
+      ...rt.signer.headers(row.id, Math.floor(startedAt / 1000), body),
+    };
+    let res: SendResult;
+    try {
+      res = await this.d.sender.send(rt.url, headers, body, rt.policy.timeout_ms);
+    } catch (err) {
+      res = { status_code: null, headers: null, body: null, truncated: false, duration_ms: Date.now() - startedAt, error_code: 'error', error_message: String(err), retry_after_ms: null };
+    }
+    const ok = res.status_code !== null && isSuccess(rt.policy.success, res.status_code, res.body);
+    const errorCode: AttemptErrorCode | null = ok ? null : (res.error_code ?? failureCode(res.status_code ?? 0));
+    const attempt: Attempt = {
+      id: newId('att', startedAt),
+      delivery_id: row.id,
+      webhook_id: row.webhook_id,
+      org_id: row.org_id,
+      attempt: attemptNo,
+      started_at: startedAt,
+      duration_ms: res.duration_ms,
+      outcome: ok ? 'success' : 'failure',
+      status_code: res.status_code,
+      error_code: errorCode,
+      error_message: ok ? null : (res.error_message ?? `Receiver answered ${res.status_code}`),
+      request_headers: headers,
+      response_headers: res.headers,
+      response_body: res.body,
+      response_truncated: res.truncated,
+      is_test: row.is_test,
+    };
+    this.d.metrics.attemptSeconds.observe({ outcome: attempt.outcome }, res.duration_ms / 1000);
+    const base = { delivery_id: row.id, webhook_id: row.webhook_id, lease_token: row.lease_token, attempt };
+    if (ok) return { ...base, status: 'succeeded', next_attempt_at: null };
+    if (res.status_code === 410 && rt.policy.on_410 === 'deactivate' && !row.is_test) {
+      return { ...base, status: 'failed', next_attempt_at: null, deactivate_reason: 'gone_410' };
+    }
+    // A test send reports its one attempt; it is not retried.
+    const delay = row.is_test ? null : retryDelay(rt.policy, attemptNo, this.d.clockScale, res.retry_after_ms);
+    if (delay === null) return { ...base, status: 'failed', next_attempt_at: null };
+    return { ...base, status: 'pending', next_attempt_at: Date.now() + delay };
+  }
+
+  private push(result: DeliveryResult): void {
+    this.results.push(result);
+    if (this.flushScheduled || this.flushing) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing) return;
+    this.flushing = true;
+    try {
+      while (this.results.length > 0) {
+        const batch = this.results.splice(0, 1000);
+        try {
+          const report = await this.d.store.hot.complete(batch, Date.now());
+          this.afterCommit(batch, report.fenced);
+        } catch (err) {
+          this.results.unshift(...batch);
+          this.d.log.error({ err, count: batch.length }, 'writing delivery results failed; retrying in 1 s');
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+    this.wake();
+    this.notifyIdle();
+  }
+
+  private afterCommit(batch: readonly DeliveryResult[], fenced: readonly string[]): void {
+    const fencedSet = new Set(fenced);
+    for (const r of batch) {
+      const left = (this.held.get(r.lease_token) ?? 1) - 1;
+      if (left <= 0) this.held.delete(r.lease_token);
+      else this.held.set(r.lease_token, left);
+      if (fencedSet.has(r.delivery_id)) {
+        this.d.metrics.fenced.inc();
+        continue;
+      }
+      const outcome = r.status === 'pending' ? 'retry' : r.status;
+      this.d.metrics.completed.inc({ outcome });
+      if (r.status === 'pending' && r.next_attempt_at !== null) this.arm(r.next_attempt_at);
+    }
+    if (fenced.length > 0) this.d.log.warn({ count: fenced.length }, 'lease lost before results were written: the attempts are logged, the next holder decides');
+  }
+
+  private async renewLeases(): Promise<void> {
+    const tokens = [...this.held.keys()];
+    if (tokens.length === 0) return;
+    try {
+      await this.d.store.hot.renew(tokens, Date.now() + this.d.config.leaseMs);
+    } catch (err) {
+      this.d.log.warn({ err }, 'renewing leases failed');
+    }
+  }
+
+  private notifyIdle(): void {
+    if (this.inFlight > 0 || this.results.length > 0 || this.flushing) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /**
+   * Stops claiming, lets requests in flight finish for up to graceMs, writes their results,
+   * and gives back the leases of whatever is still unfinished so another worker takes it at once.
+   */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.unsubscribe?.();
+    if (this.timer) clearTimeout(this.timer);
+    while (this.pumping) await new Promise((r) => setTimeout(r, 5));
+    if (this.inFlight > 0 || this.results.length > 0 || this.flushing) {
+      await Promise.race([
+        new Promise<void>((r) => this.idleWaiters.push(r)),
+        new Promise<void>((r) => setTimeout(r, graceMs).unref()),
+      ]);
+    }
+    if (this.renewTimer) clearInterval(this.renewTimer);
+    const tokens = [...this.held.keys()];
+    if (tokens.length > 0) {
+      await this.d.store.hot.release(tokens, Date.now());
+      this.d.store.notifier.notify();
+    }
+    this.held.clear();
+  }
+}
+
+function failureCode(status: number): AttemptErrorCode {
+  if (status >= 300 && status < 400) return 'redirect';
+  if (status >= 200 && status < 300) return 'body_mismatch';
+  return 'status';
+}

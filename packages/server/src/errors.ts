@@ -1,0 +1,61 @@
+/**
+ * The one registry of Herald's error codes. Every error an API caller can see has a stable
+ * code here, an HTTP status and a message template; docs/errors.md is checked against this
+ * table by a test, so code and docs cannot drift.
+ */
+export const ERRORS = {
+  HERALD_BAD_REQUEST: { status: 400, message: 'The request is not valid: %s' },
+  HERALD_VALIDATION_FAILED: { status: 400, message: 'The request body, query or path does not match the schema' },
+  HERALD_INVALID_JSON: { status: 400, message: 'The request body is not valid JSON' },
+  HERALD_UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send JSON with Content-Type: application/json' },
+  HERALD_BODY_TOO_LARGE: { status: 413, message: 'The request body is larger than the limit of %s bytes' },
+  HERALD_UNAUTHORIZED: { status: 401, message: 'Missing or unknown API key: send Authorization: Bearer <key>' },
+  HERALD_FORBIDDEN_SCOPE: { status: 403, message: 'This API key lacks the scope %s' },
+  HERALD_NOT_FOUND: { status: 404, message: 'No route %s %s' },
+  HERALD_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
+  HERALD_ORG_NOT_FOUND: { status: 404, message: 'Org %s not found' },
+  HERALD_ORG_EXISTS: { status: 409, message: 'Org %s already exists' },
+  HERALD_APP_NOT_FOUND: { status: 404, message: 'App %s not found in this org' },
+  HERALD_APP_EXISTS: { status: 409, message: 'App %s already exists in this org' },
+  HERALD_EVENT_TYPE_NOT_FOUND: { status: 404, message: 'Event type %s not found' },
+  HERALD_EVENT_TYPE_EXISTS: { status: 409, message: 'Event type %s already exists' },
+  HERALD_EVENT_NOT_FOUND: { status: 404, message: 'Event %s not found' },
+  HERALD_EVENT_NEEDS_APP: { status: 422, message: 'Event type %s is a data event: send app_id' },
+  HERALD_WEBHOOK_NOT_FOUND: { status: 404, message: 'Webhook %s not found' },
+  HERALD_WEBHOOK_QUOTA: { status: 422, message: 'This org allows at most %s webhooks' },
+  HERALD_URL_INVALID: { status: 422, message: 'The webhook URL is not acceptable: %s' },
+  HERALD_KEY_NOT_FOUND: { status: 404, message: 'Key %s not found on this webhook' },
+  HERALD_KEY_LIMIT: { status: 422, message: 'A webhook holds at most %s keys: delete one before adding another' },
+  HERALD_KEY_LAST: { status: 422, message: 'The last key of a webhook cannot be deleted: add a new key first' },
+  HERALD_DELIVERY_NOT_FOUND: { status: 404, message: 'Delivery %s not found' },
+  HERALD_DELIVERY_IN_PROGRESS: { status: 409, message: 'Delivery %s is being attempted right now: retry after it completes' },
+  HERALD_IDEMPOTENCY_CONFLICT: { status: 409, message: 'Idempotency key %s was used before with a different body' },
+  HERALD_API_KEY_NOT_FOUND: { status: 404, message: 'API key %s not found' },
+  HERALD_SCOPE_ESCALATION: { status: 403, message: 'An API key cannot grant scopes or orgs it does not have itself' },
+  HERALD_RATE_LIMITED: { status: 429, message: 'Too many requests' },
+  HERALD_UNAVAILABLE: { status: 503, message: 'Herald is starting or shutting down: retry shortly' },
+  HERALD_INTERNAL: { status: 500, message: 'Internal error: the request id is in the server log' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class HeraldError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly details: unknown;
+
+  constructor(code: ErrorCode, args: readonly (string | number)[] = [], details?: unknown) {
+    let i = 0;
+    super(ERRORS[code].message.replace(/%s/g, () => String(args[i++] ?? '')));
+    this.name = 'HeraldError';
+    this.code = code;
+    this.status = ERRORS[code].status;
+    this.details = details;
+  }
+
+  toJSON(): { error: { code: string; message: string; details?: unknown } } {
+    const error: { code: string; message: string; details?: unknown } = { code: this.code, message: this.message };
+    if (this.details !== undefined) error.details = this.details;
+    return { error };
+  }
+}

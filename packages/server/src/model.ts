@@ -1,0 +1,215 @@
+/**
+ * Glossary (see docs/ for the user-facing pages)
+ * - org: a tenant. Slug id, name, owner email, settings (quotas…).
+ * - app: a sub-scope of an org; data events carry an app_id and reach webhooks scoped to it.
+ * - event type: `module.action` name; kind `admin` (org-wide) or `data` (needs an app_id).
+ * - webhook: URL + subscribed event types + scope + signing + delivery policy + state.
+ * - key: signing material of one webhook (at most 2; the oldest is "in use").
+ * - event: one ingested occurrence; durable before the ingest call answers 202.
+ * - delivery: one event × one webhook; keeps one id (sent as `webhook-id`) across retries.
+ * - attempt: one HTTP try of a delivery, recorded with request and response.
+ * - lease: a worker's claim on a delivery, fenced by a per-claim token.
+ */
+import type { SignatureScheme } from './signing/index.js';
+
+export type WebhookState = 'draft' | 'enabled' | 'disabled' | 'deactivated';
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+export type EventKind = 'admin' | 'data';
+export type PayloadMode = 'envelope' | 'raw';
+
+export interface Org {
+  id: string;
+  name: string;
+  owner_email: string;
+  settings: OrgSettings;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface OrgSettings {
+  /** Most webhooks the org may hold (unlimited when absent). */
+  max_webhooks?: number;
+}
+
+export interface App {
+  id: string;
+  org_id: string;
+  name: string;
+  created_at: number;
+}
+
+export interface EventType {
+  name: string;
+  kind: EventKind;
+  description: string;
+  schema: unknown;
+  example: unknown;
+  deprecated: boolean;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Which response counts as delivered. */
+export interface SuccessRule {
+  /** Accepted status codes; '2xx' means 200–299. */
+  status: (number | '2xx')[];
+  /** When set, the response body must equal one of these byte for byte. */
+  bodies?: string[];
+}
+
+/** Delivery policy, fully resolved (preset + the webhook's overrides). Durations in ms. */
+export interface DeliveryPolicy {
+  timeout_ms: number;
+  /** Delays after each failed attempt; its length is the number of retries. */
+  retry_schedule_ms: number[];
+  /** Random spread applied to each delay, as a fraction (0.2 = ±20 %). */
+  retry_jitter: number;
+  success: SuccessRule;
+  /** What a 410 Gone does: deactivate the webhook at once, or count as a plain failure. */
+  on_410: 'deactivate' | 'retry';
+}
+
+export interface SignatureConfig {
+  scheme: SignatureScheme;
+  /** Signature header name, for schemes that allow another. */
+  header?: string;
+  /** false: requests carry no signature (seed 001's `secured: false`). Default true. */
+  secured?: boolean;
+}
+
+export interface WebhookStats {
+  last_triggered_at: number | null;
+  last_success_at: number | null;
+  last_failure_at: number | null;
+  consecutive_failures: number;
+  failures_total: number;
+  successes_total: number;
+}
+
+export interface Webhook extends WebhookStats {
+  id: string;
+  org_id: string;
+  url: string;
+  description: string;
+  events: string[];
+  /** Apps whose data events it receives; null: every event of its types in the org. */
+  apps: string[] | null;
+  state: WebhookState;
+  state_reason: string | null;
+  preset: string;
+  signature: SignatureConfig;
+  /** The webhook's own overrides of its preset's policy (API shape). */
+  policy: Record<string, unknown>;
+  filter: string | null;
+  payload_mode: PayloadMode;
+  alert_emails: string[];
+  metadata: Record<string, string>;
+  created_by: string | null;
+  modified_by: string | null;
+  revision: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface WebhookKey {
+  id: string;
+  webhook_id: string;
+  sealed: string;
+  public_view: Record<string, string>;
+  created_at: number;
+}
+
+export interface StoredEvent {
+  id: string;
+  org_id: string;
+  app_id: string | null;
+  type: string;
+  entity_type: string | null;
+  entity_id: string | null;
+  /** Compact JSON text of the entity, exactly as it will be sent. */
+  entity: string;
+  modified_fields: string[];
+  event_time: number;
+  idempotency_key: string | null;
+  delivery_count: number;
+  created_at: number;
+}
+
+export interface Delivery {
+  id: string;
+  org_id: string;
+  webhook_id: string;
+  event_id: string;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: number | null;
+  is_test: boolean;
+  created_at: number;
+  updated_at: number;
+  last_attempt_at: number | null;
+  last_status_code: number | null;
+  last_error: string | null;
+}
+
+/** Why an attempt failed, by class (undici and HTTP outcomes mapped to stable codes). */
+export type AttemptErrorCode =
+  | 'timeout'
+  | 'connect_refused'
+  | 'connection_reset'
+  | 'dns'
+  | 'tls'
+  | 'blocked_address'
+  | 'status'
+  | 'redirect'
+  | 'body_mismatch'
+  | 'error';
+
+export interface Attempt {
+  id: string;
+  delivery_id: string;
+  webhook_id: string;
+  org_id: string;
+  attempt: number;
+  started_at: number;
+  duration_ms: number;
+  outcome: 'success' | 'failure';
+  status_code: number | null;
+  error_code: AttemptErrorCode | null;
+  error_message: string | null;
+  request_headers: Record<string, string>;
+  response_headers: Record<string, string> | null;
+  response_body: string | null;
+  response_truncated: boolean;
+  is_test: boolean;
+}
+
+export const API_SCOPES = [
+  'orgs:read',
+  'orgs:write',
+  'apps:read',
+  'apps:write',
+  'event_types:read',
+  'event_types:write',
+  'webhooks:read',
+  'webhooks:write',
+  'webhooks:delete',
+  'keys:read',
+  'keys:write',
+  'events:write',
+  'events:read',
+  'deliveries:read',
+  'deliveries:write',
+  'api_keys:read',
+  'api_keys:write',
+] as const;
+export type ApiScope = (typeof API_SCOPES)[number];
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  scopes: ApiScope[];
+  /** null: a key over every org. */
+  org_id: string | null;
+  created_at: number;
+  revoked_at: number | null;
+}

@@ -1,0 +1,62 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Store } from '../store/store.js';
+
+/** Prometheus metrics of one Herald process, on its own registry (tests run several in one process). */
+export class Metrics {
+  readonly registry = new Registry();
+  /** Deliveries whose outcome was committed, by outcome: succeeded, failed, retry, skipped, cancelled. */
+  readonly completed: Counter<'outcome'>;
+  readonly attemptSeconds: Histogram<'outcome'>;
+  readonly inFlight: Gauge;
+  readonly eventsIngested: Counter;
+  readonly fenced: Counter;
+
+  constructor(store: Store | null) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: 'herald_process_' });
+    this.completed = new Counter({
+      name: 'herald_deliveries_completed_total',
+      help: 'Delivery attempts whose outcome was committed to the store, by outcome',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.attemptSeconds = new Histogram({
+      name: 'herald_attempt_duration_seconds',
+      help: 'Duration of delivery attempts (request sent to response read)',
+      labelNames: ['outcome'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.inFlight = new Gauge({ name: 'herald_deliveries_in_flight', help: 'Requests in flight in this process', registers });
+    this.eventsIngested = new Counter({ name: 'herald_events_ingested_total', help: 'Events accepted durably', registers });
+    this.fenced = new Counter({
+      name: 'herald_deliveries_fenced_total',
+      help: 'Results not written because the lease had passed to another worker',
+      registers,
+    });
+    if (store) {
+      const due = async () =>
+        store.db.get<{ n: number; oldest: number | null }>(
+          `SELECT count(*) AS n, min(next_attempt_at) AS oldest FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?`,
+          [Date.now()],
+        );
+      new Gauge({
+        name: 'herald_deliveries_due',
+        help: 'Pending deliveries whose attempt time has come (including leased ones whose lease ran out)',
+        registers,
+        async collect() {
+          this.set(Number((await due())?.n ?? 0));
+        },
+      });
+      new Gauge({
+        name: 'herald_deliveries_oldest_due_age_seconds',
+        help: 'How long the oldest due delivery has waited',
+        registers,
+        async collect() {
+          const oldest = (await due())?.oldest;
+          this.set(oldest ? Math.max(0, (Date.now() - Number(oldest)) / 1000) : 0);
+        },
+      });
+    }
+  }
+}

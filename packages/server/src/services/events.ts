@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import type { ValidateFunction } from 'ajv';
+import type { AppContext } from '../api/context.js';
+import type { EventInputBody } from '../api/schemas.js';
+import { compileStrict } from '../api/validation.js';
+import { HeraldError } from '../errors.js';
+import { newId } from '../ids.js';
+import type { EventType } from '../model.js';
+import { getEventType } from '../store/queries/event-types.js';
+import type { SqlExecutor } from '../store/sql.js';
+import type { IngestedEvent, NewEvent } from '../store/types.js';
+
+/**
+ * Event types seen at ingest, cached for a few seconds: the catalogue changes rarely and
+ * ingest runs thousands of times a second. Entity schemas are compiled once per version.
+ */
+export class EventTypeCache {
+  private readonly cache = new Map<string, { type: EventType | null; validate: ValidateFunction | null; until: number }>();
+
+  constructor(
+    private readonly db: SqlExecutor,
+    private readonly ttlMs = 5000,
+  ) {}
+
+  async get(name: string): Promise<{ type: EventType | null; validate: ValidateFunction | null }> {
+    const now = Date.now();
+    const hit = this.cache.get(name);
+    if (hit && hit.until > now) return hit;
+    const type = (await getEventType(this.db, name)) ?? null;
+    let validate: ValidateFunction | null = null;
+    if (type?.schema && typeof type.schema === 'object') {
+      validate = hit?.type?.updated_at === type.updated_at && hit.validate ? hit.validate : compileStrict(type.schema as object);
+    }
+    const entry = { type, validate, until: now + this.ttlMs };
+    if (this.cache.size > 5000) this.cache.clear();
+    this.cache.set(name, entry);
+    return entry;
+  }
+
+  forget(): void {
+    this.cache.clear();
+  }
+}
+
+/** The default entity type is the event's module: `conversation.created` → `conversation`. */
+function defaultEntityType(event: string): string {
+  return event.split('.')[0]!;
+}
+
+function defaultEntityId(entity: unknown): string | null {
+  const id = entity !== null && typeof entity === 'object' ? (entity as Record<string, unknown>).id : undefined;
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : null;
+}
+
+/** Turns API input into events to store; throws (changing nothing) on the first invalid one. */
+export async function prepareEvents(types: EventTypeCache, orgId: string, inputs: readonly EventInputBody[], headerKey?: string): Promise<NewEvent[]> {
+  const now = Date.now();
+  const out: NewEvent[] = [];
+  for (const [i, input] of inputs.entries()) {
+    const where = inputs.length > 1 ? `events[${i}]: ` : '';
+    const { type, validate } = await types.get(input.event);
+    if (type?.kind === 'data' && input.app_id === undefined) {
+      throw new HeraldError('HERALD_EVENT_NEEDS_APP', [input.event], { index: i });
+    }
+    const entity = input.entity === undefined ? null : input.entity;
+    if (validate && !validate(entity)) {
+      const violations = (validate.errors ?? []).map((e) => ({ path: `entity${e.instancePath}`, message: e.message ?? 'invalid' }));
+      throw new HeraldError('HERALD_BAD_REQUEST', [`${where}the entity does not match the schema of ${input.event}`], { index: i, violations });
+    }
+    const key = input.idempotency_key ?? (inputs.length === 1 ? headerKey : undefined) ?? null;
+    out.push({
+      id: newId('evt', now),
+      org_id: orgId,
+      app_id: input.app_id ?? null,
+      type: input.event,
+      entity_type: input.entity_type ?? defaultEntityType(input.event),
+      entity_id: input.entity_id === undefined ? defaultEntityId(entity) : String(input.entity_id),
+      entity: JSON.stringify(entity),
+      modified_fields: input.modified_fields ?? [],
+      event_time: input.event_time ?? now,
+      idempotency_key: key,
+      // What "the same request" means for an idempotency key: the same event body.
+      request_hash: key === null ? null : createHash('sha256').update(JSON.stringify({ ...input, idempotency_key: undefined })).digest('base64url'),
+      created_at: now,
+    });
+  }
+  return out;
+}
+
+/** Stores events and their deliveries durably (group commit); all of them or none. */
+export async function ingestEvents(ctx: AppContext, types: EventTypeCache, orgId: string, inputs: readonly EventInputBody[], headerKey?: string): Promise<IngestedEvent[]> {
+  const events = await prepareEvents(types, orgId, inputs, headerKey);
+  const result = await ctx.ingest.submit(events);
+  if (!result.ok) throw new HeraldError('HERALD_IDEMPOTENCY_CONFLICT', [result.conflict]);
+  ctx.metrics.eventsIngested.inc(result.events.filter((e) => !e.replayed).length);
+  return result.events;
+}

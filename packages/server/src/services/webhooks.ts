@@ -1,0 +1,159 @@
+import type { AppContext } from '../api/context.js';
+import type { WebhookCreateBody, WebhookPatchBody } from '../api/schemas.js';
+import { HeraldError } from '../errors.js';
+import { newId } from '../ids.js';
+import type { SignatureConfig, Webhook, WebhookKey } from '../model.js';
+import { PRESETS, type PresetName } from '../policy/presets.js';
+import { checkOverrides, type PolicyOverrides } from '../policy/resolve.js';
+import { getOrg } from '../store/queries/orgs.js';
+import * as q from '../store/queries/webhooks.js';
+import type { SqlExecutor } from '../store/sql.js';
+import { generateKeyMaterial, MAX_KEYS_PER_WEBHOOK, publicView, type SignatureScheme } from '../signing/index.js';
+import { checkWebhookUrl } from './url-check.js';
+
+/** Schemes that put every live key's signature in the request, so all keys are "in use". */
+const MULTI_SIGNATURE: ReadonlySet<SignatureScheme> = new Set<SignatureScheme>(['standard', 'hmac-timestamp']);
+
+export function keysInUse(scheme: SignatureScheme, keys: readonly WebhookKey[]): boolean[] {
+  return keys.map((_, i) => i === 0 || MULTI_SIGNATURE.has(scheme));
+}
+
+function signatureFor(preset: PresetName, input: { scheme?: SignatureScheme; header?: string } | undefined, secured: boolean | undefined): SignatureConfig {
+  const base = PRESETS[preset].signature;
+  const sig: SignatureConfig = { scheme: input?.scheme ?? base.scheme };
+  const header = input?.header ?? (input?.scheme && input.scheme !== base.scheme ? undefined : base.header);
+  if (header) sig.header = header;
+  if (secured === false) sig.secured = false;
+  return sig;
+}
+
+function checkPolicy(policy: PolicyOverrides | undefined | null): void {
+  const problems = policy ? checkOverrides(policy) : [];
+  if (problems.length > 0) throw new HeraldError('HERALD_BAD_REQUEST', [problems.join('; ')], { problems });
+}
+
+async function newKey(ctx: AppContext, webhookId: string, scheme: SignatureScheme, now: number) {
+  const material = generateKeyMaterial(scheme);
+  const key: WebhookKey = {
+    id: newId('key', now),
+    webhook_id: webhookId,
+    sealed: ctx.box.seal(JSON.stringify(material), webhookId),
+    public_view: publicView(material, { includeSecret: false }) as Record<string, string>,
+    created_at: now,
+  };
+  const secret = publicView(material, { includeSecret: true }).secret;
+  return { key, secret };
+}
+
+export async function createWebhook(ctx: AppContext, orgId: string, body: WebhookCreateBody, actor: string) {
+  const url = body.url ?? body.webhook?.url;
+  if (!url) throw new HeraldError('HERALD_BAD_REQUEST', ['url is required (or webhook.url)']);
+  if (body.url && body.webhook) throw new HeraldError('HERALD_BAD_REQUEST', ['send url or webhook.url, not both']);
+  const preset: PresetName = body.preset ?? 'standard';
+  checkPolicy(body.policy);
+  const checkedUrl = await checkWebhookUrl(url, ctx.config.allowPrivateUrls);
+  const now = Date.now();
+  const id = newId('wh', now);
+  const secured = body.secured ?? body.webhook?.secured;
+  const w: Webhook = {
+    id, org_id: orgId, url: checkedUrl, description: body.description ?? '', events: body.events ?? ['*'],
+    apps: body.apps ?? null, state: body.published === false ? 'draft' : 'enabled', state_reason: null, preset,
+    signature: signatureFor(preset, body.signature, secured), policy: (body.policy ?? {}) as Record<string, unknown>,
+    filter: null, payload_mode: body.payload ?? PRESETS[preset].payload_mode, alert_emails: body.alert_emails ?? [],
+    metadata: body.metadata ?? {}, created_by: actor, modified_by: actor, revision: 1, created_at: now, updated_at: now,
+    last_triggered_at: null, last_success_at: null, last_failure_at: null, consecutive_failures: 0, failures_total: 0, successes_total: 0,
+  };
+  const { key, secret } = await newKey(ctx, id, w.signature.scheme, now);
+  await ctx.store.db.transaction(async (tx) => {
+    const org = await getOrg(tx, orgId);
+    if (!org) throw new HeraldError('HERALD_ORG_NOT_FOUND', [orgId]);
+    const max = org.settings.max_webhooks;
+    if (max !== undefined && max !== null && (await q.countWebhooks(tx, orgId)) >= max) {
+      throw new HeraldError('HERALD_WEBHOOK_QUOTA', [max]);
+    }
+    await q.insertWebhook(tx, w);
+    await q.insertKey(tx, key);
+  });
+  return { webhook: w, key, secret };
+}
+
+export async function loadWebhook(db: SqlExecutor, orgId: string, id: string): Promise<Webhook> {
+  const w = await q.getWebhook(db, orgId, id);
+  if (!w) throw new HeraldError('HERALD_WEBHOOK_NOT_FOUND', [id]);
+  return w;
+}
+
+export async function patchWebhook(ctx: AppContext, orgId: string, id: string, body: WebhookPatchBody, actor: string): Promise<Webhook> {
+  checkPolicy(body.policy);
+  const url = body.url === undefined ? undefined : await checkWebhookUrl(body.url, ctx.config.allowPrivateUrls);
+  return ctx.store.db.transaction(async (tx) => {
+    const w = await loadWebhook(tx, orgId, id);
+    const keys = await q.listKeys(tx, [id]);
+    const preset = body.preset ?? (w.preset as PresetName);
+    const next: Webhook = { ...w, modified_by: actor, updated_at: Date.now() };
+    if (url !== undefined) next.url = url;
+    if (body.description !== undefined) next.description = body.description;
+    if (body.events !== undefined) next.events = body.events;
+    if (body.apps !== undefined) next.apps = body.apps;
+    if (body.alert_emails !== undefined) next.alert_emails = body.alert_emails;
+    if (body.metadata !== undefined) next.metadata = body.metadata;
+    if (body.payload !== undefined) next.payload_mode = body.payload;
+    if (body.policy !== undefined) next.policy = (body.policy ?? {}) as Record<string, unknown>;
+    if (body.preset !== undefined || body.signature !== undefined || body.secured !== undefined) {
+      next.preset = preset;
+      const secured = body.secured ?? w.signature.secured;
+      next.signature = body.signature || body.preset
+        ? signatureFor(preset, body.signature, secured)
+        : { ...w.signature, ...(secured === false ? { secured: false } : {}) };
+      if (body.secured === true) delete next.signature.secured;
+      if (next.signature.scheme !== w.signature.scheme) {
+        // A new scheme needs keys of its kind: replace them (the new key is answered once).
+        for (const k of keys) await q.deleteKey(tx, id, k.id);
+        const { key } = await newKey(ctx, id, next.signature.scheme, next.updated_at);
+        await q.insertKey(tx, key);
+      }
+    }
+    if (body.published === true && w.state === 'draft') next.state = 'enabled';
+    if (body.published === false) next.state = 'draft';
+    if (body.state !== undefined) {
+      if (w.state === 'draft' && body.published !== true) {
+        throw new HeraldError('HERALD_BAD_REQUEST', ['a draft webhook is published with "published": true before its state can change']);
+      }
+      next.state = body.state;
+      next.state_reason = null;
+      if (body.state === 'enabled') next.consecutive_failures = 0;
+    }
+    await q.updateWebhook(tx, next);
+    return { ...next, revision: w.revision + 1 };
+  });
+}
+
+export async function deleteWebhook(ctx: AppContext, orgId: string, id: string): Promise<void> {
+  const deleted = await ctx.store.db.transaction((tx) => q.deleteWebhook(tx, orgId, id, Date.now()));
+  if (!deleted) throw new HeraldError('HERALD_WEBHOOK_NOT_FOUND', [id]);
+}
+
+export async function addKey(ctx: AppContext, orgId: string, id: string) {
+  return ctx.store.db.transaction(async (tx) => {
+    const w = await loadWebhook(tx, orgId, id);
+    const keys = await q.listKeys(tx, [id]);
+    if (keys.length >= MAX_KEYS_PER_WEBHOOK) throw new HeraldError('HERALD_KEY_LIMIT', [MAX_KEYS_PER_WEBHOOK]);
+    const now = Math.max(Date.now(), ...keys.map((k) => k.created_at + 1));
+    const { key, secret } = await newKey(ctx, id, w.signature.scheme, now);
+    await q.insertKey(tx, key);
+    await q.bumpRevision(tx, id, now);
+    const inUse = keysInUse(w.signature.scheme, [...keys, key]).at(-1) ?? false;
+    return { key, secret, inUse };
+  });
+}
+
+export async function removeKey(ctx: AppContext, orgId: string, id: string, keyId: string): Promise<void> {
+  await ctx.store.db.transaction(async (tx) => {
+    await loadWebhook(tx, orgId, id);
+    const keys = await q.listKeys(tx, [id]);
+    if (!keys.some((k) => k.id === keyId)) throw new HeraldError('HERALD_KEY_NOT_FOUND', [keyId]);
+    if (keys.length <= 1) throw new HeraldError('HERALD_KEY_LAST');
+    await q.deleteKey(tx, id, keyId);
+    await q.bumpRevision(tx, id, Date.now());
+  });
+}

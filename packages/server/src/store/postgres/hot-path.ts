@@ -1,0 +1,243 @@
+import type {
+  ClaimedDelivery,
+  CompletionReport,
+  DeliveryResult,
+  FanOutPlanner,
+  HotPath,
+  IngestGroup,
+  IngestGroupResult,
+  IngestedEvent,
+  NewEvent,
+  Subscriber,
+} from '../types.js';
+import { findReplays, type StoredIdempotent } from '../replays.js';
+import { isUniqueViolation, type SqlExecutor } from '../sql.js';
+import { aggregateWebhookStats } from '../webhook-stats.js';
+import type { PostgresDatabase } from './database.js';
+
+const CLAIM_SQL = `
+WITH due AS (
+  SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?
+  ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED
+), leased AS (
+  UPDATE deliveries d SET lease_token = ?, next_attempt_at = ? FROM due WHERE d.id = due.id
+  RETURNING d.id, d.org_id, d.webhook_id, d.attempts, d.is_test, d.event_id
+)
+SELECT l.id, l.org_id, l.webhook_id, l.attempts, l.is_test, l.event_id,
+  w.revision AS webhook_revision, w.state AS webhook_state,
+  e.type AS event_type, e.app_id, e.entity_type, e.entity_id, e.entity, e.modified_fields, e.event_time
+FROM leased l JOIN events e ON e.id = l.event_id LEFT JOIN webhooks w ON w.id = l.webhook_id`;
+
+// One statement writes a whole batch: fenced delivery updates, attempt rows and webhook stats.
+const COMPLETE_SQL = `
+WITH r AS (
+  SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::int[], ?::bigint[], ?::bigint[], ?::int[], ?::int[], ?::text[])
+    AS r(id, token, status, inc, next_at, attempted_at, status_code, set_error, error)
+), upd AS (
+  UPDATE deliveries d SET status = r.status, attempts = d.attempts + r.inc, next_attempt_at = r.next_at,
+    lease_token = NULL, updated_at = ?, last_attempt_at = coalesce(r.attempted_at, d.last_attempt_at),
+    last_status_code = coalesce(r.status_code, d.last_status_code),
+    last_error = CASE WHEN r.set_error = 1 THEN r.error ELSE d.last_error END
+  FROM r WHERE d.id = r.id AND d.lease_token = r.token
+  RETURNING d.id
+), att AS (
+  INSERT INTO attempts (id, delivery_id, webhook_id, org_id, attempt, started_at, duration_ms, outcome, status_code,
+    error_code, error_message, request_headers, response_headers, response_body, response_truncated, is_test)
+  SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::text[],
+    ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[])
+), stats AS (
+  UPDATE webhooks w SET last_triggered_at = greatest(coalesce(w.last_triggered_at, 0), s.triggered),
+    last_success_at = CASE WHEN s.success_at IS NULL THEN w.last_success_at ELSE greatest(coalesce(w.last_success_at, 0), s.success_at) END,
+    last_failure_at = CASE WHEN s.failure_at IS NULL THEN w.last_failure_at ELSE greatest(coalesce(w.last_failure_at, 0), s.failure_at) END,
+    consecutive_failures = CASE WHEN s.reset = 1 THEN s.consecutive ELSE w.consecutive_failures + s.consecutive END,
+    failures_total = w.failures_total + s.failures, successes_total = w.successes_total + s.successes
+  FROM unnest(?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::int[], ?::bigint[], ?::bigint[], ?::bigint[])
+    AS s(id, triggered, success_at, failure_at, reset, consecutive, failures, successes)
+  WHERE w.id = s.id
+)
+SELECT id FROM upd`;
+
+interface SubscriberRow {
+  org_id: string;
+  event_type: string;
+  id: string;
+  state: Subscriber['state'];
+  apps: string | null;
+  filter: string | null;
+}
+
+/** PostgreSQL hot path: a handful of statements per batch, whatever the batch size. */
+export class PostgresHotPath implements HotPath {
+  constructor(private readonly db: PostgresDatabase) {}
+
+  async ingest(groups: readonly IngestGroup[], plan: FanOutPlanner): Promise<IngestGroupResult[]> {
+    try {
+      return await this.db.transaction((tx) => this.ingestIn(tx, groups, plan));
+    } catch (err) {
+      // Another process stored the same idempotency key between our read and our insert:
+      // run again, and the key is now found and answered as a replay or a conflict.
+      if (isUniqueViolation(err)) return this.db.transaction((tx) => this.ingestIn(tx, groups, plan));
+      throw err;
+    }
+  }
+
+  private async ingestIn(tx: SqlExecutor, groups: readonly IngestGroup[], plan: FanOutPlanner): Promise<IngestGroupResult[]> {
+    const all = groups.flat();
+    const stored = await this.storedKeys(tx, all);
+    const subscribers = await this.subscribers(tx, all);
+    const results: IngestGroupResult[] = [];
+    const ev: unknown[][] = [[], [], [], [], [], [], [], [], [], [], [], [], []];
+    const dl: unknown[][] = [[], [], [], [], [], []];
+    for (const group of groups) {
+      const replays = findReplays(group, (org, key) => stored.get(`${org}\u0000${key}`));
+      if (typeof replays === 'string') {
+        results.push({ ok: false, conflict: replays });
+        continue;
+      }
+      const events: IngestedEvent[] = [];
+      const done = new Map<string, IngestedEvent>();
+      for (const e of group) {
+        const replay = replays.get(e);
+        if (replay) {
+          events.push('replayed' in replay ? replay : { ...done.get(replay.id)!, replayed: true });
+          continue;
+        }
+        const planned = plan(e, subscribers.get(`${e.org_id}\u0000${e.type}`) ?? []);
+        const row = [e.id, e.org_id, e.app_id, e.type, e.entity_type, e.entity_id, e.entity,
+          JSON.stringify(e.modified_fields), e.event_time, e.idempotency_key, e.request_hash, planned.length, e.created_at];
+        row.forEach((v, i) => ev[i]!.push(v));
+        for (const d of planned) {
+          dl[0]!.push(d.id);
+          dl[1]!.push(e.org_id);
+          dl[2]!.push(d.webhook_id);
+          dl[3]!.push(e.id);
+          dl[4]!.push(d.status);
+          dl[5]!.push(d.status === 'pending' ? e.created_at : null);
+        }
+        if (e.idempotency_key !== null) {
+          stored.set(`${e.org_id}\u0000${e.idempotency_key}`, { id: e.id, request_hash: e.request_hash, delivery_count: planned.length });
+        }
+        const result = { event_id: e.id, deliveries: planned.length, replayed: false };
+        done.set(e.id, result);
+        events.push(result);
+      }
+      results.push({ ok: true, events });
+    }
+    if (ev[0]!.length > 0) {
+      await tx.run(
+        `INSERT INTO events (id, org_id, app_id, type, entity_type, entity_id, entity, modified_fields, event_time,
+           idempotency_key, request_hash, delivery_count, created_at)
+         SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
+           ?::bigint[], ?::text[], ?::text[], ?::bigint[], ?::bigint[])`,
+        ev,
+      );
+    }
+    if (dl[0]!.length > 0) {
+      const now = Date.now();
+      await tx.run(
+        `INSERT INTO deliveries (id, org_id, webhook_id, event_id, status, attempts, next_attempt_at, created_at, updated_at)
+         SELECT id, org_id, webhook_id, event_id, status, 0, due, ?, ? FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[])
+           AS t(id, org_id, webhook_id, event_id, status, due)`,
+        [now, now, ...dl],
+      );
+    }
+    return results;
+  }
+
+  private async storedKeys(tx: SqlExecutor, events: readonly NewEvent[]): Promise<Map<string, StoredIdempotent>> {
+    const keyed = events.filter((e) => e.idempotency_key !== null);
+    const map = new Map<string, StoredIdempotent>();
+    if (keyed.length === 0) return map;
+    const rows = await tx.all<StoredIdempotent & { org_id: string; idempotency_key: string }>(
+      `SELECT e.id, e.org_id, e.idempotency_key, e.request_hash, e.delivery_count FROM events e
+       JOIN unnest(?::text[], ?::text[]) AS k(org_id, key) ON e.org_id = k.org_id AND e.idempotency_key = k.key`,
+      [keyed.map((e) => e.org_id), keyed.map((e) => e.idempotency_key)],
+    );
+    for (const r of rows) map.set(`${r.org_id}\u0000${r.idempotency_key}`, r);
+    return map;
+  }
+
+  private async subscribers(tx: SqlExecutor, events: readonly NewEvent[]): Promise<Map<string, Subscriber[]>> {
+    const pairs = new Map<string, [string, string]>();
+    for (const e of events) pairs.set(`${e.org_id}\u0000${e.type}`, [e.org_id, e.type]);
+    const orgs = [...new Set(events.map((e) => e.org_id))];
+    const rows = await tx.all<SubscriberRow>(
+      `SELECT s.org_id, s.event_type, w.id, w.state, w.apps, w.filter FROM webhook_subscriptions s
+       JOIN webhooks w ON w.id = s.webhook_id
+       WHERE (s.org_id, s.event_type) IN (SELECT * FROM unnest(?::text[], ?::text[]))
+          OR (s.event_type = '*' AND s.org_id = ANY(?::text[]))`,
+      [[...pairs.values()].map((p) => p[0]), [...pairs.values()].map((p) => p[1]), orgs],
+    );
+    const map = new Map<string, Subscriber[]>();
+    for (const [key, [org, type]] of pairs) {
+      const seen = new Set<string>();
+      const subs: Subscriber[] = [];
+      for (const r of rows) {
+        if (r.org_id !== org || (r.event_type !== type && r.event_type !== '*') || seen.has(r.id)) continue;
+        seen.add(r.id);
+        subs.push({ id: r.id, state: r.state, apps: r.apps === null ? null : (JSON.parse(r.apps) as string[]), filter: r.filter });
+      }
+      map.set(key, subs);
+    }
+    return map;
+  }
+
+  async claim(limit: number, now: number, leaseMs: number, token: string): Promise<ClaimedDelivery[]> {
+    const rows = await this.db.all<Omit<ClaimedDelivery, 'lease_token'>>(CLAIM_SQL, [now, limit, token, now + leaseMs]);
+    return rows.map((r) => ({ ...r, is_test: Boolean(r.is_test), lease_token: token }));
+  }
+
+  async complete(results: readonly DeliveryResult[], now: number): Promise<CompletionReport> {
+    if (results.length === 0) return { applied: 0, fenced: [] };
+    const d: unknown[][] = [[], [], [], [], [], [], [], [], []];
+    const a: unknown[][] = Array.from({ length: 16 }, () => []);
+    for (const r of results) {
+      const t = r.attempt;
+      [r.delivery_id, r.lease_token, r.status, t ? 1 : 0, r.next_attempt_at, t?.started_at ?? null,
+        t?.status_code ?? null, t ? 1 : 0, t?.error_message ?? null].forEach((v, i) => d[i]!.push(v));
+      if (t) {
+        [t.id, t.delivery_id, t.webhook_id, t.org_id, t.attempt, t.started_at, t.duration_ms, t.outcome, t.status_code,
+          t.error_code, t.error_message, JSON.stringify(t.request_headers),
+          t.response_headers === null ? null : JSON.stringify(t.response_headers), t.response_body,
+          t.response_truncated ? 1 : 0, t.is_test ? 1 : 0].forEach((v, i) => a[i]!.push(v));
+      }
+    }
+    const s: unknown[][] = Array.from({ length: 8 }, () => []);
+    for (const x of aggregateWebhookStats(results)) {
+      [x.webhook_id, x.last_triggered_at, x.last_success_at, x.last_failure_at, x.reset ? 1 : 0, x.consecutive_failures,
+        x.failures, x.successes].forEach((v, i) => s[i]!.push(v));
+    }
+    const updated = await this.db.all<{ id: string }>(COMPLETE_SQL, [...d, now, ...a, ...s]);
+    const appliedIds = new Set(updated.map((u) => u.id));
+    const deactivations = results.filter((r) => r.deactivate_reason && appliedIds.has(r.delivery_id));
+    if (deactivations.length > 0) {
+      await this.db.run(
+        `UPDATE webhooks w SET state = 'deactivated', state_reason = x.reason, revision = w.revision + 1, updated_at = ?
+         FROM unnest(?::text[], ?::text[]) AS x(id, reason) WHERE w.id = x.id AND w.state = 'enabled'`,
+        [now, deactivations.map((r) => r.webhook_id), deactivations.map((r) => r.deactivate_reason)],
+      );
+    }
+    return { applied: appliedIds.size, fenced: results.filter((r) => !appliedIds.has(r.delivery_id)).map((r) => r.delivery_id) };
+  }
+
+  async renew(tokens: readonly string[], until: number): Promise<void> {
+    if (tokens.length === 0) return;
+    await this.db.run(`UPDATE deliveries SET next_attempt_at = ? WHERE status = 'pending' AND lease_token = ANY(?::text[])`, [
+      until,
+      tokens,
+    ]);
+  }
+
+  async release(tokens: readonly string[], now: number): Promise<void> {
+    if (tokens.length === 0) return;
+    await this.db.run(
+      `UPDATE deliveries SET next_attempt_at = ?, lease_token = NULL WHERE status = 'pending' AND lease_token = ANY(?::text[])`,
+      [now, tokens],
+    );
+  }
+
+  async nextDueAt(): Promise<number | null> {
+    const row = await this.db.get<{ t: number | null }>(`SELECT min(next_attempt_at) AS t FROM deliveries WHERE status = 'pending'`);
+    return row?.t ?? null;
+  }
+}

@@ -1,0 +1,89 @@
+import type { Attempt, AttemptErrorCode, Delivery, DeliveryStatus, StoredEvent } from '../../model.js';
+import type { SqlExecutor } from '../sql.js';
+import { flag, json } from './rows.js';
+
+type DeliveryRow = Omit<Delivery, 'is_test'> & { is_test: number };
+const toDelivery = (r: DeliveryRow): Delivery => ({ ...r, is_test: flag(r.is_test) });
+
+type AttemptRow = Omit<Attempt, 'request_headers' | 'response_headers' | 'response_truncated' | 'is_test' | 'error_code'> & {
+  request_headers: string;
+  response_headers: string | null;
+  response_truncated: number;
+  is_test: number;
+  error_code: string | null;
+};
+const toAttempt = (r: AttemptRow): Attempt => ({
+  ...r,
+  error_code: r.error_code as AttemptErrorCode | null,
+  request_headers: json<Record<string, string>>(r.request_headers, {}),
+  response_headers: json<Record<string, string> | null>(r.response_headers, null),
+  response_truncated: flag(r.response_truncated),
+  is_test: flag(r.is_test),
+});
+
+type EventRow = Omit<StoredEvent, 'modified_fields'> & { modified_fields: string };
+export const toEvent = (r: EventRow): StoredEvent => ({ ...r, modified_fields: json<string[]>(r.modified_fields, []) });
+
+const DELIVERY_COLUMNS =
+  'id, org_id, webhook_id, event_id, status, attempts, next_attempt_at, is_test, created_at, updated_at, last_attempt_at, last_status_code, last_error';
+
+export interface DeliveryFilter {
+  webhookId?: string;
+  eventId?: string;
+  status?: DeliveryStatus;
+  /** Newest first: only ids before this cursor. */
+  before?: string;
+  limit: number;
+}
+
+export async function listDeliveries(db: SqlExecutor, orgId: string, f: DeliveryFilter): Promise<Delivery[]> {
+  const where = ['org_id = ?'];
+  const params: unknown[] = [orgId];
+  if (f.webhookId) (where.push('webhook_id = ?'), params.push(f.webhookId));
+  if (f.eventId) (where.push('event_id = ?'), params.push(f.eventId));
+  if (f.status) (where.push('status = ?'), params.push(f.status));
+  if (f.before) (where.push('id < ?'), params.push(f.before));
+  params.push(f.limit);
+  const rows = await db.all<DeliveryRow>(
+    `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`,
+    params,
+  );
+  return rows.map(toDelivery);
+}
+
+export async function getDelivery(db: SqlExecutor, orgId: string, id: string): Promise<Delivery | undefined> {
+  const row = await db.get<DeliveryRow>(`SELECT ${DELIVERY_COLUMNS}, lease_token FROM deliveries WHERE org_id = ? AND id = ?`, [orgId, id]);
+  return row && toDelivery(row);
+}
+
+/** True while a worker holds the delivery (its lease has not run out). */
+export async function isLeased(db: SqlExecutor, id: string, now: number): Promise<boolean> {
+  const row = await db.get<{ n: number }>(
+    `SELECT count(*) AS n FROM deliveries WHERE id = ? AND lease_token IS NOT NULL AND next_attempt_at > ?`,
+    [id, now],
+  );
+  return Number(row?.n ?? 0) > 0;
+}
+
+export async function listAttempts(db: SqlExecutor, deliveryId: string): Promise<Attempt[]> {
+  const rows = await db.all<AttemptRow>('SELECT * FROM attempts WHERE delivery_id = ? ORDER BY id', [deliveryId]);
+  return rows.map(toAttempt);
+}
+
+export async function getEvent(db: SqlExecutor, orgId: string, id: string): Promise<StoredEvent | undefined> {
+  const row = await db.get<EventRow>('SELECT * FROM events WHERE org_id = ? AND id = ?', [orgId, id]);
+  return row && toEvent(row);
+}
+
+/**
+ * Queues a delivery for another attempt now, whatever its status (resend). Not while a
+ * worker holds it: the caller checks isLeased first, and the lease_token test here closes the race.
+ */
+export async function requeueDelivery(db: SqlExecutor, orgId: string, id: string, now: number): Promise<boolean> {
+  const n = await db.run(
+    `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, lease_token = NULL, updated_at = ?
+     WHERE org_id = ? AND id = ? AND (lease_token IS NULL OR next_attempt_at <= ?)`,
+    [now, now, orgId, id, now],
+  );
+  return n > 0;
+}

@@ -1,0 +1,122 @@
+import type { PayloadMode, SignatureConfig, Webhook, WebhookKey, WebhookState } from '../../model.js';
+import type { SqlExecutor } from '../sql.js';
+import { json, placeholders } from './rows.js';
+
+type Row = Omit<Webhook, 'events' | 'apps' | 'signature' | 'policy' | 'alert_emails' | 'metadata'> & {
+  events: string;
+  apps: string | null;
+  signature: string;
+  policy: string;
+  alert_emails: string;
+  metadata: string;
+};
+
+export const toWebhook = (r: Row): Webhook => ({
+  ...r,
+  events: json<string[]>(r.events, []),
+  apps: json<string[] | null>(r.apps, null),
+  signature: json<SignatureConfig>(r.signature, { scheme: 'standard' }),
+  policy: json<Record<string, unknown>>(r.policy, {}),
+  alert_emails: json<string[]>(r.alert_emails, []),
+  metadata: json<Record<string, string>>(r.metadata, {}),
+  payload_mode: r.payload_mode as PayloadMode,
+});
+
+async function writeSubscriptions(db: SqlExecutor, w: Webhook): Promise<void> {
+  await db.run('DELETE FROM webhook_subscriptions WHERE webhook_id = ?', [w.id]);
+  for (const type of new Set(w.events)) {
+    await db.run('INSERT INTO webhook_subscriptions (org_id, event_type, webhook_id) VALUES (?, ?, ?)', [w.org_id, type, w.id]);
+  }
+}
+
+export async function insertWebhook(db: SqlExecutor, w: Webhook): Promise<void> {
+  await db.run(
+    `INSERT INTO webhooks (id, org_id, url, description, events, apps, state, state_reason, preset, signature, policy, filter,
+       payload_mode, alert_emails, metadata, created_by, modified_by, revision, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [w.id, w.org_id, w.url, w.description, JSON.stringify(w.events), w.apps === null ? null : JSON.stringify(w.apps),
+      w.state, w.state_reason, w.preset, JSON.stringify(w.signature), JSON.stringify(w.policy), w.filter, w.payload_mode,
+      JSON.stringify(w.alert_emails), JSON.stringify(w.metadata), w.created_by, w.modified_by, w.revision, w.created_at,
+      w.updated_at],
+  );
+  await writeSubscriptions(db, w);
+}
+
+/** Writes a changed webhook and bumps its revision, so workers reload its settings. */
+export async function updateWebhook(db: SqlExecutor, w: Webhook): Promise<void> {
+  await db.run(
+    `UPDATE webhooks SET url = ?, description = ?, events = ?, apps = ?, state = ?, state_reason = ?, preset = ?, signature = ?,
+       policy = ?, filter = ?, payload_mode = ?, alert_emails = ?, metadata = ?, modified_by = ?, revision = revision + 1,
+       updated_at = ? WHERE id = ?`,
+    [w.url, w.description, JSON.stringify(w.events), w.apps === null ? null : JSON.stringify(w.apps), w.state, w.state_reason,
+      w.preset, JSON.stringify(w.signature), JSON.stringify(w.policy), w.filter, w.payload_mode, JSON.stringify(w.alert_emails),
+      JSON.stringify(w.metadata), w.modified_by, w.updated_at, w.id],
+  );
+  await writeSubscriptions(db, w);
+}
+
+export async function bumpRevision(db: SqlExecutor, id: string, now: number): Promise<void> {
+  await db.run('UPDATE webhooks SET revision = revision + 1, updated_at = ? WHERE id = ?', [now, id]);
+}
+
+export async function getWebhook(db: SqlExecutor, orgId: string, id: string): Promise<Webhook | undefined> {
+  const row = await db.get<Row>('SELECT * FROM webhooks WHERE org_id = ? AND id = ?', [orgId, id]);
+  return row && toWebhook(row);
+}
+
+export async function getWebhooksByIds(db: SqlExecutor, ids: readonly string[]): Promise<Webhook[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.all<Row>(`SELECT * FROM webhooks WHERE id IN (${placeholders(ids.length)})`, ids);
+  return rows.map(toWebhook);
+}
+
+export async function listWebhooks(db: SqlExecutor, orgId: string, limit: number, after: string | null, state?: WebhookState): Promise<Webhook[]> {
+  const rows = await db.all<Row>(
+    `SELECT * FROM webhooks WHERE org_id = ? AND id > ? ${state ? 'AND state = ?' : ''} ORDER BY id LIMIT ?`,
+    state ? [orgId, after ?? '', state, limit] : [orgId, after ?? '', limit],
+  );
+  return rows.map(toWebhook);
+}
+
+export async function countWebhooks(db: SqlExecutor, orgId: string, preset?: string): Promise<number> {
+  const row = preset
+    ? await db.get<{ n: number }>('SELECT count(*) AS n FROM webhooks WHERE org_id = ? AND preset = ?', [orgId, preset])
+    : await db.get<{ n: number }>('SELECT count(*) AS n FROM webhooks WHERE org_id = ?', [orgId]);
+  return Number(row?.n ?? 0);
+}
+
+/** Deletes a webhook; its pending deliveries are cancelled and its history stays until retention. */
+export async function deleteWebhook(db: SqlExecutor, orgId: string, id: string, now: number): Promise<boolean> {
+  const n = await db.run('DELETE FROM webhooks WHERE org_id = ? AND id = ?', [orgId, id]);
+  if (n > 0) {
+    await db.run(
+      `UPDATE deliveries SET status = 'cancelled', lease_token = NULL, next_attempt_at = NULL, updated_at = ?
+       WHERE webhook_id = ? AND status = 'pending'`,
+      [now, id],
+    );
+  }
+  return n > 0;
+}
+
+type KeyRow = Omit<WebhookKey, 'public_view'> & { public_view: string };
+const toKey = (r: KeyRow): WebhookKey => ({ ...r, public_view: json<Record<string, string>>(r.public_view, {}) });
+
+export async function insertKey(db: SqlExecutor, k: WebhookKey): Promise<void> {
+  await db.run('INSERT INTO webhook_keys (id, webhook_id, sealed, public_view, created_at) VALUES (?, ?, ?, ?, ?)', [
+    k.id, k.webhook_id, k.sealed, JSON.stringify(k.public_view), k.created_at,
+  ]);
+}
+
+/** Keys oldest first: the first is the one "in use". */
+export async function listKeys(db: SqlExecutor, webhookIds: readonly string[]): Promise<WebhookKey[]> {
+  if (webhookIds.length === 0) return [];
+  const rows = await db.all<KeyRow>(
+    `SELECT * FROM webhook_keys WHERE webhook_id IN (${placeholders(webhookIds.length)}) ORDER BY created_at, id`,
+    webhookIds,
+  );
+  return rows.map(toKey);
+}
+
+export async function deleteKey(db: SqlExecutor, webhookId: string, keyId: string): Promise<boolean> {
+  return (await db.run('DELETE FROM webhook_keys WHERE webhook_id = ? AND id = ?', [webhookId, keyId])) > 0;
+}

@@ -1,0 +1,87 @@
+import Database from 'better-sqlite3';
+import type { SqlDatabase, SqlExecutor } from '../sql.js';
+
+/**
+ * better-sqlite3 is synchronous; this adapter gives it the async seam. An async transaction
+ * holds a lock so that statements from other requests cannot slip into it between awaits.
+ */
+export class SqliteDatabase implements SqlDatabase {
+  readonly dialect = 'sqlite' as const;
+  readonly raw: Database.Database;
+  private lock: Promise<void> = Promise.resolve();
+  private locked = false;
+  private readonly statements = new Map<string, Database.Statement>();
+  private readonly direct: SqlExecutor;
+
+  constructor(file: string) {
+    this.raw = new Database(file);
+    // WAL lets readers run beside the writer; FULL makes each commit durable before we
+    // acknowledge it (group commit keeps that affordable). busy_timeout covers a second
+    // process that opens the file for a migration check.
+    this.raw.pragma('journal_mode = WAL');
+    this.raw.pragma('synchronous = FULL');
+    this.raw.pragma('foreign_keys = ON');
+    this.raw.pragma('busy_timeout = 5000');
+    this.raw.pragma('cache_size = -65536');
+    this.raw.pragma('temp_store = MEMORY');
+    this.direct = {
+      all: async (sql, params = []) => this.prepare(sql).all(...(params as unknown[])) as never,
+      get: async (sql, params = []) => this.prepare(sql).get(...(params as unknown[])) as never,
+      run: async (sql, params = []) => this.prepare(sql).run(...(params as unknown[])).changes,
+    };
+  }
+
+  /** Cached prepared statement; the hot paths use these directly. */
+  prepare(sql: string): Database.Statement {
+    let st = this.statements.get(sql);
+    if (!st) {
+      st = this.raw.prepare(sql);
+      this.statements.set(sql, st);
+    }
+    return st;
+  }
+
+  /** Resolves when no async transaction is open; synchronous work may then run safely. */
+  async idle(): Promise<void> {
+    while (this.locked) await this.lock;
+  }
+
+  async all<T>(sql: string, params?: readonly unknown[]): Promise<T[]> {
+    await this.idle();
+    return this.direct.all<T>(sql, params);
+  }
+
+  async get<T>(sql: string, params?: readonly unknown[]): Promise<T | undefined> {
+    await this.idle();
+    return this.direct.get<T>(sql, params);
+  }
+
+  async run(sql: string, params?: readonly unknown[]): Promise<number> {
+    await this.idle();
+    return this.direct.run(sql, params);
+  }
+
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    await this.idle();
+    let release!: () => void;
+    this.lock = new Promise<void>((r) => (release = r));
+    this.locked = true;
+    this.raw.prepare('BEGIN IMMEDIATE').run();
+    try {
+      const result = await fn(this.direct);
+      this.raw.prepare('COMMIT').run();
+      return result;
+    } catch (err) {
+      if (this.raw.inTransaction) this.raw.prepare('ROLLBACK').run();
+      throw err;
+    } finally {
+      this.locked = false;
+      release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.idle();
+    this.raw.close();
+  }
+}

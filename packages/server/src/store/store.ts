@@ -1,0 +1,81 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { migrate } from './migrate.js';
+import { InProcessNotifier, PostgresNotifier } from './notifier.js';
+import { PostgresDatabase } from './postgres/database.js';
+import { PostgresHotPath } from './postgres/hot-path.js';
+import type { Dialect, SqlDatabase } from './sql.js';
+import { SqliteDatabase } from './sqlite/database.js';
+import { SqliteHotPath } from './sqlite/hot-path.js';
+import type { HotPath, WorkNotifier } from './types.js';
+
+/** Everything Herald keeps, behind one narrow seam: shared SQL, a batched hot path, a waker. */
+export interface Store {
+  readonly dialect: Dialect;
+  readonly db: SqlDatabase;
+  readonly hot: HotPath;
+  readonly notifier: WorkNotifier;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  dataDir: string;
+  databaseUrl?: string | undefined;
+  /** Called when the LISTEN connection fails (it reconnects by itself). */
+  onBackgroundError?: (err: unknown) => void;
+  /** PostgreSQL pool size (default 10). */
+  poolSize?: number;
+}
+
+/** Opens the store named by the configuration and applies pending migrations. */
+export async function openStore(opts: StoreOptions): Promise<Store> {
+  if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts);
+  mkdirSync(opts.dataDir, { recursive: true });
+  const db = new SqliteDatabase(join(opts.dataDir, 'herald.sqlite'));
+  await migrate(db);
+  const hot = new SqliteHotPath(db);
+  // The SQLite file has one user: leases left by a killed predecessor are released at once.
+  hot.releaseAll(Date.now());
+  const notifier = new InProcessNotifier();
+  return {
+    dialect: 'sqlite',
+    db,
+    hot,
+    notifier,
+    close: async () => {
+      await notifier.close();
+      await db.close();
+    },
+  };
+}
+
+async function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
+  const db = new PostgresDatabase(url, opts.poolSize ?? 10);
+  try {
+    await migrate(db);
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  // Channel per schema: several Herald installations (or test schemas) can share a database.
+  const schema = (await db.get<{ s: string }>('SELECT current_schema() AS s'))?.s ?? 'public';
+  const channel = `herald_work_${schema}`.replace(/[^a-zA-Z0-9_]/g, '_').slice(0, 63);
+  const notifier = new PostgresNotifier(
+    () => db.listenClient(),
+    channel,
+    (ch) => db.run('SELECT pg_notify(?, ?)', [ch, '']),
+    opts.onBackgroundError,
+  );
+  await notifier.start();
+  const hot = new PostgresHotPath(db);
+  return {
+    dialect: 'postgres',
+    db,
+    hot,
+    notifier,
+    close: async () => {
+      await notifier.close();
+      await db.close();
+    },
+  };
+}

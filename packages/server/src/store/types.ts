@@ -1,0 +1,106 @@
+import type { Attempt, DeliveryStatus, WebhookState } from '../model.js';
+
+/** An event ready to be stored (ids and times assigned by the ingest pipeline). */
+export interface NewEvent {
+  id: string;
+  org_id: string;
+  app_id: string | null;
+  type: string;
+  entity_type: string | null;
+  entity_id: string | null;
+  entity: string;
+  modified_fields: string[];
+  event_time: number;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  created_at: number;
+}
+
+/** A webhook that subscribes to an event's type, as fan-out sees it. */
+export interface Subscriber {
+  id: string;
+  state: WebhookState;
+  apps: string[] | null;
+  filter: string | null;
+}
+
+/** One planned delivery of an event. */
+export interface PlannedDelivery {
+  id: string;
+  webhook_id: string;
+  status: 'pending' | 'skipped';
+}
+
+/** Decides which subscribers get a delivery; runs inside the ingest transaction. */
+export type FanOutPlanner = (event: NewEvent, subscribers: readonly Subscriber[]) => PlannedDelivery[];
+
+/** One ingest request: its events are stored all together or not at all. */
+export type IngestGroup = readonly NewEvent[];
+
+export type IngestedEvent = { event_id: string; deliveries: number; replayed: boolean };
+export type IngestGroupResult =
+  | { ok: true; events: IngestedEvent[] }
+  | { ok: false; conflict: string /* the idempotency key */ };
+
+/** A delivery claimed by a worker, with what it needs to build the request. */
+export interface ClaimedDelivery {
+  id: string;
+  org_id: string;
+  webhook_id: string;
+  /** null when the webhook was deleted. */
+  webhook_revision: number | null;
+  webhook_state: WebhookState | null;
+  /** Attempts made before this one. */
+  attempts: number;
+  is_test: boolean;
+  lease_token: string;
+  event_id: string;
+  event_type: string;
+  app_id: string | null;
+  entity_type: string | null;
+  entity_id: string | null;
+  entity: string;
+  modified_fields: string;
+  event_time: number;
+}
+
+/** What a worker writes back for one claimed delivery. */
+export interface DeliveryResult {
+  delivery_id: string;
+  webhook_id: string;
+  lease_token: string;
+  status: DeliveryStatus;
+  next_attempt_at: number | null;
+  /** The attempt made, or null when none was (webhook disabled or deleted). */
+  attempt: Attempt | null;
+  /** Set when this outcome deactivates the webhook (410). */
+  deactivate_reason?: string;
+}
+
+export interface CompletionReport {
+  /** Deliveries whose lease was still held: their result was written. */
+  applied: number;
+  /** Deliveries whose lease had passed to another worker: only the attempt was recorded. */
+  fenced: string[];
+}
+
+/** The batched hot path, written per dialect. */
+export interface HotPath {
+  ingest(groups: readonly IngestGroup[], plan: FanOutPlanner): Promise<IngestGroupResult[]>;
+  /** Leases up to `limit` due deliveries until now + leaseMs under one fresh token. */
+  claim(limit: number, now: number, leaseMs: number, token: string): Promise<ClaimedDelivery[]>;
+  complete(results: readonly DeliveryResult[], now: number): Promise<CompletionReport>;
+  /** Extends the leases of a claim that still has requests in flight. */
+  renew(tokens: readonly string[], until: number): Promise<void>;
+  /** Gives back leases (shutdown): the deliveries are due again now. */
+  release(tokens: readonly string[], now: number): Promise<void>;
+  /** Earliest next_attempt_at of any pending delivery (leased ones: their lease expiry). */
+  nextDueAt(): Promise<number | null>;
+}
+
+/** Wakes workers when work is added: in-process on SQLite, LISTEN/NOTIFY on PostgreSQL. */
+export interface WorkNotifier {
+  notify(): void;
+  subscribe(fn: () => void): () => void;
+  close(): Promise<void>;
+}
