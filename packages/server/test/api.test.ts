@@ -1,0 +1,148 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { TestHerald } from './helpers/herald.js';
+import { STORE_KINDS } from './helpers/stores.js';
+
+for (const kind of STORE_KINDS) {
+  describe(`API (${kind})`, () => {
+    let h: TestHerald;
+    before(async () => {
+      h = await TestHerald.start(kind, { bodyLimit: 64 * 1024 });
+    });
+    after(async () => h.stop());
+
+    test('orgs and apps: create, read, list; duplicates are 409', async () => {
+      const c = await h.api('POST', '/orgs', { id: 'acme', name: 'Acme', owner_email: 'owner@acme.test' });
+      assert.equal(c.status, 201);
+      assert.equal(c.body.id, 'acme');
+      assert.equal((await h.api('POST', '/orgs', { id: 'acme', name: 'Again', owner_email: 'x@acme.test' })).body.error.code, 'HERALD_ORG_EXISTS');
+      assert.equal((await h.api('GET', '/orgs/acme')).body.owner_email, 'owner@acme.test');
+      assert.equal((await h.api('GET', '/orgs/nope')).body.error.code, 'HERALD_ORG_NOT_FOUND');
+      assert.equal((await h.api('POST', '/orgs/acme/apps', { id: 'embed1', name: 'Website' })).status, 201);
+      assert.deepEqual((await h.api('GET', '/orgs/acme/apps')).body.data.map((a: { id: string }) => a.id), ['embed1']);
+      await h.api('POST', '/orgs', { id: 'other', name: 'Other', owner_email: 'o@other.test' });
+    });
+
+    test('auth: no key or a wrong key is 401, a missing scope 403, another org 404', async () => {
+      assert.equal((await h.api('GET', '/orgs/acme', undefined, { key: null })).status, 401);
+      const wrong = await h.api('GET', '/orgs/acme', undefined, { key: 'hk_not-a-key' });
+      assert.equal(wrong.status, 401);
+      assert.equal(wrong.body.error.code, 'HERALD_UNAUTHORIZED');
+      const limited = await h.api('POST', '/api-keys', { name: 'reader', scopes: ['webhooks:read', 'orgs:read'], org_id: 'acme' });
+      assert.equal(limited.status, 201);
+      const key = limited.body.key as string;
+      assert.match(key, /^hk_/);
+      const forbidden = await h.api('POST', '/orgs/acme/webhooks', { url: 'http://127.0.0.1:9/', events: ['a.b'] }, { key });
+      assert.equal(forbidden.status, 403);
+      assert.equal(forbidden.body.error.code, 'HERALD_FORBIDDEN_SCOPE');
+      assert.equal((await h.api('GET', '/orgs/acme/webhooks', undefined, { key })).status, 200);
+      const otherOrg = await h.api('GET', '/orgs/other/webhooks', undefined, { key });
+      assert.equal(otherOrg.status, 404);
+      assert.equal(otherOrg.body.error.code, 'HERALD_ORG_NOT_FOUND');
+      // A limited key cannot mint a broader one.
+      const escalate = await h.api('POST', '/api-keys', { name: 'x', scopes: ['webhooks:write'] }, { key });
+      assert.equal(escalate.status, 403);
+      // Keys are stored hashed: the secret text is nowhere in the table.
+      const rows = await h.herald.store.db.all<{ hash: string }>('SELECT hash FROM api_keys');
+      assert.ok(rows.every((r) => r.hash !== key && /^[0-9a-f]{64}$/.test(r.hash)));
+      // Revoked keys stop working.
+      const del = await h.api('DELETE', `/api-keys/${limited.body.id}`);
+      assert.equal(del.status, 204);
+      assert.equal((await h.api('GET', '/orgs/acme/webhooks', undefined, { key })).status, 401);
+    });
+
+    test('webhooks: create answers the first key; list shows failures and last_triggered_at; patch and delete', async () => {
+      const w = await h.api('POST', '/orgs/acme/webhooks', { url: 'http://127.0.0.1:9/hook', events: ['conversation.created'] });
+      assert.equal(w.status, 201);
+      assert.match(w.body.id, /^wh_/);
+      assert.equal(w.body.state, 'enabled');
+      assert.match(w.body.key.secret, /^whsec_/);
+      assert.equal(w.body.key.in_use, true);
+      const list = await h.api('GET', '/orgs/acme/webhooks');
+      const row = list.body.data.find((x: { id: string }) => x.id === w.body.id);
+      assert.equal(row.failures, 0);
+      assert.equal(row.last_triggered_at, null);
+      assert.equal(row.key, undefined, 'secrets are never listed');
+      const p = await h.api('PATCH', `/orgs/acme/webhooks/${w.body.id}`, { state: 'disabled', events: ['a.b', 'c.d'] });
+      assert.equal(p.status, 200);
+      assert.equal(p.body.state, 'disabled');
+      assert.deepEqual(p.body.events, ['a.b', 'c.d']);
+      // Seed 001's body shape is accepted; it subscribes to every event and can be a draft.
+      const seed = await h.api('POST', '/orgs/acme/webhooks', { webhook: { url: 'http://127.0.0.1:9/seed', secured: true }, published: false });
+      assert.equal(seed.status, 201);
+      assert.equal(seed.body.state, 'draft');
+      assert.deepEqual(seed.body.events, ['*']);
+      assert.equal((await h.api('DELETE', `/orgs/acme/webhooks/${seed.body.id}`)).status, 204);
+      assert.equal((await h.api('GET', `/orgs/acme/webhooks/${seed.body.id}`)).body.error.code, 'HERALD_WEBHOOK_NOT_FOUND');
+      // Another org's webhook is invisible.
+      assert.equal((await h.api('GET', `/orgs/other/webhooks/${w.body.id}`)).status, 404);
+    });
+
+    test('quota: an org setting caps the number of webhooks', async () => {
+      await h.api('POST', '/orgs', { id: 'tiny', name: 'Tiny', owner_email: 't@tiny.test', settings: { max_webhooks: 1 } });
+      assert.equal((await h.api('POST', '/orgs/tiny/webhooks', { url: 'http://127.0.0.1:9/1', events: ['a.b'] })).status, 201);
+      const over = await h.api('POST', '/orgs/tiny/webhooks', { url: 'http://127.0.0.1:9/2', events: ['a.b'] });
+      assert.equal(over.status, 422);
+      assert.equal(over.body.error.code, 'HERALD_WEBHOOK_QUOTA');
+    });
+
+    test('bad input is a 4xx JSON error with a stable code and changes nothing', async () => {
+      const count = async () => Number((await h.herald.store.db.get<{ n: number }>('SELECT count(*) AS n FROM webhooks'))?.n);
+      const before = await count();
+      const cases: [string, unknown, string | undefined, number, string][] = [
+        ['malformed JSON', undefined, '{"url": ', 400, 'HERALD_INVALID_JSON'],
+        ['wrong type', { url: 42, events: ['a.b'] }, undefined, 400, 'HERALD_VALIDATION_FAILED'],
+        ['unknown field', { url: 'http://127.0.0.1:9/', events: ['a.b'], colour: 'red' }, undefined, 400, 'HERALD_VALIDATION_FAILED'],
+        ['bad event name', { url: 'http://127.0.0.1:9/', events: ['no spaces allowed'] }, undefined, 400, 'HERALD_VALIDATION_FAILED'],
+        ['not a URL', { url: 'not a url', events: ['a.b'] }, undefined, 422, 'HERALD_URL_INVALID'],
+        ['ftp URL', { url: 'ftp://127.0.0.1/', events: ['a.b'] }, undefined, 422, 'HERALD_URL_INVALID'],
+        ['bad retry', { url: 'http://127.0.0.1:9/', events: ['a.b'], policy: { retry_schedule: ['soon'] } }, undefined, 400, 'HERALD_VALIDATION_FAILED'],
+        ['array body', [1, 2], undefined, 400, 'HERALD_VALIDATION_FAILED'],
+      ];
+      for (const [name, body, raw, status, code] of cases) {
+        const r = await h.api('POST', '/orgs/acme/webhooks', body, raw === undefined ? {} : { raw });
+        assert.equal(r.status, status, `${name}: ${JSON.stringify(r.body)}`);
+        assert.equal(r.body.error.code, code, name);
+      }
+      const big = await h.api('POST', '/orgs/acme/events', { event: 'a.b', entity: { x: 'y'.repeat(70 * 1024) } });
+      assert.equal(big.status, 413);
+      assert.equal(big.body.error.code, 'HERALD_BODY_TOO_LARGE');
+      const notJson = await h.api('POST', '/orgs/acme/events', undefined, { raw: 'event=a.b', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      assert.equal(notJson.status, 415);
+      assert.equal(await count(), before);
+      const badQuery = await h.api('GET', '/orgs/acme/deliveries?limit=abc');
+      assert.equal(badQuery.status, 400);
+      assert.equal((await h.api('GET', '/nothing-here')).body.error.code, 'HERALD_NOT_FOUND');
+    });
+
+    test('event types: create, read, example envelope; a data event needs an app_id', async () => {
+      const t = await h.api('POST', '/event-types', {
+        name: 'visitor.updated', kind: 'data', description: 'A visitor changed', example: { id: 'v1' },
+        schema: { type: 'object', required: ['id'], properties: { id: { type: 'string' } } },
+      });
+      assert.equal(t.status, 201);
+      assert.equal((await h.api('GET', '/event-types/visitor.updated')).body.kind, 'data');
+      const ex = await h.api('GET', '/event-types/visitor.updated/example');
+      assert.equal(ex.body.event, 'visitor.updated');
+      assert.deepEqual(ex.body.entity, { id: 'v1' });
+      const noApp = await h.api('POST', '/orgs/acme/events', { event: 'visitor.updated', entity: { id: 'v1' } });
+      assert.equal(noApp.body.error.code, 'HERALD_EVENT_NEEDS_APP');
+      const badEntity = await h.api('POST', '/orgs/acme/events', { event: 'visitor.updated', app_id: 'embed1', entity: { id: 5 } });
+      assert.equal(badEntity.status, 400);
+      assert.equal(badEntity.body.error.details.violations[0].path, 'entity/id');
+      assert.equal((await h.api('POST', '/orgs/acme/events', { event: 'visitor.updated', app_id: 'embed1', entity: { id: 'v1' } })).status, 202);
+    });
+
+    test('OpenAPI document is served and lists the contract routes', async () => {
+      const res = await fetch(`${h.url}/openapi.json`);
+      const doc = (await res.json()) as { paths: Record<string, unknown> };
+      for (const p of ['/api/v1/orgs', '/api/v1/orgs/{org}/webhooks', '/api/v1/orgs/{org}/events', '/api/v1/orgs/{org}/events/batch', '/api/v1/orgs/{org}/deliveries/{id}/retry']) {
+        assert.ok(doc.paths[p], `missing ${p}`);
+      }
+      const health = await fetch(`${h.url}/healthz`);
+      assert.equal(health.status, 200);
+      const metrics = await (await fetch(`${h.url}/metrics`)).text();
+      assert.match(metrics, /herald_deliveries_due/);
+    });
+  });
+}

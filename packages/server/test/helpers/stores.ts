@@ -1,0 +1,47 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+
+/** The PostgreSQL server the suite uses (CI starts it); HERALD_TEST_PG_URL overrides. */
+export const PG_URL = process.env.HERALD_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export type StoreKind = 'sqlite' | 'postgres';
+export const STORE_KINDS: StoreKind[] = ['sqlite', 'postgres'];
+
+/** A fresh, empty store location: a temporary SQLite folder or a new PostgreSQL schema. */
+export interface TestStore {
+  kind: StoreKind;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  /** Removes the folder or drops the schema. */
+  cleanup(): Promise<void>;
+}
+
+let counter = 0;
+
+export async function freshStore(kind: StoreKind): Promise<TestStore> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'herald-test-'));
+  if (kind === 'sqlite') {
+    return { kind, dataDir, databaseUrl: undefined, cleanup: async () => rmSync(dataDir, { recursive: true, force: true }) };
+  }
+  const schema = `t_${process.pid}_${Date.now().toString(36)}_${counter++}`;
+  const admin = new pg.Client({ connectionString: PG_URL });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.end();
+  const sep = PG_URL.includes('?') ? '&' : '?';
+  const databaseUrl = `${PG_URL}${sep}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  return {
+    kind,
+    dataDir,
+    databaseUrl,
+    cleanup: async () => {
+      rmSync(dataDir, { recursive: true, force: true });
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await c.end();
+    },
+  };
+}
