@@ -70,7 +70,8 @@ export async function startHerald(config: HeraldConfig, opts: { logger?: Logger 
     });
     worker = new DeliveryWorker({
       store, sender, metrics, log, config: config.worker, clockScale: config.clockScale,
-      runtimes: new WebhookRuntimeCache(store.db, box),
+      runtimes: new WebhookRuntimeCache(store.db, box, (webhookId, err) =>
+        log.error({ err, webhookId }, 'webhook settings cannot be loaded (keys unreadable?); its deliveries wait')),
     });
   }
   const app = await buildApi(ctx, { serveApi: config.role !== 'worker' });

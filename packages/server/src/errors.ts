@@ -12,7 +12,6 @@ export const ERRORS = {
   HERALD_UNAUTHORIZED: { status: 401, message: 'Missing or unknown API key: send Authorization: Bearer <key>' },
   HERALD_FORBIDDEN_SCOPE: { status: 403, message: 'This API key lacks the scope %s' },
   HERALD_NOT_FOUND: { status: 404, message: 'No route %s %s' },
-  HERALD_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
   HERALD_ORG_NOT_FOUND: { status: 404, message: 'Org %s not found' },
   HERALD_ORG_EXISTS: { status: 409, message: 'Org %s already exists' },
   HERALD_APP_NOT_FOUND: { status: 404, message: 'App %s not found in this org' },
@@ -23,6 +22,7 @@ export const ERRORS = {
   HERALD_EVENT_NEEDS_APP: { status: 422, message: 'Event type %s is a data event: send app_id' },
   HERALD_WEBHOOK_NOT_FOUND: { status: 404, message: 'Webhook %s not found' },
   HERALD_WEBHOOK_QUOTA: { status: 422, message: 'This org allows at most %s webhooks' },
+  HERALD_SIGNATURE_INVALID: { status: 422, message: 'The signature settings are not usable: %s' },
   HERALD_URL_INVALID: { status: 422, message: 'The webhook URL is not acceptable: %s' },
   HERALD_KEY_NOT_FOUND: { status: 404, message: 'Key %s not found on this webhook' },
   HERALD_KEY_LIMIT: { status: 422, message: 'A webhook holds at most %s keys: delete one before adding another' },
@@ -32,8 +32,6 @@ export const ERRORS = {
   HERALD_IDEMPOTENCY_CONFLICT: { status: 409, message: 'Idempotency key %s was used before with a different body' },
   HERALD_API_KEY_NOT_FOUND: { status: 404, message: 'API key %s not found' },
   HERALD_SCOPE_ESCALATION: { status: 403, message: 'An API key cannot grant scopes or orgs it does not have itself' },
-  HERALD_RATE_LIMITED: { status: 429, message: 'Too many requests' },
-  HERALD_UNAVAILABLE: { status: 503, message: 'Herald is starting or shutting down: retry shortly' },
   HERALD_INTERNAL: { status: 500, message: 'Internal error: the request id is in the server log' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -78,6 +78,39 @@ for (const kind of STORE_KINDS) {
       assert.equal((await h.api('GET', `/orgs/other/webhooks/${w.body.id}`)).status, 404);
     });
 
+    test('keys: at most two, the last cannot be deleted, in_use marks who signs, secrets shown once', async () => {
+      const w = (await h.api('POST', '/orgs/acme/webhooks', { url: 'http://127.0.0.1:9/keys', events: ['a.b'], preset: 'salesiq' })).body;
+      assert.equal(w.signature.scheme, 'rsa-sha256');
+      assert.equal(w.signature.header, 'x-siqsignature');
+      assert.match(w.key.public_key, /BEGIN PUBLIC KEY/);
+      assert.match(w.key.public_key_xml, /^<RSAKeyValue><Modulus>/);
+      assert.equal(w.key.secret, undefined, 'RSA keys have no secret to show');
+      const second = await h.api('POST', `/orgs/acme/webhooks/${w.id}/keys`);
+      assert.equal(second.status, 201);
+      assert.equal(second.body.in_use, false, 'with RSA only the oldest key signs');
+      const third = await h.api('POST', `/orgs/acme/webhooks/${w.id}/keys`);
+      assert.equal(third.status, 422);
+      assert.equal(third.body.error.code, 'HERALD_KEY_LIMIT');
+      const list = (await h.api('GET', `/orgs/acme/webhooks/${w.id}/keys`)).body.data;
+      assert.deepEqual(list.map((k: { in_use: boolean }) => k.in_use), [true, false]);
+      assert.equal((await h.api('DELETE', `/orgs/acme/webhooks/${w.id}/keys/${list[0].id}`)).status, 204);
+      const left = (await h.api('GET', `/orgs/acme/webhooks/${w.id}/keys`)).body.data;
+      assert.deepEqual(left.map((k: { id: string; in_use: boolean }) => [k.id, k.in_use]), [[list[1].id, true]]);
+      const last = await h.api('DELETE', `/orgs/acme/webhooks/${w.id}/keys/${list[1].id}`);
+      assert.equal(last.status, 422);
+      assert.equal(last.body.error.code, 'HERALD_KEY_LAST');
+      // Standard HMAC: both keys sign during rotation; the new secret is shown once, never listed.
+      const std = (await h.api('POST', '/orgs/acme/webhooks', { url: 'http://127.0.0.1:9/std', events: ['a.b'] })).body;
+      const added = await h.api('POST', `/orgs/acme/webhooks/${std.id}/keys`);
+      assert.match(added.body.secret, /^whsec_/);
+      assert.equal(added.body.in_use, true);
+      const stdKeys = (await h.api('GET', `/orgs/acme/webhooks/${std.id}/keys`)).body.data;
+      assert.ok(stdKeys.every((k: { secret?: string }) => k.secret === undefined));
+      // Secrets are encrypted at rest: the raw store holds no plaintext secret.
+      const sealed = await h.herald.store.db.all<{ sealed: string }>('SELECT sealed FROM webhook_keys WHERE webhook_id = ?', [std.id]);
+      assert.ok(sealed.every((r) => !r.sealed.includes(added.body.secret.slice(6)) && r.sealed.startsWith('hb1.')));
+    });
+
     test('quota: an org setting caps the number of webhooks', async () => {
       await h.api('POST', '/orgs', { id: 'tiny', name: 'Tiny', owner_email: 't@tiny.test', settings: { max_webhooks: 1 } });
       assert.equal((await h.api('POST', '/orgs/tiny/webhooks', { url: 'http://127.0.0.1:9/1', events: ['a.b'] })).status, 201);
@@ -98,6 +131,7 @@ for (const kind of STORE_KINDS) {
         ['ftp URL', { url: 'ftp://127.0.0.1/', events: ['a.b'] }, undefined, 422, 'HERALD_URL_INVALID'],
         ['bad retry', { url: 'http://127.0.0.1:9/', events: ['a.b'], policy: { retry_schedule: ['soon'] } }, undefined, 400, 'HERALD_VALIDATION_FAILED'],
         ['array body', [1, 2], undefined, 400, 'HERALD_VALIDATION_FAILED'],
+        ['custom header on standard', { url: 'http://127.0.0.1:9/', events: ['a.b'], signature: { header: 'X-Sig' } }, undefined, 422, 'HERALD_SIGNATURE_INVALID'],
       ];
       for (const [name, body, raw, status, code] of cases) {
         const r = await h.api('POST', '/orgs/acme/webhooks', body, raw === undefined ? {} : { raw });

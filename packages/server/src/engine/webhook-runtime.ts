@@ -50,6 +50,7 @@ export class WebhookRuntimeCache {
   constructor(
     private readonly db: SqlExecutor,
     private readonly box: SecretBox,
+    private readonly onBroken: (webhookId: string, err: unknown) => void = () => undefined,
   ) {}
 
   /** Ensures runtimes at the given revisions; answers the ones it could build. */
@@ -66,9 +67,14 @@ export class WebhookRuntimeCache {
       const keys = await listKeys(this.db, missing);
       for (const w of hooks) {
         const sealed = keys.filter((k) => k.webhook_id === w.id).map((k) => k.sealed);
-        const runtime = buildRuntime(w, openKeys(this.box, w.id, sealed));
-        this.cache.set(w.id, runtime);
-        out.set(w.id, runtime);
+        try {
+          const runtime = buildRuntime(w, openKeys(this.box, w.id, sealed));
+          this.cache.set(w.id, runtime);
+          out.set(w.id, runtime);
+        } catch (err) {
+          // One webhook with unusable keys (e.g. a master key that changed) must not stall the others.
+          this.onBroken(w.id, err);
+        }
       }
     }
     return out;

@@ -132,7 +132,10 @@ export class DeliveryWorker {
     }
     for (const row of rows) {
       const rt = runtimes.get(row.webhook_id);
-      if (row.webhook_state === null || !rt) {
+      if (row.webhook_state !== null && !rt) {
+        // Its settings could not be loaded (logged by the cache): try again in a minute, no attempt used.
+        this.push({ delivery_id: row.id, webhook_id: row.webhook_id, lease_token: token, status: 'pending', next_attempt_at: Date.now() + 60_000, attempt: null });
+      } else if (row.webhook_state === null || !rt) {
         this.push({ delivery_id: row.id, webhook_id: row.webhook_id, lease_token: token, status: 'cancelled', next_attempt_at: null, attempt: null });
       } else if (row.webhook_state !== 'enabled' && !row.is_test) {
         this.push({ delivery_id: row.id, webhook_id: row.webhook_id, lease_token: token, status: 'skipped', next_attempt_at: null, attempt: null });

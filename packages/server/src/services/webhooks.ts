@@ -8,7 +8,11 @@ import { checkOverrides, type PolicyOverrides } from '../policy/resolve.js';
 import { getOrg } from '../store/queries/orgs.js';
 import * as q from '../store/queries/webhooks.js';
 import type { SqlExecutor } from '../store/sql.js';
-import { generateKeyMaterial, MAX_KEYS_PER_WEBHOOK, publicView, type SignatureScheme } from '../signing/index.js';
+import { createSigner, generateKeyMaterial, MAX_KEYS_PER_WEBHOOK, publicView, SigningError, type KeyMaterial, type SignatureScheme } from '../signing/index.js';
+
+// One RSA key made lazily for checking header names: generating one per save would cost ~100 ms.
+let rsaProbe: KeyMaterial | null = null;
+const RSA_PROBE_GET = (): KeyMaterial => (rsaProbe ??= generateKeyMaterial('rsa-sha256'));
 import { checkWebhookUrl } from './url-check.js';
 
 /** Schemes that put every live key's signature in the request, so all keys are "in use". */
@@ -30,6 +34,16 @@ function signatureFor(preset: PresetName, input: { scheme?: SignatureScheme; hea
 function checkPolicy(policy: PolicyOverrides | undefined | null): void {
   const problems = policy ? checkOverrides(policy) : [];
   if (problems.length > 0) throw new HeraldError('HERALD_BAD_REQUEST', [problems.join('; ')], { problems });
+}
+
+/** Refuses signature settings the signer would reject (e.g. a custom header on the standard scheme). */
+function checkSignature(sig: SignatureConfig): void {
+  try {
+    createSigner(sig.scheme, [sig.scheme === 'rsa-sha256' ? RSA_PROBE_GET() : generateKeyMaterial(sig.scheme)], sig.header);
+  } catch (err) {
+    if (err instanceof SigningError) throw new HeraldError('HERALD_SIGNATURE_INVALID', [err.message], { signing_code: err.code });
+    throw err;
+  }
 }
 
 async function newKey(ctx: AppContext, webhookId: string, scheme: SignatureScheme, now: number) {
@@ -63,6 +77,7 @@ export async function createWebhook(ctx: AppContext, orgId: string, body: Webhoo
     metadata: body.metadata ?? {}, created_by: actor, modified_by: actor, revision: 1, created_at: now, updated_at: now,
     last_triggered_at: null, last_success_at: null, last_failure_at: null, consecutive_failures: 0, failures_total: 0, successes_total: 0,
   };
+  checkSignature(w.signature);
   const { key, secret } = await newKey(ctx, id, w.signature.scheme, now);
   await ctx.store.db.transaction(async (tx) => {
     const org = await getOrg(tx, orgId);
@@ -106,6 +121,7 @@ export async function patchWebhook(ctx: AppContext, orgId: string, id: string, b
         ? signatureFor(preset, body.signature, secured)
         : { ...w.signature, ...(secured === false ? { secured: false } : {}) };
       if (body.secured === true) delete next.signature.secured;
+      checkSignature(next.signature);
       if (next.signature.scheme !== w.signature.scheme) {
         // A new scheme needs keys of its kind: replace them (the new key is answered once).
         for (const k of keys) await q.deleteKey(tx, id, k.id);
