@@ -21,6 +21,9 @@ export interface WorkerDeps {
 }
 
 const USER_AGENT = 'Herald-Webhooks/0.1';
+/** Results written per transaction at most, and how long the first of a batch may wait. */
+const RESULT_BATCH = 512;
+const RESULT_DELAY_MS = 5;
 
 /**
  * The delivery engine of one process. Claims due deliveries in batches under a lease,
@@ -72,22 +75,26 @@ export class DeliveryWorker {
   private async pump(): Promise<void> {
     this.pumping = true;
     const { maxInFlight, claimBatch, leaseMs } = this.d.config;
+    let drained = false;
     try {
       do {
         this.pumpAgain = false;
         while (this.running) {
           const free = maxInFlight - this.inFlight;
-          // Wait for a useful number of free slots rather than claiming one at a time.
-          if (free <= 0 || (free < Math.min(claimBatch, maxInFlight) / 4 && this.inFlight > 0)) break;
+          // Wait for a useful number of free slots rather than claiming a few at a time.
+          if (free <= 0 || (free < Math.min(claimBatch, maxInFlight) / 2 && this.inFlight > 0)) break;
           const limit = Math.min(free, claimBatch);
           const token = randomToken(12);
           const rows = await this.d.store.hot.claim(limit, Date.now(), leaseMs, token);
-          if (rows.length === 0) break;
-          await this.dispatch(rows, token);
-          if (rows.length < limit) break;
+          if (rows.length > 0) await this.dispatch(rows, token);
+          if (rows.length < limit) {
+            drained = true;
+            break;
+          }
         }
       } while (this.pumpAgain && this.running);
-      if (this.running && this.inFlight < maxInFlight) await this.armForNextDue();
+      // Only an emptied queue needs a timer; while busy, finishing requests wake the worker.
+      if (this.running && drained) await this.armForNextDue();
     } catch (err) {
       this.d.log.error({ err }, 'claiming deliveries failed; trying again in 1 s');
       this.arm(Date.now() + 1000);
@@ -199,14 +206,23 @@ export class DeliveryWorker {
     return { ...base, status: 'pending', next_attempt_at: Date.now() + delay };
   }
 
+  /**
+   * Results are written in batches: at once when a batch is full, else a few milliseconds
+   * after the first one waits (arrival latency is unaffected: the request already went out).
+   */
   private push(result: DeliveryResult): void {
     this.results.push(result);
-    if (this.flushScheduled || this.flushing) return;
+    if (this.flushing) return;
+    if (this.results.length >= RESULT_BATCH) {
+      void this.flush();
+      return;
+    }
+    if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => {
+    setTimeout(() => {
       this.flushScheduled = false;
       void this.flush();
-    });
+    }, RESULT_DELAY_MS);
   }
 
   private async flush(): Promise<void> {
@@ -214,7 +230,7 @@ export class DeliveryWorker {
     this.flushing = true;
     try {
       while (this.results.length > 0) {
-        const batch = this.results.splice(0, 1000);
+        const batch = this.results.splice(0, RESULT_BATCH * 2);
         try {
           const report = await this.d.store.hot.complete(batch, Date.now());
           this.afterCommit(batch, report.fenced);

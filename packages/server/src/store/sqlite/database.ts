@@ -31,6 +31,20 @@ export class SqliteDatabase implements SqlDatabase {
     };
   }
 
+  /**
+   * Runs fn with commits that reach the OS but are not fsynced (WAL + synchronous=NORMAL):
+   * survives a process crash, not a power cut. For claims and results only, where a lost
+   * commit means at worst a repeated attempt; anything acknowledged to a caller stays FULL.
+   */
+  relaxed<T>(fn: () => T): T {
+    this.raw.pragma('synchronous = NORMAL');
+    try {
+      return fn();
+    } finally {
+      this.raw.pragma('synchronous = FULL');
+    }
+  }
+
   /** Cached prepared statement; the hot paths use these directly. */
   prepare(sql: string): Database.Statement {
     let st = this.statements.get(sql);

@@ -154,7 +154,7 @@ export class SqliteHotPath implements HotPath {
       if (ids.length === 0) return [];
       return this.st.claimed!.all(JSON.stringify(ids)) as ClaimedDelivery[];
     });
-    const rows = run.immediate();
+    const rows = this.db.relaxed(() => run.immediate());
     for (const r of rows) r.is_test = Boolean(r.is_test);
     return rows;
   }
@@ -190,13 +190,13 @@ export class SqliteHotPath implements HotPath {
       }
       return { applied, fenced };
     });
-    return run.immediate();
+    return this.db.relaxed(() => run.immediate());
   }
 
   async renew(tokens: readonly string[], until: number): Promise<void> {
     if (tokens.length === 0) return;
     await this.db.idle();
-    this.st.renew!.run(until, JSON.stringify(tokens));
+    this.db.relaxed(() => this.st.renew!.run(until, JSON.stringify(tokens)));
   }
 
   async release(tokens: readonly string[], now: number): Promise<void> {
