@@ -87,7 +87,7 @@ export async function startHerald(config: HeraldConfig, opts: { logger?: Logger 
       closing ??= (async () => {
         ready = false;
         await app.close();
-        await worker?.stop();
+        await worker?.stop(config.worker.shutdownGraceMs);
         await sender?.close();
         await store.close();
       })();

@@ -48,6 +48,8 @@ export interface WorkerConfig {
   connectionsPerOrigin: number;
   /** Longest wait between checks for due work when nothing wakes the worker, ms (default 10000). */
   idleCheckMs: number;
+  /** On SIGTERM, how long requests in flight may finish before their leases are given back (HERALD_SHUTDOWN_GRACE_MS, default 10000). */
+  shutdownGraceMs: number;
 }
 
 export const DEFAULT_CONFIG: Readonly<HeraldConfig> = Object.freeze({
@@ -69,6 +71,7 @@ export const DEFAULT_CONFIG: Readonly<HeraldConfig> = Object.freeze({
     leaseMs: 30_000,
     connectionsPerOrigin: 128,
     idleCheckMs: 10_000,
+    shutdownGraceMs: 10_000,
   }),
   smtpUrl: undefined,
   smtpFrom: 'Herald <herald@localhost>',
@@ -127,6 +130,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<HeraldC
       leaseMs: int('HERALD_LEASE_MS', env.HERALD_LEASE_MS, d.worker.leaseMs, 1000),
       connectionsPerOrigin: int('HERALD_CONNECTIONS_PER_ORIGIN', env.HERALD_CONNECTIONS_PER_ORIGIN, d.worker.connectionsPerOrigin, 1),
       idleCheckMs: int('HERALD_IDLE_CHECK_MS', env.HERALD_IDLE_CHECK_MS, d.worker.idleCheckMs, 100),
+      shutdownGraceMs: int('HERALD_SHUTDOWN_GRACE_MS', env.HERALD_SHUTDOWN_GRACE_MS, d.worker.shutdownGraceMs, 0),
     },
     smtpUrl: env.HERALD_SMTP_URL || undefined,
     smtpFrom: env.HERALD_SMTP_FROM || d.smtpFrom,

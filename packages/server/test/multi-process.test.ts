@@ -12,6 +12,33 @@ describe('many processes on one PostgreSQL', () => {
     for (const c of cleanups.reverse()) await c();
   });
 
+  test('SIGTERM gives back the leases of requests still in flight: another process takes them at once', async () => {
+    const store = await freshStore('postgres');
+    const rx = await TestReceiver.start();
+    cleanups.push(() => store.cleanup(), () => rx.close());
+    let hang = true;
+    // The first attempt never gets an answer while `hang` is set.
+    rx.respond((_r, res) => {
+      if (!hang) res.end('ok');
+    });
+    const env = { HERALD_SHUTDOWN_GRACE_MS: '200', HERALD_LEASE_MS: '60000' };
+    const first = await HeraldProcess.start(store, env);
+    cleanups.push(() => first.stop());
+    await first.api('POST', '/orgs', { id: 'acme', name: 'Acme', owner_email: 'o@acme.test' });
+    await first.api('POST', '/orgs/acme/webhooks', { url: rx.url('/slow'), events: ['slow.event'], policy: { timeout_ms: 30000 } });
+    await first.api('POST', '/orgs/acme/events', { event: 'slow.event', entity: { id: 's1' } });
+    await rx.waitFor(1);
+    const second = await HeraldProcess.start(store, env, 'worker');
+    cleanups.push(() => second.stop());
+    hang = false;
+    const stoppedAt = Date.now();
+    assert.equal(await first.stop(), 0);
+    // Without the release the 60 s lease would hold the delivery; with it, the other worker sends now.
+    await rx.waitFor(2, 15_000);
+    assert.ok(Date.now() - stoppedAt < 15_000);
+    assert.equal(rx.posts[0]!.headers['webhook-id'], rx.posts[1]!.headers['webhook-id']);
+  });
+
   test('two herald serve processes share 10,000 deliveries; each completed once', async () => {
     const store = await freshStore('postgres');
     const rx = await TestReceiver.start();

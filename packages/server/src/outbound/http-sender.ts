@@ -76,8 +76,9 @@ export class HttpSender {
     }
   }
 
+  /** Called after the worker has finished or given back its work: requests still open are abandoned. */
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.agent.destroy();
   }
 }
 
