@@ -1,6 +1,7 @@
 import { Agent, request } from 'undici';
 import type { AttemptErrorCode } from '../model.js';
 import { BlockedAddressError, guardedLookup, isPublicAddress, literalIp } from './address-guard.js';
+import { OriginLimiter } from './origin-limiter.js';
 
 export interface SendResult {
   status_code: number | null;
@@ -27,8 +28,10 @@ export interface SenderOptions {
  */
 export class HttpSender {
   private readonly agent: Agent;
+  private readonly limiter: OriginLimiter;
 
   constructor(private readonly opts: SenderOptions) {
+    this.limiter = new OriginLimiter(opts.connectionsPerOrigin);
     this.agent = new Agent({
       connections: opts.connectionsPerOrigin,
       pipelining: 1,
@@ -38,6 +41,21 @@ export class HttpSender {
   }
 
   async send(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<SendResult> {
+    let origin: string;
+    try {
+      origin = new URL(url).origin;
+    } catch {
+      return { status_code: null, headers: null, body: null, truncated: false, duration_ms: 0, error_code: 'error', error_message: `Invalid URL ${url}`, retry_after_ms: null };
+    }
+    const release = await this.limiter.acquire(origin);
+    try {
+      return await this.sendNow(url, headers, body, timeoutMs);
+    } finally {
+      release();
+    }
+  }
+
+  private async sendNow(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<SendResult> {
     const started = performance.now();
     const done = (r: Partial<SendResult>): SendResult => ({
       status_code: null, headers: null, body: null, truncated: false, error_code: null, error_message: null,

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { isPublicAddress } from '../src/outbound/address-guard.js';
+import { HttpSender } from '../src/outbound/http-sender.js';
+import { checkWebhookUrl } from '../src/services/url-check.js';
+import { eventually, TestHerald } from './helpers/herald.js';
+import { TestReceiver } from './helpers/receiver.js';
+
+describe('outbound requests', () => {
+  let rx: TestReceiver;
+  before(async () => {
+    rx = await TestReceiver.start();
+  });
+  after(async () => rx.close());
+
+  test('requests queued behind a slow receiver wait for a connection before their deadline starts', async () => {
+    rx.respond((_r, res) => void setTimeout(() => res.end('ok'), 300));
+    const h = await TestHerald.start('sqlite', { worker: { connectionsPerOrigin: 2 } as never });
+    try {
+      const w = await h.setup(rx.url('/slow'), ['slow.e'], { policy: { timeout_ms: 1000, retry_schedule: [] } });
+      const events = Array.from({ length: 10 }, (_, i) => ({ event: 'slow.e', entity: { i } }));
+      await h.api('POST', '/orgs/acme/events/batch', { events });
+      // 10 requests, 2 at a time, 300 ms each: the last starts ~1.2 s after the first, past a 1 s
+      // deadline that would have started at dispatch.
+      const list = await eventually(async () => {
+        const d = (await h.api('GET', `/orgs/acme/webhooks/${w.id}/deliveries`)).body.data as { status: string; attempts: number }[];
+        return d.length === 10 && d.every((x) => x.status !== 'pending') ? d : null;
+      }, 15_000);
+      assert.ok(list.every((d) => d.status === 'succeeded' && d.attempts === 1), JSON.stringify(list));
+    } finally {
+      await h.stop();
+      rx.respond((_r, res) => void res.end('ok'));
+    }
+  });
+
+  test('a receiver that trickles its answer is cut off at the total deadline', async () => {
+    const sender = new HttpSender({ connectionsPerOrigin: 4, responseBodyLimit: 1024, allowPrivateUrls: true });
+    rx.respond((_r, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      const t = setInterval(() => res.write('.'), 50);
+      setTimeout(() => (clearInterval(t), res.end()), 3000);
+    });
+    try {
+      const started = Date.now();
+      const r = await sender.send(rx.url('/trickle'), {}, '{}', 400);
+      assert.equal(r.error_code, 'timeout');
+      assert.ok(Date.now() - started < 2000, 'the deadline covers the whole exchange, not each chunk');
+    } finally {
+      await sender.close();
+      rx.respond((_r, res) => void res.end('ok'));
+    }
+  });
+
+  test('response bodies are kept up to the cap and marked truncated', async () => {
+    const sender = new HttpSender({ connectionsPerOrigin: 4, responseBodyLimit: 1000, allowPrivateUrls: true });
+    rx.respond((_r, res) => void res.end('x'.repeat(5_000_000)));
+    try {
+      const r = await sender.send(rx.url('/huge'), {}, '{}', 5000);
+      assert.equal(r.status_code, 200);
+      assert.equal(r.body?.length, 1000);
+      assert.equal(r.truncated, true);
+    } finally {
+      await sender.close();
+      rx.respond((_r, res) => void res.end('ok'));
+    }
+  });
+
+  test('without HERALD_ALLOW_PRIVATE_URLS, private targets are refused when saved and when dialled', async () => {
+    for (const url of ['http://127.0.0.1/', 'http://2130706433/', 'http://0x7f.1/', 'http://[::1]/', 'http://[::ffff:7f00:1]/', 'http://10.0.0.1/', 'http://169.254.169.254/latest', 'http://localhost/']) {
+      await assert.rejects(checkWebhookUrl(url, false), (e: { code?: string }) => e.code === 'HERALD_URL_INVALID', url);
+    }
+    const sender = new HttpSender({ connectionsPerOrigin: 4, responseBodyLimit: 1000, allowPrivateUrls: false });
+    try {
+      const literal = await sender.send(rx.url('/x'), {}, '{}', 1000);
+      assert.equal(literal.error_code, 'blocked_address');
+      const named = await sender.send(`http://localhost:${rx.port}/x`, {}, '{}', 1000);
+      assert.equal(named.error_code, 'blocked_address');
+    } finally {
+      await sender.close();
+    }
+  });
+
+  test('address classification unwraps IPv4 hidden in IPv6 forms', () => {
+    const blocked = ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '224.0.0.1',
+      '192.0.2.1', '198.51.100.7', '203.0.113.9', '::1', '::', 'fe80::1', 'fc00::1', 'fd00:ec2::254', '::ffff:127.0.0.1', '::ffff:7f00:1',
+      '::127.0.0.1', '64:ff9b::a00:1', '2002:7f00:1::', 'ff02::1', '2001:db8::1'];
+    for (const ip of blocked) assert.equal(isPublicAddress(ip), false, ip);
+    for (const ip of ['8.8.8.8', '1.1.1.1', '2606:4700:4700::1111', '::ffff:8.8.8.8', '64:ff9b::808:808']) assert.equal(isPublicAddress(ip), true, ip);
+  });
+});
