@@ -33,6 +33,25 @@ describe('outbound requests', () => {
     }
   });
 
+  test('leases are renewed while a request is in flight: a slow answer is not attempted twice', async () => {
+    rx.respond((_r, res) => void setTimeout(() => res.end('ok'), 2500));
+    const h = await TestHerald.start('sqlite', { worker: { leaseMs: 1000 } as never });
+    try {
+      const w = await h.setup(rx.url('/renew'), ['renew.e'], { policy: { timeout_ms: 5000 } });
+      const before = rx.posts.length;
+      await h.api('POST', '/orgs/acme/events', { event: 'renew.e', entity: { id: 1 } });
+      const d = await eventually(async () => {
+        const list = (await h.api('GET', `/orgs/acme/webhooks/${w.id}/deliveries`)).body.data;
+        return list[0]?.status === 'succeeded' ? list[0] : null;
+      }, 10_000);
+      assert.equal(d.attempts, 1);
+      assert.equal(rx.posts.length - before, 1, 'the 1 s lease was renewed during the 2.5 s request');
+    } finally {
+      await h.stop();
+      rx.respond((_r, res) => void res.end('ok'));
+    }
+  });
+
   test('a receiver that trickles its answer is cut off at the total deadline', async () => {
     const sender = new HttpSender({ connectionsPerOrigin: 4, responseBodyLimit: 1024, allowPrivateUrls: true });
     rx.respond((_r, res) => {
