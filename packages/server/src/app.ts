@@ -57,17 +57,16 @@ export async function startHerald(config: HeraldConfig, opts: { logger?: Logger 
   const box = new SecretBox(loadMasterKey({ ...(config.masterKey ? { envValue: config.masterKey } : {}), dataDir: config.dataDir }));
   const metrics = new Metrics(store);
   const ingest = new IngestQueue(store, planFanOut);
-  const ctx: AppContext = { config, store, box, ingest, metrics, log, ready: () => ready };
+  const sender = new HttpSender({
+    connectionsPerOrigin: config.worker.connectionsPerOrigin,
+    responseBodyLimit: config.responseBodyLimit,
+    allowPrivateUrls: config.allowPrivateUrls,
+  });
+  const ctx: AppContext = { config, store, box, ingest, metrics, sender, log, ready: () => ready };
   const generatedAdminKey = await bootstrapAdminKey(store, config);
 
   let worker: DeliveryWorker | null = null;
-  let sender: HttpSender | null = null;
   if (config.role !== 'api') {
-    sender = new HttpSender({
-      connectionsPerOrigin: config.worker.connectionsPerOrigin,
-      responseBodyLimit: config.responseBodyLimit,
-      allowPrivateUrls: config.allowPrivateUrls,
-    });
     worker = new DeliveryWorker({
       store, sender, metrics, log, config: config.worker, clockScale: config.clockScale,
       runtimes: new WebhookRuntimeCache(store.db, box, (webhookId, err) =>
@@ -88,7 +87,7 @@ export async function startHerald(config: HeraldConfig, opts: { logger?: Logger 
         ready = false;
         await app.close();
         await worker?.stop(config.worker.shutdownGraceMs);
-        await sender?.close();
+        await sender.close();
         await store.close();
       })();
       return closing;

@@ -3,6 +3,7 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import type { IngestQueue } from '../engine/ingest-queue.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
+import type { HttpSender } from '../outbound/http-sender.js';
 import type { Store } from '../store/store.js';
 
 /** What request handlers and services share; built once by the app and passed explicitly. */
@@ -12,6 +13,8 @@ export interface AppContext {
   box: SecretBox;
   ingest: IngestQueue;
   metrics: Metrics;
+  /** Outbound HTTP for test sends, trials and synchronous calls (shared with the worker). */
+  sender: HttpSender;
   log: Logger;
   /** True once the store is open and workers (if this process runs them) are started. */
   ready: () => boolean;

@@ -1,0 +1,70 @@
+import type { Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { HeraldError } from '../../errors.js';
+import { requeueBatch } from '../../store/queries/direct.js';
+import { sendDirect, type DirectMode } from '../../services/direct-send.js';
+import { loadWebhook } from '../../services/webhooks.js';
+import { requireOrg, requireScope } from '../auth.js';
+import { EventName, IdParams, Slug, route } from '../schemas.js';
+import type { RouteDeps } from '../server.js';
+
+const DirectBody = Type.Object(
+  {
+    event: EventName,
+    entity: Type.Optional(Type.Unknown()),
+    app_id: Type.Optional(Slug),
+    modified_fields: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 500 })),
+    timeout_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 30000 })),
+  },
+  { additionalProperties: false },
+);
+
+const RecoverBody = Type.Object(
+  {
+    since: Type.String({ format: 'date-time' }),
+    until: Type.Optional(Type.String({ format: 'date-time' })),
+    status: Type.Optional(Type.Array(Type.Union([Type.Literal('failed'), Type.Literal('skipped')]), { minItems: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+const RECOVER_BATCH = 1000;
+
+/** Test sends, trial runs, synchronous calls, and recovery of failed and skipped deliveries. */
+export function webhookActionRoutes(app: FastifyInstance, { ctx, orgs }: RouteDeps): void {
+  const direct = (mode: DirectMode, summary: string) =>
+    app.post(`/orgs/:org/webhooks/:id/${mode}`, route({ tags: ['webhooks'], summary, params: IdParams, body: DirectBody }), async (req) => {
+      const { org, id } = req.params as Static<typeof IdParams>;
+      requireScope(req.principal!, mode === 'trial' ? 'webhooks:write' : 'events:write');
+      requireOrg(req.principal!, org);
+      await orgs.require(org);
+      return sendDirect(ctx, org, id, req.body as Static<typeof DirectBody>, mode);
+    });
+  direct('test', 'Send a test event now (is_test in the envelope); logged as a test; answers the exchange');
+  direct('trial', 'Run an event against this webhook now; answers the full exchange and writes nothing to the log');
+  direct('call', 'Deliver one event now and answer the endpoint\'s status, headers and body (10 s deadline by default)');
+
+  app.post('/orgs/:org/webhooks/:id/recover', route({ tags: ['deliveries'], summary: 'Re-queue failed and skipped deliveries created since a time', params: IdParams, body: RecoverBody }), async (req, reply) => {
+    const { org, id } = req.params as Static<typeof IdParams>;
+    requireScope(req.principal!, 'deliveries:write');
+    requireOrg(req.principal!, org);
+    const w = await loadWebhook(ctx.store.db, org, id);
+    const body = req.body as Static<typeof RecoverBody>;
+    const since = Date.parse(body.since);
+    const until = body.until ? Date.parse(body.until) : Date.now() + 1;
+    if (!(since < until)) throw new HeraldError('HERALD_BAD_REQUEST', ['since must be before until']);
+    const statuses = body.status ?? ['failed', 'skipped'];
+    let recovered = 0;
+    let batches = 0;
+    // Bounded statements: a big log is re-queued a thousand deliveries at a time.
+    for (;;) {
+      const n = await requeueBatch(ctx.store.db, w.id, statuses, since, until, RECOVER_BATCH, Date.now());
+      recovered += n;
+      batches++;
+      if (n > 0) ctx.store.notifier.notify();
+      if (n < RECOVER_BATCH) break;
+    }
+    return reply.status(202).send({ recovered, batches, webhook_state: w.state });
+  });
+}

@@ -1,0 +1,87 @@
+import type { AppContext } from '../api/context.js';
+import { buildBody } from '../engine/envelope.js';
+import { buildRuntime, openKeys } from '../engine/webhook-runtime.js';
+import { HeraldError } from '../errors.js';
+import { newId } from '../ids.js';
+import type { Attempt } from '../model.js';
+import { isSuccess } from '../policy/resolve.js';
+import { recordDirectDelivery } from '../store/queries/direct.js';
+import { getEventType } from '../store/queries/event-types.js';
+import { listKeys } from '../store/queries/webhooks.js';
+import type { NewEvent } from '../store/types.js';
+import { loadWebhook } from './webhooks.js';
+
+/**
+ * Sends one event to one webhook now, whatever its state or subscriptions (drafts included):
+ * - `test`: the envelope says `is_test`; logged as a test delivery (seeds 003, 004).
+ * - `trial`: a real run whose exchange is answered and nothing is written (seed 001).
+ * - `call`: a synchronous call that returns the endpoint's answer (seed 000's form
+ *   controller); logged, and counted in the webhook's health like any attempt.
+ */
+export type DirectMode = 'test' | 'trial' | 'call';
+
+export interface DirectInput {
+  event: string;
+  entity?: unknown;
+  app_id?: string;
+  modified_fields?: string[];
+  timeout_ms?: number;
+}
+
+/** Seed 000: the endpoint must answer a synchronous bot call within 10 seconds. */
+export const CALL_TIMEOUT_MS = 10_000;
+
+export async function sendDirect(ctx: AppContext, orgId: string, webhookId: string, input: DirectInput, mode: DirectMode) {
+  const db = ctx.store.db;
+  const w = await loadWebhook(db, orgId, webhookId);
+  const keys = await listKeys(db, [w.id]);
+  const rt = buildRuntime(w, openKeys(ctx.box, w.id, keys.map((k) => k.sealed)));
+  let entity = input.entity;
+  if (entity === undefined) {
+    const type = await getEventType(db, input.event);
+    if (!type) throw new HeraldError('HERALD_EVENT_TYPE_NOT_FOUND', [input.event], { hint: 'send an entity, or register the event type with an example' });
+    entity = type.example ?? {};
+  }
+  const now = Date.now();
+  const event: NewEvent = {
+    id: newId('evt', now), org_id: orgId, app_id: input.app_id ?? null, type: input.event,
+    entity_type: input.event.split('.')[0]!, entity_id: null, entity: JSON.stringify(entity ?? null),
+    modified_fields: input.modified_fields ?? [], event_time: now, idempotency_key: null, request_hash: null, created_at: now,
+  };
+  const ent = entity as Record<string, unknown> | null;
+  if (ent && typeof ent === 'object' && (typeof ent.id === 'string' || typeof ent.id === 'number')) event.entity_id = String(ent.id);
+  const deliveryId = newId('msg', now);
+  const body = buildBody(
+    { ...event, event_type: event.type, modified_fields: JSON.stringify(event.modified_fields) },
+    { mode: rt.payloadMode, attempt: 1, isTest: mode === 'test', testFlag: rt.testFlag },
+  );
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'user-agent': 'Herald-Webhooks/0.1',
+    ...rt.signer.headers(deliveryId, Math.floor(now / 1000), body),
+  };
+  const timeout = input.timeout_ms ?? (mode === 'call' ? CALL_TIMEOUT_MS : rt.policy.timeout_ms);
+  const res = await ctx.sender.send(rt.url, headers, body, timeout);
+  const ok = res.status_code !== null && isSuccess(rt.policy.success, res.status_code, res.body);
+  const attempt: Attempt = {
+    id: newId('att', now), delivery_id: deliveryId, webhook_id: w.id, org_id: orgId, attempt: 1, started_at: now,
+    duration_ms: res.duration_ms, outcome: ok ? 'success' : 'failure', status_code: res.status_code,
+    error_code: ok ? null : (res.error_code ?? (res.status_code !== null && res.status_code >= 300 && res.status_code < 400 ? 'redirect' : res.status_code !== null && res.status_code < 300 ? 'body_mismatch' : 'status')),
+    error_message: ok ? null : (res.error_message ?? `Receiver answered ${res.status_code}`),
+    request_headers: headers, response_headers: res.headers, response_body: res.body, response_truncated: res.truncated,
+    is_test: mode === 'test',
+  };
+  if (mode !== 'trial') {
+    await db.transaction((tx) => recordDirectDelivery(tx, event, deliveryId, attempt, mode === 'test', mode === 'call'));
+  }
+  return {
+    succeeded: ok,
+    logged: mode !== 'trial',
+    delivery_id: mode === 'trial' ? null : deliveryId,
+    event_id: mode === 'trial' ? null : event.id,
+    request: { url: rt.url, method: 'POST', headers, body },
+    response: res.status_code === null ? null : { status: res.status_code, headers: res.headers, body: res.body, truncated: res.truncated },
+    error: ok ? null : { code: attempt.error_code, message: attempt.error_message },
+    duration_ms: res.duration_ms,
+  };
+}
