@@ -84,6 +84,35 @@ for (const kind of STORE_KINDS) {
       rx.respond((_r, res) => void res.end('ok'));
     });
 
+    test('rules: only events whose envelope matches the filter are delivered; a bad rule is refused with its position', async () => {
+      rx.respond((_r, res) => void res.end('ok'));
+      await h.api('POST', '/orgs', { id: 'rules', name: 'Rules', owner_email: 'r@rules.test' });
+      // Seed 001: "If a chat is rated sad, a webhook can notify your support team."
+      const w = (await h.api('POST', '/orgs/rules/webhooks', {
+        url: rx.url('/rules'), events: ['conversation.rated', 'conversation.created'],
+        filter: 'entity.rating <= 2 and event == "conversation.rated"',
+      })).body;
+      assert.equal(w.filter, 'entity.rating <= 2 and event == "conversation.rated"');
+      const sad = await h.api('POST', '/orgs/rules/events', { event: 'conversation.rated', entity: { rating: 1 } });
+      const happy = await h.api('POST', '/orgs/rules/events', { event: 'conversation.rated', entity: { rating: 5 } });
+      const other = await h.api('POST', '/orgs/rules/events', { event: 'conversation.created', entity: { rating: 1 } });
+      assert.deepEqual([sad.body.deliveries, happy.body.deliveries, other.body.deliveries], [1, 0, 0]);
+      await eventually(async () => rx.posts.some((p) => p.path === '/rules'));
+      assert.equal(JSON.parse(rx.posts.find((p) => p.path === '/rules')!.body).entity.rating, 1);
+      const nested = await h.api('PATCH', `/orgs/rules/webhooks/${w.id}`, { filter: 'entity.visitor.type in ["contact", "lead"] and not exists(entity.deleted)' });
+      assert.equal(nested.status, 200);
+      const contact = await h.api('POST', '/orgs/rules/events', { event: 'conversation.created', entity: { visitor: { type: 'contact' } } });
+      assert.equal(contact.body.deliveries, 1);
+      const bad = await h.api('PATCH', `/orgs/rules/webhooks/${w.id}`, { filter: 'entity.rating <= ' });
+      assert.equal(bad.status, 422);
+      assert.equal(bad.body.error.code, 'HERALD_FILTER_INVALID');
+      assert.equal(bad.body.error.details.position, 17);
+      const unclosed = await h.api('POST', '/orgs/rules/webhooks', { url: rx.url('/x'), events: ['a.b'], filter: '(entity.rating == 1' });
+      assert.equal(unclosed.body.error.details.position, 0);
+      assert.equal((await h.api('GET', `/orgs/rules/webhooks/${w.id}`)).body.filter, 'entity.visitor.type in ["contact", "lead"] and not exists(entity.deleted)', 'a refused rule changes nothing');
+      await h.api('DELETE', `/orgs/rules/webhooks/${w.id}`);
+    });
+
     test('recover: skipped deliveries of a disabled webhook are delivered after it is enabled again', async () => {
       rx.respond((_r, res) => void res.end('ok'));
       const w = (await h.api('POST', '/orgs/acme/webhooks', { url: rx.url('/recover'), events: ['rec.event'] })).body;

@@ -67,6 +67,7 @@ const webhookFields = {
   signature: Type.Optional(SignatureInput),
   policy: Type.Optional(PolicyInput),
   payload: Type.Optional(Type.Union([Type.Literal('envelope'), Type.Literal('raw')])),
+  filter: Type.Optional(Type.Union([Type.String({ maxLength: 2000, description: 'rule over the envelope, e.g. entity.rating <= 2' }), Type.Null()])),
   alert_emails: Type.Optional(Type.Array(Email, { maxItems: 20 })),
   metadata: Type.Optional(Type.Record(Type.String({ maxLength: 100 }), Type.String({ maxLength: 1000 }))),
 };
@@ -91,6 +92,7 @@ export const WebhookPatch = strictObject({
   signature: webhookFields.signature,
   policy: Type.Optional(Type.Union([PolicyInput, Type.Null()])),
   payload: webhookFields.payload,
+  filter: webhookFields.filter,
   alert_emails: webhookFields.alert_emails,
   metadata: webhookFields.metadata,
   state: Type.Optional(Type.Union([Type.Literal('enabled'), Type.Literal('disabled')])),

@@ -6,12 +6,14 @@ import { OrgCache } from '../services/orgs.js';
 import { Authenticator } from './auth.js';
 import type { AppContext } from './context.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
+import { catalogueImportRoutes } from './routes/catalogue-import.js';
 import { catalogueRoutes } from './routes/event-types.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { eventRoutes } from './routes/events.js';
 import { opsRoutes } from './routes/ops.js';
 import { orgRoutes } from './routes/orgs.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { webhookActionRoutes } from './routes/webhook-actions.js';
 import { validatorCompiler } from './validation.js';
 
 /** Per-app helpers the route modules share. */
@@ -91,7 +93,9 @@ export async function buildApi(ctx: AppContext, opts: { serveApi: boolean }): Pr
         });
         orgRoutes(api, deps);
         catalogueRoutes(api, deps);
+        catalogueImportRoutes(api, deps);
         webhookRoutes(api, deps);
+        webhookActionRoutes(api, deps);
         eventRoutes(api, deps);
         deliveryRoutes(api, deps);
         apiKeyRoutes(api, deps);

@@ -22,7 +22,7 @@ export function webhookView(w: Webhook) {
     secured: w.signature.secured !== false,
     signature: { scheme: w.signature.scheme, ...(w.signature.header ? { header: w.signature.header } : {}) },
     policy: policyView(resolvePolicy(preset, w.policy as PolicyOverrides)), policy_overrides: w.policy,
-    payload: w.payload_mode, alert_emails: w.alert_emails, metadata: w.metadata,
+    payload: w.payload_mode, filter: w.filter, alert_emails: w.alert_emails, metadata: w.metadata,
     failures: w.failures_total, consecutive_failures: w.consecutive_failures, successes: w.successes_total,
     last_triggered_at: iso(w.last_triggered_at), last_success_at: iso(w.last_success_at), last_failure_at: iso(w.last_failure_at),
     created_by: w.created_by, modified_by: w.modified_by, created_at: iso(w.created_at), updated_at: iso(w.updated_at),

@@ -1,11 +1,15 @@
 import { parseArgs } from 'node:util';
-import { startHerald } from '../app.js';
 import { ConfigError, configFromEnv, type Role } from '../config.js';
+import { catalogueCommand } from './catalogue.js';
 
 const HELP = `herald — self-hostable webhook delivery
 
 Usage:
   herald serve [--role all|api|worker]   start Herald (API, dashboard, workers)
+  herald catalogue load <salesiq|smarterbot|file.json> [--replace]
+                                         import event types into a running Herald
+  herald catalogue list                  the event types a running Herald knows
+  herald catalogue example <type>        the example envelope of an event type
   herald --help                          this text
 
 Settings come from the environment (defaults in brackets):
@@ -17,6 +21,8 @@ Settings come from the environment (defaults in brackets):
   HERALD_CLOCK_SCALE [1]        divides every policy duration (tests and demos)
   HERALD_LOG_LEVEL [info]       pino level
   HERALD_MASTER_KEY             32-byte key (base64/hex) that encrypts secrets; default a file in the data dir
+  HERALD_URL                    where catalogue commands find Herald [http://127.0.0.1:$HERALD_PORT]
+  HERALD_API_KEY                key for catalogue commands (else HERALD_ADMIN_KEY)
 See docs/configuration.md for every setting.`;
 
 async function serve(argv: string[]): Promise<void> {
@@ -26,6 +32,8 @@ async function serve(argv: string[]): Promise<void> {
     throw new ConfigError(`--role must be all, api or worker, got "${role}"`);
   }
   const config = configFromEnv(process.env, { role: role as Role });
+  // The server is loaded only to serve: the other commands start in a fraction of the time.
+  const { startHerald } = await import('../app.js');
   const herald = await startHerald(config);
   if (herald.generatedAdminKey) {
     process.stdout.write(
@@ -61,6 +69,7 @@ export async function main(argv: string[]): Promise<number> {
       await serve(rest);
       return -1; // keeps running
     }
+    if (command === 'catalogue') return catalogueCommand(rest);
     process.stderr.write(`herald: unknown command "${command}". Run "herald --help" for the commands.\n`);
     return 1;
   } catch (err) {

@@ -4,6 +4,7 @@ import { HeraldError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { SignatureConfig, Webhook, WebhookKey } from '../model.js';
 import { PRESETS, type PresetName } from '../policy/presets.js';
+import { compileFilter, FilterError } from '../policy/filter.js';
 import { checkOverrides, type PolicyOverrides } from '../policy/resolve.js';
 import { getOrg } from '../store/queries/orgs.js';
 import * as q from '../store/queries/webhooks.js';
@@ -29,6 +30,20 @@ function signatureFor(preset: PresetName, input: { scheme?: SignatureScheme; hea
   if (header) sig.header = header;
   if (secured === false) sig.secured = false;
   return sig;
+}
+
+/** A rule is parsed when saved, so a bad one is refused with where it goes wrong. */
+function checkFilter(filter: string | null | undefined): string | null {
+  if (filter === undefined || filter === null) return null;
+  try {
+    compileFilter(filter);
+  } catch (err) {
+    if (err instanceof FilterError) {
+      throw new HeraldError('HERALD_FILTER_INVALID', [err.position, err.message], { position: err.position, filter });
+    }
+    throw err;
+  }
+  return filter;
 }
 
 function checkPolicy(policy: PolicyOverrides | undefined | null): void {
@@ -73,7 +88,7 @@ export async function createWebhook(ctx: AppContext, orgId: string, body: Webhoo
     id, org_id: orgId, url: checkedUrl, description: body.description ?? '', events: body.events ?? ['*'],
     apps: body.apps ?? null, state: body.published === false ? 'draft' : 'enabled', state_reason: null, preset,
     signature: signatureFor(preset, body.signature, secured), policy: (body.policy ?? {}) as Record<string, unknown>,
-    filter: null, payload_mode: body.payload ?? PRESETS[preset].payload_mode, alert_emails: body.alert_emails ?? [],
+    filter: checkFilter(body.filter), payload_mode: body.payload ?? PRESETS[preset].payload_mode, alert_emails: body.alert_emails ?? [],
     metadata: body.metadata ?? {}, created_by: actor, modified_by: actor, revision: 1, created_at: now, updated_at: now,
     last_triggered_at: null, last_success_at: null, last_failure_at: null, consecutive_failures: 0, failures_total: 0, successes_total: 0,
   };
@@ -113,6 +128,7 @@ export async function patchWebhook(ctx: AppContext, orgId: string, id: string, b
     if (body.alert_emails !== undefined) next.alert_emails = body.alert_emails;
     if (body.metadata !== undefined) next.metadata = body.metadata;
     if (body.payload !== undefined) next.payload_mode = body.payload;
+    if (body.filter !== undefined) next.filter = checkFilter(body.filter);
     if (body.policy !== undefined) next.policy = (body.policy ?? {}) as Record<string, unknown>;
     if (body.preset !== undefined || body.signature !== undefined || body.secured !== undefined) {
       next.preset = preset;

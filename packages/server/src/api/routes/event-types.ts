@@ -59,11 +59,14 @@ export function catalogueRoutes(app: FastifyInstance, { ctx, eventTypes }: Route
     const { name } = req.params as Static<typeof NameParams>;
     const t = await q.getEventType(db, name);
     if (!t) throw new HeraldError('HERALD_EVENT_TYPE_NOT_FOUND', [name]);
-    const entity = t.example ?? {};
+    // A type without an example (e.g. department.deleted) is sent without an entity, as real deliveries are.
+    const example = t.example as Record<string, unknown> | null;
+    const id = example && typeof example === 'object' ? example.id : undefined;
     const body = buildBody(
       {
         event_type: t.name, event_time: Date.now(), org_id: 'example_org', app_id: t.kind === 'data' ? 'example_app' : null,
-        entity_type: t.name.split('.')[0]!, entity_id: null, entity: JSON.stringify(entity), modified_fields: '[]',
+        entity_type: t.name.split('.')[0]!, entity_id: typeof id === 'string' || typeof id === 'number' ? String(id) : null,
+        entity: JSON.stringify(example), modified_fields: '[]',
       },
       { mode: 'envelope', attempt: 1, isTest: false },
     );
