@@ -10,17 +10,23 @@ interface Waiting {
 /**
  * Group commit: ingest requests that arrive together are written in one transaction (one
  * fsync on SQLite, one round trip per statement on PostgreSQL) and each is answered only
- * after that commit. One flush runs at a time; what arrives meanwhile forms the next group.
+ * after that commit is durable. What arrives while commits are under way forms the next group.
  */
 export class IngestQueue {
   private waiting: Waiting[] = [];
-  private flushing = false;
+  private running = 0;
   private scheduled = false;
 
+  /**
+   * @param maxConcurrentCommits commits whose durability wait may overlap: on SQLite the commit
+   *   is quick and the fsync that follows runs off the event loop, so the next group commits
+   *   while the previous one syncs; on PostgreSQL several transactions use the pool.
+   */
   constructor(
     private readonly store: Store,
     private readonly plan: FanOutPlanner,
     private readonly maxEventsPerCommit = 5000,
+    private readonly maxConcurrentCommits = 4,
   ) {}
 
   submit(group: IngestGroup): Promise<IngestGroupResult> {
@@ -31,11 +37,11 @@ export class IngestQueue {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.flushing) return;
+    if (this.scheduled || this.running >= this.maxConcurrentCommits || this.waiting.length === 0) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      void this.flush();
+      this.startCommit();
     });
   }
 
@@ -49,17 +55,16 @@ export class IngestQueue {
     return this.waiting.splice(0, n);
   }
 
-  private async flush(): Promise<void> {
-    if (this.flushing || this.waiting.length === 0) return;
-    this.flushing = true;
-    try {
-      while (this.waiting.length > 0) {
-        const batch = this.take();
-        await this.commit(batch);
-      }
-    } finally {
-      this.flushing = false;
-    }
+  private startCommit(): void {
+    if (this.running >= this.maxConcurrentCommits || this.waiting.length === 0) return;
+    const batch = this.take();
+    this.running++;
+    void this.commit(batch).finally(() => {
+      this.running--;
+      this.schedule();
+    });
+    // What is still waiting may start at once in another commit.
+    this.schedule();
   }
 
   private async commit(batch: Waiting[]): Promise<void> {

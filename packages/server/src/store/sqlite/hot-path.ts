@@ -129,7 +129,7 @@ export class SqliteHotPath implements HotPath {
       }
       return results;
     });
-    return run.immediate();
+    return this.db.durable(() => run.immediate());
   }
 
   private subscribersOf(ev: NewEvent, cache: Map<string, Subscriber[]>): Subscriber[] {
