@@ -140,12 +140,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<HeraldC
   return config;
 }
 
-/** A test or embedding program's configuration: defaults plus what it sets. */
-export function makeConfig(overrides: Partial<HeraldConfig> = {}): HeraldConfig {
-  return {
-    ...DEFAULT_CONFIG,
-    worker: { ...DEFAULT_CONFIG.worker, ...(overrides.worker ?? {}) },
-    ...overrides,
-    ...(overrides.worker ? { worker: { ...DEFAULT_CONFIG.worker, ...overrides.worker } } : {}),
-  } as HeraldConfig;
+/** A test or embedding program's configuration: defaults plus what it sets (worker settings merged). */
+export function makeConfig(overrides: Partial<Omit<HeraldConfig, 'worker'>> & { worker?: Partial<WorkerConfig> } = {}): HeraldConfig {
+  return { ...DEFAULT_CONFIG, ...overrides, worker: { ...DEFAULT_CONFIG.worker, ...overrides.worker } };
 }

@@ -15,7 +15,7 @@ describe('outbound requests', () => {
 
   test('requests queued behind a slow receiver wait for a connection before their deadline starts', async () => {
     rx.respond((_r, res) => void setTimeout(() => res.end('ok'), 300));
-    const h = await TestHerald.start('sqlite', { worker: { connectionsPerOrigin: 2 } as never });
+    const h = await TestHerald.start('sqlite', { worker: { connectionsPerOrigin: 2 } });
     try {
       const w = await h.setup(rx.url('/slow'), ['slow.e'], { policy: { timeout_ms: 1000, retry_schedule: [] } });
       const events = Array.from({ length: 10 }, (_, i) => ({ event: 'slow.e', entity: { i } }));
@@ -35,7 +35,7 @@ describe('outbound requests', () => {
 
   test('leases are renewed while a request is in flight: a slow answer is not attempted twice', async () => {
     rx.respond((_r, res) => void setTimeout(() => res.end('ok'), 2500));
-    const h = await TestHerald.start('sqlite', { worker: { leaseMs: 1000 } as never });
+    const h = await TestHerald.start('sqlite', { worker: { leaseMs: 1000 } });
     try {
       const w = await h.setup(rx.url('/renew'), ['renew.e'], { policy: { timeout_ms: 5000 } });
       const before = rx.posts.length;

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { HeraldError } from '../errors.js';
 import type { ApiKey, ApiScope } from '../model.js';
@@ -69,11 +69,4 @@ export function requireOrg(p: Principal, orgId: string): void {
 export function requireGlobal(p: Principal, scope: ApiScope): void {
   requireScope(p, scope);
   if (p.orgId !== null) throw new HeraldError('HERALD_FORBIDDEN_SCOPE', [`${scope} (on every org)`]);
-}
-
-/** Constant-time string comparison for secrets of any length. */
-export function safeEqual(a: string, b: string): boolean {
-  const x = createHash('sha256').update(a).digest();
-  const y = createHash('sha256').update(b).digest();
-  return timingSafeEqual(x, y);
 }

@@ -1,4 +1,4 @@
-import { makeConfig, startHerald, type Herald, type HeraldConfig } from '../../src/index.js';
+import { makeConfig, startHerald, type Herald } from '../../src/index.js';
 import { createLogger } from '../../src/ops/logger.js';
 import { freshStore, type StoreKind, type TestStore } from './stores.js';
 
@@ -17,7 +17,7 @@ export class TestHerald {
     readonly store: TestStore,
   ) {}
 
-  static async start(kind: StoreKind, overrides: Partial<HeraldConfig> = {}, store?: TestStore): Promise<TestHerald> {
+  static async start(kind: StoreKind, overrides: Parameters<typeof makeConfig>[0] = {}, store?: TestStore): Promise<TestHerald> {
     const s = store ?? (await freshStore(kind));
     const config = makeConfig({
       port: 0,
