@@ -5,6 +5,7 @@ import { newApiKeySecret } from './api/routes/api-keys.js';
 import { buildApi } from './api/server.js';
 import type { HeraldConfig } from './config.js';
 import { loadMasterKey, SecretBox } from './crypto/secret-box.js';
+import { DigestScheduler } from './engine/digest-scheduler.js';
 import { planFanOut } from './engine/fan-out.js';
 import { IngestQueue } from './engine/ingest-queue.js';
 import { WebhookRuntimeCache } from './engine/webhook-runtime.js';
@@ -22,6 +23,8 @@ export interface Herald {
   store: Store;
   app: FastifyInstance;
   worker: DeliveryWorker | null;
+  /** Closes digest periods (worker processes only). */
+  digests: DigestScheduler | null;
   log: Logger;
   /** The address the HTTP server listens on. */
   url: string;
@@ -66,7 +69,9 @@ export async function startHerald(config: HeraldConfig, opts: { logger?: Logger 
   const generatedAdminKey = await bootstrapAdminKey(store, config);
 
   let worker: DeliveryWorker | null = null;
+  let digests: DigestScheduler | null = null;
   if (config.role !== 'api') {
+    digests = new DigestScheduler({ store, log, clockScale: config.clockScale, idleCheckMs: config.worker.idleCheckMs });
     worker = new DeliveryWorker({
       store, sender, metrics, log, config: config.worker, clockScale: config.clockScale,
       runtimes: new WebhookRuntimeCache(store.db, box, (webhookId, err) =>
@@ -76,16 +81,18 @@ export async function startHerald(config: HeraldConfig, opts: { logger?: Logger 
   const app = await buildApi(ctx, { serveApi: config.role !== 'worker' });
   const url = await app.listen({ port: config.port, host: config.host });
   worker?.start();
+  digests?.start();
   ready = true;
   log.info({ url, store: store.dialect, role: config.role }, 'Herald is ready');
 
   let closing: Promise<void> | null = null;
   return {
-    config, store, app, worker, log, url, generatedAdminKey,
+    config, store, app, worker, digests, log, url, generatedAdminKey,
     close: () => {
       closing ??= (async () => {
         ready = false;
         await app.close();
+        await digests?.stop();
         await worker?.stop(config.worker.shutdownGraceMs);
         await sender.close();
         await store.close();

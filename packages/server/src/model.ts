@@ -9,11 +9,17 @@
  * - delivery: one event × one webhook; keeps one id (sent as `webhook-id`) across retries.
  * - attempt: one HTTP try of a delivery, recorded with request and response.
  * - lease: a worker's claim on a delivery, fenced by a per-claim token.
+ * - digest: one delivery of a synthetic `herald.digest` event that carries a period's events
+ *   of a digest webhook; its members are `batched` deliveries pointing at it by digest_id.
  */
 import type { SignatureScheme } from './signing/index.js';
 
 export type WebhookState = 'draft' | 'enabled' | 'disabled' | 'deactivated';
-export type DeliveryStatus = 'pending' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
+/**
+ * `batched`: an event of a digest webhook, waiting for its period (digest_id null) or carried
+ * by the digest delivery named in digest_id, whose status is the one that matters.
+ */
+export type DeliveryStatus = 'pending' | 'batched' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
 export type EventKind = 'admin' | 'data';
 export type PayloadMode = 'envelope' | 'raw';
 
@@ -77,6 +83,16 @@ export interface SignatureConfig {
   secured?: boolean;
 }
 
+/** Type of the synthetic event a digest delivery carries; `herald.` names are refused at ingest. */
+export const DIGEST_EVENT_TYPE = 'herald.digest';
+
+/**
+ * How a webhook receives its events: one request per event, or a digest of a period's events
+ * in one request. Periods: `every` (a duration, counted from the webhook's creation), or daily
+ * at `at` (HH:MM) in `timezone` (IANA, default UTC). The API also names `cron`, refused for now.
+ */
+export type DeliveryMode = { mode: 'immediate' } | { mode: 'digest'; every: string; at?: string; timezone?: string };
+
 export interface WebhookStats {
   last_triggered_at: number | null;
   last_success_at: number | null;
@@ -102,6 +118,9 @@ export interface Webhook extends WebhookStats {
   policy: Record<string, unknown>;
   filter: string | null;
   payload_mode: PayloadMode;
+  delivery: DeliveryMode;
+  /** End of the current digest period; for an immediate webhook, a pending sweep of stragglers. */
+  next_digest_at: number | null;
   alert_emails: string[];
   metadata: Record<string, string>;
   created_by: string | null;
@@ -149,6 +168,10 @@ export interface Delivery {
   last_attempt_at: number | null;
   last_status_code: number | null;
   last_error: string | null;
+  /** For a `batched` member handed to a digest: the digest delivery's id. */
+  digest_id: string | null;
+  /** That digest delivery's status (read, not stored). */
+  digest_status: DeliveryStatus | null;
 }
 
 /** Why an attempt failed, by class (undici and HTTP outcomes mapped to stable codes). */

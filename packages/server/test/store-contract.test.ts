@@ -39,7 +39,7 @@ for (const kind of STORE_KINDS) {
       await insertWebhook(store.db, {
         id: webhookId, org_id: 'o', url: 'http://127.0.0.1:1/', description: '', events: ['a.b'], apps: null, state: 'enabled',
         state_reason: null, preset: 'standard', signature: { scheme: 'standard' }, policy: {}, filter: null, payload_mode: 'envelope',
-        alert_emails: [], metadata: {}, created_by: null, modified_by: null, revision: 1, created_at: now, updated_at: now,
+        delivery: { mode: 'immediate' }, next_digest_at: null, alert_emails: [], metadata: {}, created_by: null, modified_by: null, revision: 1, created_at: now, updated_at: now,
         last_triggered_at: null, last_success_at: null, last_failure_at: null, consecutive_failures: 0, failures_total: 0, successes_total: 0,
       });
     });

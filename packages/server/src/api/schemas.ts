@@ -56,6 +56,18 @@ const SignatureInput = strictObject({
   header: Type.Optional(Type.String({ pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", maxLength: 100 })),
 });
 
+/** One request per event (default), or a digest: a period's events in one request (docs/digests.md). */
+const DeliveryInput = Type.Union([
+  strictObject({ mode: Type.Literal('immediate') }),
+  strictObject({
+    mode: Type.Literal('digest'),
+    every: Type.Optional(Type.String({ pattern: '^\\d+(ms|s|m|h|d)$', description: "period, 1m to 31d: 15m, 1h, 1d (default 1d), counted from the webhook's creation" })),
+    at: Type.Optional(Type.String({ pattern: '^\\d{2}:\\d{2}$', description: 'daily at this local time, HH:MM (with every 1d)' })),
+    timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone of at, e.g. Europe/Paris (default UTC)' })),
+    cron: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'reserved: cron schedules are refused for now' })),
+  }),
+]);
+
 const webhookFields = {
   url: Type.String({ minLength: 1, maxLength: 2048 }),
   description: Type.Optional(Type.String({ maxLength: 1000 })),
@@ -67,6 +79,7 @@ const webhookFields = {
   signature: Type.Optional(SignatureInput),
   policy: Type.Optional(PolicyInput),
   payload: Type.Optional(Type.Union([Type.Literal('envelope'), Type.Literal('raw')])),
+  delivery: Type.Optional(DeliveryInput),
   filter: Type.Optional(Type.Union([Type.String({ maxLength: 2000, description: 'rule over the envelope, e.g. entity.rating <= 2' }), Type.Null()])),
   alert_emails: Type.Optional(Type.Array(Email, { maxItems: 20 })),
   metadata: Type.Optional(Type.Record(Type.String({ maxLength: 100 }), Type.String({ maxLength: 1000 }))),
@@ -92,6 +105,7 @@ export const WebhookPatch = strictObject({
   signature: webhookFields.signature,
   policy: Type.Optional(Type.Union([PolicyInput, Type.Null()])),
   payload: webhookFields.payload,
+  delivery: webhookFields.delivery,
   filter: webhookFields.filter,
   alert_emails: webhookFields.alert_emails,
   metadata: webhookFields.metadata,
@@ -126,9 +140,10 @@ export const DeliveryQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 250, default: 50 })),
   before: Type.Optional(Type.String({ maxLength: 100 })),
   status: Type.Optional(
-    Type.Union(['pending', 'succeeded', 'failed', 'skipped', 'cancelled'].map((s) => Type.Literal(s))),
+    Type.Union(['pending', 'batched', 'succeeded', 'failed', 'skipped', 'cancelled'].map((s) => Type.Literal(s))),
   ),
   event_id: Type.Optional(Type.String({ maxLength: 100 })),
+  digest_id: Type.Optional(Type.String({ maxLength: 100, description: 'the members of this digest delivery' })),
 });
 
 export const OrgParams = Type.Object({ org: Type.String({ maxLength: 100 }) });

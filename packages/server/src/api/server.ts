@@ -9,6 +9,7 @@ import { apiKeyRoutes } from './routes/api-keys.js';
 import { catalogueImportRoutes } from './routes/catalogue-import.js';
 import { catalogueRoutes } from './routes/event-types.js';
 import { deliveryRoutes } from './routes/deliveries.js';
+import { digestRoutes } from './routes/digests.js';
 import { eventRoutes } from './routes/events.js';
 import { opsRoutes } from './routes/ops.js';
 import { orgRoutes } from './routes/orgs.js';
@@ -98,6 +99,7 @@ export async function buildApi(ctx: AppContext, opts: { serveApi: boolean }): Pr
         webhookActionRoutes(api, deps);
         eventRoutes(api, deps);
         deliveryRoutes(api, deps);
+        digestRoutes(api, deps);
         apiKeyRoutes(api, deps);
       },
       { prefix: '/api/v1' },

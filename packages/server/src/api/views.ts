@@ -23,6 +23,8 @@ export function webhookView(w: Webhook) {
     signature: { scheme: w.signature.scheme, ...(w.signature.header ? { header: w.signature.header } : {}) },
     policy: policyView(resolvePolicy(preset, w.policy as PolicyOverrides)), policy_overrides: w.policy,
     payload: w.payload_mode, filter: w.filter, alert_emails: w.alert_emails, metadata: w.metadata,
+    // For an immediate webhook next_digest_at may hold an internal sweep time: not shown.
+    delivery: w.delivery, next_digest_at: w.delivery.mode === 'digest' ? iso(w.next_digest_at) : null,
     failures: w.failures_total, consecutive_failures: w.consecutive_failures, successes: w.successes_total,
     last_triggered_at: iso(w.last_triggered_at), last_success_at: iso(w.last_success_at), last_failure_at: iso(w.last_failure_at),
     created_by: w.created_by, modified_by: w.modified_by, created_at: iso(w.created_at), updated_at: iso(w.updated_at),
@@ -43,6 +45,7 @@ export const deliveryView = (d: Delivery) => ({
   id: d.id, org_id: d.org_id, webhook_id: d.webhook_id, event_id: d.event_id, status: d.status, attempts: d.attempts,
   next_attempt_at: d.status === 'pending' ? iso(d.next_attempt_at) : null, is_test: d.is_test,
   last_attempt_at: iso(d.last_attempt_at), last_status_code: d.last_status_code, last_error: d.last_error,
+  digest_id: d.digest_id, digest_status: d.digest_status,
   created_at: iso(d.created_at), updated_at: iso(d.updated_at),
 });
 

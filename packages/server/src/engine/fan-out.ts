@@ -3,8 +3,9 @@ import { compileFilter } from '../policy/filter.js';
 import type { FanOutPlanner, NewEvent, PlannedDelivery, Subscriber } from '../store/types.js';
 
 /**
- * Who gets a delivery of an event: enabled subscribers get a pending one; disabled and
- * deactivated ones a `skipped` one that can be recovered later (the seeds lose these;
+ * Who gets a delivery of an event: enabled subscribers get a pending one (a `batched` one
+ * when the webhook takes digests: it waits for its period, see digest-scheduler.ts); disabled
+ * and deactivated ones a `skipped` one that can be recovered later (the seeds lose these;
  * Herald keeps them); drafts get nothing until published. Webhooks scoped to apps only
  * receive events of those apps, and a webhook's rule (filter) must match the envelope.
  */
@@ -19,7 +20,8 @@ export const planFanOut: FanOutPlanner = (event: NewEvent, subscribers: readonly
       envelope ??= filterEnvelope(event);
       if (!compileFilter(s.filter).matches(envelope)) continue;
     }
-    planned.push({ id: newId('msg', event.created_at), webhook_id: s.id, status: s.state === 'enabled' ? 'pending' : 'skipped' });
+    const status = s.state !== 'enabled' ? 'skipped' : s.digest ? 'batched' : 'pending';
+    planned.push({ id: newId('msg', event.created_at), webhook_id: s.id, status });
   }
   return planned;
 };

@@ -7,7 +7,7 @@ import type { HttpSender, SendResult } from '../outbound/http-sender.js';
 import { isSuccess, retryDelay } from '../policy/resolve.js';
 import type { Store } from '../store/store.js';
 import type { ClaimedDelivery, DeliveryResult } from '../store/types.js';
-import { buildBody } from './envelope.js';
+import { buildDeliveryBody } from './body.js';
 import type { WebhookRuntime, WebhookRuntimeCache } from './webhook-runtime.js';
 
 export interface WorkerDeps {
@@ -161,7 +161,7 @@ export class DeliveryWorker {
 
   private async attempt(row: ClaimedDelivery, rt: WebhookRuntime): Promise<DeliveryResult> {
     const attemptNo = row.attempts + 1;
-    const body = buildBody(row, { mode: rt.payloadMode, attempt: attemptNo, isTest: row.is_test, testFlag: rt.testFlag });
+    const body = buildDeliveryBody(row, rt, attemptNo);
     const startedAt = Date.now();
     const headers: Record<string, string> = {
       'content-type': 'application/json',

@@ -9,6 +9,7 @@ import { recordDirectDelivery } from '../store/queries/direct.js';
 import { getEventType } from '../store/queries/event-types.js';
 import { listKeys } from '../store/queries/webhooks.js';
 import type { NewEvent } from '../store/types.js';
+import { isReservedEventName } from './events.js';
 import { loadWebhook } from './webhooks.js';
 
 /**
@@ -32,6 +33,9 @@ export interface DirectInput {
 export const CALL_TIMEOUT_MS = 10_000;
 
 export async function sendDirect(ctx: AppContext, orgId: string, webhookId: string, input: DirectInput, mode: DirectMode) {
+  if (isReservedEventName(input.event)) {
+    throw new HeraldError('HERALD_BAD_REQUEST', ['event names starting with "herald." are Herald\'s own (digests)']);
+  }
   const db = ctx.store.db;
   const w = await loadWebhook(db, orgId, webhookId);
   const keys = await listKeys(db, [w.id]);

@@ -42,6 +42,11 @@ export class EventTypeCache {
   }
 }
 
+/** Herald's own events (a digest's `herald.digest`): an ingested one could pass itself off as a digest. */
+export function isReservedEventName(event: string): boolean {
+  return event.startsWith('herald.');
+}
+
 /** The default entity type is the event's module: `conversation.created` → `conversation`. */
 function defaultEntityType(event: string): string {
   return event.split('.')[0]!;
@@ -58,6 +63,9 @@ export async function prepareEvents(types: EventTypeCache, orgId: string, inputs
   const out: NewEvent[] = [];
   for (const [i, input] of inputs.entries()) {
     const where = inputs.length > 1 ? `events[${i}]: ` : '';
+    if (isReservedEventName(input.event)) {
+      throw new HeraldError('HERALD_BAD_REQUEST', [`${where}event names starting with "herald." are Herald's own (digests)`], { index: i });
+    }
     const { type, validate } = await types.get(input.event);
     if (type?.kind === 'data' && input.app_id === undefined) {
       throw new HeraldError('HERALD_EVENT_NEEDS_APP', [input.event], { index: i });

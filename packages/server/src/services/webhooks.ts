@@ -14,6 +14,7 @@ import { createSigner, generateKeyMaterial, MAX_KEYS_PER_WEBHOOK, publicView, Si
 // One RSA key made lazily for checking header names: generating one per save would cost ~100 ms.
 let rsaProbe: KeyMaterial | null = null;
 const RSA_PROBE_GET = (): KeyMaterial => (rsaProbe ??= generateKeyMaterial('rsa-sha256'));
+import { applyDeliveryMode, firstDigestAt, parseDelivery } from './digests.js';
 import { checkWebhookUrl } from './url-check.js';
 
 /** Schemes that put every live key's signature in the request, so all keys are "in use". */
@@ -80,6 +81,7 @@ export async function createWebhook(ctx: AppContext, orgId: string, body: Webhoo
   if (body.url && body.webhook) throw new HeraldError('HERALD_BAD_REQUEST', ['send url or webhook.url, not both']);
   const preset: PresetName = body.preset ?? 'standard';
   checkPolicy(body.policy);
+  const delivery = parseDelivery(body.delivery ?? { mode: 'immediate' });
   const checkedUrl = await checkWebhookUrl(url, ctx.config.allowPrivateUrls);
   const now = Date.now();
   const id = newId('wh', now);
@@ -88,7 +90,8 @@ export async function createWebhook(ctx: AppContext, orgId: string, body: Webhoo
     id, org_id: orgId, url: checkedUrl, description: body.description ?? '', events: body.events ?? ['*'],
     apps: body.apps ?? null, state: body.published === false ? 'draft' : 'enabled', state_reason: null, preset,
     signature: signatureFor(preset, body.signature, secured), policy: (body.policy ?? {}) as Record<string, unknown>,
-    filter: checkFilter(body.filter), payload_mode: body.payload ?? PRESETS[preset].payload_mode, alert_emails: body.alert_emails ?? [],
+    filter: checkFilter(body.filter), payload_mode: body.payload ?? PRESETS[preset].payload_mode,
+    delivery, next_digest_at: firstDigestAt(delivery, now, ctx.config.clockScale), alert_emails: body.alert_emails ?? [],
     metadata: body.metadata ?? {}, created_by: actor, modified_by: actor, revision: 1, created_at: now, updated_at: now,
     last_triggered_at: null, last_success_at: null, last_failure_at: null, consecutive_failures: 0, failures_total: 0, successes_total: 0,
   };
@@ -104,6 +107,8 @@ export async function createWebhook(ctx: AppContext, orgId: string, body: Webhoo
     await q.insertWebhook(tx, w);
     await q.insertKey(tx, key);
   });
+  // Schedulers of every process re-read the earliest period end when woken.
+  if (w.next_digest_at !== null) ctx.store.notifier.notify();
   return { webhook: w, key, secret };
 }
 
@@ -115,8 +120,9 @@ export async function loadWebhook(db: SqlExecutor, orgId: string, id: string): P
 
 export async function patchWebhook(ctx: AppContext, orgId: string, id: string, body: WebhookPatchBody, actor: string): Promise<Webhook> {
   checkPolicy(body.policy);
+  const delivery = body.delivery === undefined ? undefined : parseDelivery(body.delivery);
   const url = body.url === undefined ? undefined : await checkWebhookUrl(body.url, ctx.config.allowPrivateUrls);
-  return ctx.store.db.transaction(async (tx) => {
+  const saved = await ctx.store.db.transaction(async (tx) => {
     const w = await loadWebhook(tx, orgId, id);
     const keys = await q.listKeys(tx, [id]);
     const preset = body.preset ?? (w.preset as PresetName);
@@ -156,8 +162,16 @@ export async function patchWebhook(ctx: AppContext, orgId: string, id: string, b
       if (body.state === 'enabled') next.consecutive_failures = 0;
     }
     await q.updateWebhook(tx, next);
+    if (delivery !== undefined) {
+      const applied = await applyDeliveryMode(tx, w, delivery, next.updated_at, ctx.config.clockScale);
+      next.delivery = delivery;
+      next.next_digest_at = applied.next_digest_at;
+    }
     return { ...next, revision: w.revision + 1 };
   });
+  // Wakes workers for released members and schedulers for a new period end.
+  if (delivery !== undefined) ctx.store.notifier.notify();
+  return saved;
 }
 
 export async function deleteWebhook(ctx: AppContext, orgId: string, id: string): Promise<void> {

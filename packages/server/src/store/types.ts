@@ -22,13 +22,15 @@ export interface Subscriber {
   state: WebhookState;
   apps: string[] | null;
   filter: string | null;
+  /** Its events wait for a digest period instead of being sent one by one. */
+  digest: boolean;
 }
 
-/** One planned delivery of an event. */
+/** One planned delivery of an event. `batched` ones get no due time: only a digest sends them. */
 export interface PlannedDelivery {
   id: string;
   webhook_id: string;
-  status: 'pending' | 'skipped';
+  status: 'pending' | 'batched' | 'skipped';
 }
 
 /** Decides which subscribers get a delivery; runs inside the ingest transaction. */

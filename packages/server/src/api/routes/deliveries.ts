@@ -18,6 +18,7 @@ export function deliveryRoutes(app: FastifyInstance, { ctx, orgs }: RouteDeps): 
       ...(query.before ? { before: query.before } : {}),
       ...(query.status ? { status: query.status as DeliveryStatus } : {}),
       ...(query.event_id ? { eventId: query.event_id } : {}),
+      ...(query.digest_id ? { digestId: query.digest_id } : {}),
     });
   const page = (rows: Awaited<ReturnType<typeof list>>, limit: number) => ({
     data: rows.map(deliveryView),

@@ -64,6 +64,7 @@ interface SubscriberRow {
   state: Subscriber['state'];
   apps: string | null;
   filter: string | null;
+  delivery: string;
 }
 
 /** PostgreSQL hot path: a handful of statements per batch, whatever the batch size. */
@@ -162,7 +163,7 @@ export class PostgresHotPath implements HotPath {
     for (const e of events) pairs.set(`${e.org_id}\u0000${e.type}`, [e.org_id, e.type]);
     const orgs = [...new Set(events.map((e) => e.org_id))];
     const rows = await tx.all<SubscriberRow>(
-      `SELECT s.org_id, s.event_type, w.id, w.state, w.apps, w.filter FROM webhook_subscriptions s
+      `SELECT s.org_id, s.event_type, w.id, w.state, w.apps, w.filter, w.delivery FROM webhook_subscriptions s
        JOIN webhooks w ON w.id = s.webhook_id
        WHERE (s.org_id, s.event_type) IN (SELECT * FROM unnest(?::text[], ?::text[]))
           OR (s.event_type = '*' AND s.org_id = ANY(?::text[]))`,
@@ -175,7 +176,10 @@ export class PostgresHotPath implements HotPath {
       for (const r of rows) {
         if (r.org_id !== org || (r.event_type !== type && r.event_type !== '*') || seen.has(r.id)) continue;
         seen.add(r.id);
-        subs.push({ id: r.id, state: r.state, apps: r.apps === null ? null : (JSON.parse(r.apps) as string[]), filter: r.filter });
+        subs.push({
+          id: r.id, state: r.state, apps: r.apps === null ? null : (JSON.parse(r.apps) as string[]), filter: r.filter,
+          digest: (JSON.parse(r.delivery) as { mode?: string }).mode === 'digest',
+        });
       }
       map.set(key, subs);
     }

@@ -24,13 +24,17 @@ const toAttempt = (r: AttemptRow): Attempt => ({
 type EventRow = Omit<StoredEvent, 'modified_fields'> & { modified_fields: string };
 export const toEvent = (r: EventRow): StoredEvent => ({ ...r, modified_fields: json<string[]>(r.modified_fields, []) });
 
+// A digest member's fate is its digest's: read that delivery's status beside it.
 const DELIVERY_COLUMNS =
-  'id, org_id, webhook_id, event_id, status, attempts, next_attempt_at, is_test, created_at, updated_at, last_attempt_at, last_status_code, last_error';
+  'id, org_id, webhook_id, event_id, status, attempts, next_attempt_at, is_test, created_at, updated_at, last_attempt_at, last_status_code, last_error, ' +
+  'digest_id, (SELECT g.status FROM deliveries g WHERE g.id = deliveries.digest_id) AS digest_status';
 
 export interface DeliveryFilter {
   webhookId?: string;
   eventId?: string;
   status?: DeliveryStatus;
+  /** Members of this digest delivery. */
+  digestId?: string;
   /** Newest first: only ids before this cursor. */
   before?: string;
   limit: number;
@@ -42,6 +46,7 @@ export async function listDeliveries(db: SqlExecutor, orgId: string, f: Delivery
   if (f.webhookId) (where.push('webhook_id = ?'), params.push(f.webhookId));
   if (f.eventId) (where.push('event_id = ?'), params.push(f.eventId));
   if (f.status) (where.push('status = ?'), params.push(f.status));
+  if (f.digestId) (where.push('digest_id = ?'), params.push(f.digestId));
   if (f.before) (where.push('id < ?'), params.push(f.before));
   params.push(f.limit);
   const rows = await db.all<DeliveryRow>(

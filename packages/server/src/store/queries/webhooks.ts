@@ -1,8 +1,9 @@
-import type { PayloadMode, SignatureConfig, Webhook, WebhookKey, WebhookState } from '../../model.js';
+import type { DeliveryMode, PayloadMode, SignatureConfig, Webhook, WebhookKey, WebhookState } from '../../model.js';
 import type { SqlExecutor } from '../sql.js';
 import { json, placeholders } from './rows.js';
 
-type Row = Omit<Webhook, 'events' | 'apps' | 'signature' | 'policy' | 'alert_emails' | 'metadata'> & {
+type Row = Omit<Webhook, 'events' | 'apps' | 'signature' | 'policy' | 'alert_emails' | 'metadata' | 'delivery'> & {
+  delivery: string;
   events: string;
   apps: string | null;
   signature: string;
@@ -20,6 +21,7 @@ export const toWebhook = (r: Row): Webhook => ({
   alert_emails: json<string[]>(r.alert_emails, []),
   metadata: json<Record<string, string>>(r.metadata, {}),
   payload_mode: r.payload_mode as PayloadMode,
+  delivery: json<DeliveryMode>(r.delivery, { mode: 'immediate' }),
 });
 
 async function writeSubscriptions(db: SqlExecutor, w: Webhook): Promise<void> {
@@ -32,12 +34,12 @@ async function writeSubscriptions(db: SqlExecutor, w: Webhook): Promise<void> {
 export async function insertWebhook(db: SqlExecutor, w: Webhook): Promise<void> {
   await db.run(
     `INSERT INTO webhooks (id, org_id, url, description, events, apps, state, state_reason, preset, signature, policy, filter,
-       payload_mode, alert_emails, metadata, created_by, modified_by, revision, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       payload_mode, alert_emails, metadata, created_by, modified_by, revision, created_at, updated_at, delivery, next_digest_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [w.id, w.org_id, w.url, w.description, JSON.stringify(w.events), w.apps === null ? null : JSON.stringify(w.apps),
       w.state, w.state_reason, w.preset, JSON.stringify(w.signature), JSON.stringify(w.policy), w.filter, w.payload_mode,
       JSON.stringify(w.alert_emails), JSON.stringify(w.metadata), w.created_by, w.modified_by, w.revision, w.created_at,
-      w.updated_at],
+      w.updated_at, JSON.stringify(w.delivery), w.next_digest_at],
   );
   await writeSubscriptions(db, w);
 }
@@ -85,13 +87,16 @@ export async function countWebhooks(db: SqlExecutor, orgId: string, preset?: str
   return Number(row?.n ?? 0);
 }
 
-/** Deletes a webhook; its pending deliveries are cancelled and its history stays until retention. */
+/**
+ * Deletes a webhook; its pending deliveries, and digest members still waiting for their
+ * period, are cancelled; its history stays until retention.
+ */
 export async function deleteWebhook(db: SqlExecutor, orgId: string, id: string, now: number): Promise<boolean> {
   const n = await db.run('DELETE FROM webhooks WHERE org_id = ? AND id = ?', [orgId, id]);
   if (n > 0) {
     await db.run(
       `UPDATE deliveries SET status = 'cancelled', lease_token = NULL, next_attempt_at = NULL, updated_at = ?
-       WHERE webhook_id = ? AND status = 'pending'`,
+       WHERE webhook_id = ? AND (status = 'pending' OR (status = 'batched' AND digest_id IS NULL))`,
       [now, id],
     );
   }

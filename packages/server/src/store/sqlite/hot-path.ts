@@ -20,6 +20,7 @@ interface SubscriberRow {
   state: Subscriber['state'];
   apps: string | null;
   filter: string | null;
+  delivery: string;
 }
 
 /**
@@ -34,7 +35,7 @@ export class SqliteHotPath implements HotPath {
     this.st = {
       findIdempotent: p('SELECT id, request_hash, delivery_count FROM events WHERE org_id = ? AND idempotency_key = ?'),
       subscribers: p(
-        `SELECT DISTINCT w.id, w.state, w.apps, w.filter FROM webhook_subscriptions s
+        `SELECT DISTINCT w.id, w.state, w.apps, w.filter, w.delivery FROM webhook_subscriptions s
          JOIN webhooks w ON w.id = s.webhook_id WHERE s.org_id = ? AND s.event_type IN (?, '*')`,
       ),
       insertEvent: p(
@@ -141,6 +142,7 @@ export class SqliteHotPath implements HotPath {
         state: r.state,
         apps: r.apps === null ? null : (JSON.parse(r.apps) as string[]),
         filter: r.filter,
+        digest: (JSON.parse(r.delivery) as { mode?: string }).mode === 'digest',
       }));
       cache.set(key, subs);
     }

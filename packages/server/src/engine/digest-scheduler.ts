@@ -1,0 +1,145 @@
+import type { Logger } from '../ops/logger.js';
+import { nextDigestAt } from '../policy/digest-schedule.js';
+import { dueDigests, earliestDigestAt, moveDigestAt, releaseWaiting, type DueDigest } from '../store/queries/digests.js';
+import type { Store } from '../store/store.js';
+import { gatherDigests } from './digest-gather.js';
+
+export interface DigestSchedulerDeps {
+  store: Store;
+  clockScale: number;
+  log: Logger;
+  /** Longest sleep without a look at the store, in case a wake-up from another process was lost. */
+  idleCheckMs: number;
+}
+
+/** Webhooks handled per look; more due ones are taken by the next look, at once. */
+const DUE_BATCH = 100;
+/**
+ * Wake-ups (work notifications) come with every ingest commit; the scheduler only needs them
+ * to notice a digest webhook saved by another process, so it looks at most this often.
+ */
+const NUDGE_MS = 200;
+
+/**
+ * Closes digest periods. Every worker process runs one: it sleeps on a timer until the
+ * earliest next_digest_at, then closes each due period in its own transaction, claimed by a
+ * compare-and-set on next_digest_at so that only one process of many builds it. The digest
+ * itself is then an ordinary pending delivery: claims, leases, retries and fencing are the
+ * engine's, so a crash at any point loses nothing and sends no member in two digests.
+ */
+export class DigestScheduler {
+  private running = false;
+  private timer: NodeJS.Timeout | null = null;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private nudgeTimer: NodeJS.Timeout | null = null;
+  private looking: Promise<void> | null = null;
+  private lookAgain = false;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(private readonly d: DigestSchedulerDeps) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.unsubscribe = this.d.store.notifier.subscribe(() => this.nudge());
+    this.wake();
+  }
+
+  /** Looks for due periods now (a look already under way runs once more afterwards). */
+  wake(): void {
+    if (!this.running) return;
+    if (this.looking) {
+      this.lookAgain = true;
+      return;
+    }
+    this.looking = this.look().finally(() => {
+      this.looking = null;
+      if (this.lookAgain && this.running) {
+        this.lookAgain = false;
+        this.wake();
+      }
+    });
+  }
+
+  private nudge(): void {
+    if (!this.running || this.nudgeTimer) return;
+    this.nudgeTimer = setTimeout(() => {
+      this.nudgeTimer = null;
+      this.wake();
+    }, NUDGE_MS);
+  }
+
+  private async look(): Promise<void> {
+    try {
+      let failed = false;
+      for (;;) {
+        const due = await dueDigests(this.d.store.db, Date.now(), DUE_BATCH);
+        for (const w of due) {
+          if (!this.running) return;
+          try {
+            await this.close(w);
+          } catch (err) {
+            // One webhook's failure must not hold up the others; its period stays due.
+            this.d.log.error({ err, webhookId: w.id }, 'closing a digest period failed; trying again in 1 s');
+            failed = true;
+          }
+        }
+        if (due.length < DUE_BATCH || failed) break;
+      }
+      const next = await earliestDigestAt(this.d.store.db);
+      const now = Date.now();
+      // A failed period is still due: look again in a second, not in a spin.
+      this.arm(failed ? now + 1000 : Math.min(next ?? Number.POSITIVE_INFINITY, now + this.d.idleCheckMs));
+    } catch (err) {
+      this.d.log.error({ err }, 'looking for due digest periods failed; trying again in 1 s');
+      this.arm(Date.now() + 1000);
+    }
+  }
+
+  /** One period of one webhook, in one transaction: claim it, then gather or release its members. */
+  private async close(w: DueDigest): Promise<void> {
+    const now = Date.now();
+    const outcome = await this.d.store.db.transaction(async (tx) => {
+      if (w.delivery.mode !== 'digest') {
+        // Digest switched off: a sweep for members an in-flight ingest wrote after the switch.
+        if (!(await moveDigestAt(tx, w.id, w.next_digest_at, null))) return null;
+        return { released: await releaseWaiting(tx, w.id, now), digests: 0, events: 0 };
+      }
+      // After downtime one digest carries every missed period: the next end is after now.
+      const next = nextDigestAt(w.delivery, w.created_at, now, this.d.clockScale);
+      if (!(await moveDigestAt(tx, w.id, w.next_digest_at, next))) return null;
+      const r = await gatherDigests(tx, w, w.next_digest_at, now);
+      // A backlog beyond one transaction's share: the rest of this period goes out at once.
+      if (r.more) await moveDigestAt(tx, w.id, next, now);
+      return { released: 0, digests: r.digests, events: r.events };
+    });
+    if (outcome && outcome.digests + outcome.released > 0) {
+      this.d.log.info({ webhookId: w.id, ...outcome }, 'digest period closed');
+      this.d.store.notifier.notify();
+    }
+  }
+
+  private arm(at: number): void {
+    if (!this.running) return;
+    if (this.timer && at >= this.timerAt) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.timerAt = Number.POSITIVE_INFINITY;
+      this.wake();
+    }, Math.max(0, at - Date.now() + 1));
+  }
+
+  /** Stops the timers and waits for a look under way (its transactions commit or roll back whole). */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.unsubscribe?.();
+    if (this.timer) clearTimeout(this.timer);
+    if (this.nudgeTimer) clearTimeout(this.nudgeTimer);
+    this.timer = null;
+    this.nudgeTimer = null;
+    await this.looking;
+  }
+}

@@ -1,0 +1,113 @@
+import { DIGEST_EVENT_TYPE, type DeliveryMode } from '../../model.js';
+import type { SqlExecutor } from '../sql.js';
+import { json, placeholders } from './rows.js';
+
+/** A webhook whose digest period (or straggler sweep) has ended. */
+export interface DueDigest {
+  id: string;
+  org_id: string;
+  delivery: DeliveryMode;
+  next_digest_at: number;
+  created_at: number;
+}
+
+/** A waiting member with its event, in the shape the envelope is built from. */
+export interface MemberRow {
+  id: string;
+  event_type: string;
+  event_time: number;
+  org_id: string;
+  app_id: string | null;
+  entity_type: string | null;
+  entity_id: string | null;
+  entity: string;
+  modified_fields: string;
+}
+
+export async function dueDigests(db: SqlExecutor, now: number, limit: number): Promise<DueDigest[]> {
+  const rows = await db.all<Omit<DueDigest, 'delivery'> & { delivery: string }>(
+    `SELECT id, org_id, delivery, next_digest_at, created_at FROM webhooks
+     WHERE next_digest_at IS NOT NULL AND next_digest_at <= ? ORDER BY next_digest_at LIMIT ?`,
+    [now, limit],
+  );
+  return rows.map((r) => ({ ...r, delivery: json<DeliveryMode>(r.delivery, { mode: 'immediate' }) }));
+}
+
+export async function earliestDigestAt(db: SqlExecutor): Promise<number | null> {
+  const row = await db.get<{ t: number | null }>('SELECT min(next_digest_at) AS t FROM webhooks WHERE next_digest_at IS NOT NULL');
+  return row?.t === null || row?.t === undefined ? null : Number(row.t);
+}
+
+/**
+ * Claims a period: moves next_digest_at from the value read to the next one. Only one
+ * process's update matches (on PostgreSQL the others wait on the row lock, then see the new
+ * value), so only one builds the digest.
+ */
+export async function moveDigestAt(tx: SqlExecutor, webhookId: string, from: number, to: number | null): Promise<boolean> {
+  return (await tx.run('UPDATE webhooks SET next_digest_at = ? WHERE id = ? AND next_digest_at = ?', [to, webhookId, from])) > 0;
+}
+
+/** Takes the webhook's row lock (an update that changes nothing): serialises with the scheduler and PATCH. */
+export async function lockWebhookRow(tx: SqlExecutor, webhookId: string): Promise<boolean> {
+  return (await tx.run('UPDATE webhooks SET next_digest_at = next_digest_at WHERE id = ?', [webhookId])) > 0;
+}
+
+/** Waiting members, oldest first (delivery ids are ULIDs: they sort by creation). */
+export async function waitingMembers(tx: SqlExecutor, webhookId: string, limit: number): Promise<MemberRow[]> {
+  return tx.all<MemberRow>(
+    `SELECT d.id, e.type AS event_type, e.event_time, e.org_id, e.app_id, e.entity_type, e.entity_id, e.entity, e.modified_fields
+     FROM deliveries d JOIN events e ON e.id = d.event_id
+     WHERE d.webhook_id = ? AND d.status = 'batched' AND d.digest_id IS NULL ORDER BY d.id LIMIT ?`,
+    [webhookId, limit],
+  );
+}
+
+export interface NewDigest {
+  deliveryId: string;
+  eventId: string;
+  orgId: string;
+  webhookId: string;
+  /** JSON array of the members' envelope sources. */
+  entity: string;
+  periodEnd: number;
+  now: number;
+  memberIds: readonly string[];
+}
+
+/**
+ * Writes one digest: its synthetic event, a pending delivery the workers claim like any
+ * other, and the members' pointer to it. Throws (rolling the transaction back) when a member
+ * changed under it, so no event is ever in a digest and sent on its own as well.
+ */
+export async function insertDigest(tx: SqlExecutor, d: NewDigest): Promise<void> {
+  await tx.run(
+    `INSERT INTO events (id, org_id, app_id, type, entity_type, entity_id, entity, modified_fields, event_time, idempotency_key,
+       request_hash, delivery_count, created_at) VALUES (?, ?, NULL, ?, 'digest', NULL, ?, '[]', ?, NULL, NULL, 1, ?)`,
+    [d.eventId, d.orgId, DIGEST_EVENT_TYPE, d.entity, d.periodEnd, d.now],
+  );
+  await tx.run(
+    `INSERT INTO deliveries (id, org_id, webhook_id, event_id, status, attempts, next_attempt_at, created_at, updated_at)
+     VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
+    [d.deliveryId, d.orgId, d.webhookId, d.eventId, d.now, d.now, d.now],
+  );
+  const marked = await tx.run(
+    `UPDATE deliveries SET digest_id = ?, updated_at = ?
+     WHERE status = 'batched' AND digest_id IS NULL AND id IN (${placeholders(d.memberIds.length)})`,
+    [d.deliveryId, d.now, ...d.memberIds],
+  );
+  if (marked !== d.memberIds.length) throw new Error(`digest ${d.deliveryId}: ${d.memberIds.length - marked} members changed meanwhile`);
+}
+
+/** Turns a webhook's waiting members into ordinary pending deliveries (digest switched off). */
+export async function releaseWaiting(tx: SqlExecutor, webhookId: string, now: number): Promise<number> {
+  return tx.run(
+    `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, updated_at = ?
+     WHERE webhook_id = ? AND status = 'batched' AND digest_id IS NULL`,
+    [now, now, webhookId],
+  );
+}
+
+/** Stores a webhook's delivery mode and its next period end (no revision bump: workers do not read it). */
+export async function setDeliveryMode(tx: SqlExecutor, webhookId: string, delivery: DeliveryMode, nextDigestAt: number | null): Promise<void> {
+  await tx.run('UPDATE webhooks SET delivery = ?, next_digest_at = ? WHERE id = ?', [JSON.stringify(delivery), nextDigestAt, webhookId]);
+}
