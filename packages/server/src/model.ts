@@ -91,7 +91,7 @@ export const DIGEST_EVENT_TYPE = 'herald.digest';
  * in one request. Periods: `every` (a duration, counted from the webhook's creation), or daily
  * at `at` (HH:MM) in `timezone` (IANA, default UTC). The API also names `cron`, refused for now.
  */
-export type DeliveryMode = { mode: 'immediate' } | { mode: 'digest'; every: string; at?: string; timezone?: string };
+export type DeliveryMode = { mode: 'immediate' } | { mode: 'digest'; every?: string; at?: string; timezone?: string; cron?: string };
 
 export interface WebhookStats {
   last_triggered_at: number | null;

@@ -39,15 +39,27 @@ describe('digest periods', () => {
     assert.deepEqual(ends, [625, 1584, 2584, 3584]);
   });
 
+  test('cron digests fall on the expression in their time zone', () => {
+    // Weekdays at 02:00 Paris time; after Friday 2026-11-27 10:00 UTC the next is Monday 30th 01:00 UTC.
+    const d = { mode: 'digest' as const, cron: '0 2 * * 1-5', timezone: 'Europe/Paris' };
+    const after = Date.UTC(2026, 10, 27, 10, 0);
+    assert.equal(new Date(nextDigestAt(d, after - 1000, after)).toISOString(), '2026-11-30T01:00:00.000Z');
+  });
+
   test('settings are checked and normalised; every problem is named', () => {
     assert.deepEqual(checkDelivery({ mode: 'digest' }), { delivery: { mode: 'digest', every: '1d' } });
     assert.deepEqual(checkDelivery({ mode: 'immediate' }), { delivery: { mode: 'immediate' } });
     assert.deepEqual(checkDelivery({ mode: 'digest', at: '02:00', timezone: 'Asia/Tokyo' }), {
       delivery: { mode: 'digest', every: '1d', at: '02:00', timezone: 'Asia/Tokyo' },
     });
-    const bad = checkDelivery({ mode: 'digest', every: '1h', at: '24:00', timezone: 'Nowhere/Else', cron: '* * * * *' });
+    const bad = checkDelivery({ mode: 'digest', every: '1h', at: '24:00', timezone: 'Nowhere/Else' });
     assert.ok('problems' in bad);
-    assert.equal(bad.problems.length, 4);
+    assert.equal(bad.problems.length, 3);
+    assert.deepEqual(checkDelivery({ mode: 'digest', cron: '0 2 * * 1-5', timezone: 'Europe/Paris' }), {
+      delivery: { mode: 'digest', cron: '0 2 * * 1-5', timezone: 'Europe/Paris' },
+    });
+    assert.ok('problems' in checkDelivery({ mode: 'digest', cron: '0 2 * *  nonsense' }));
+    assert.ok('problems' in checkDelivery({ mode: 'digest', cron: '0 2 * * *', at: '02:00' }));
     assert.ok('problems' in checkDelivery({ mode: 'digest', every: '59s' }));
     assert.ok('problems' in checkDelivery({ mode: 'digest', every: '32d' }));
     assert.ok('problems' in checkDelivery({ mode: 'immediate', at: '02:00' }));

@@ -166,7 +166,9 @@ for (const kind of STORE_KINDS) {
         [{ mode: 'digest', at: '25:00' }, 422, 'HERALD_DELIVERY_INVALID'],
         [{ mode: 'digest', at: '02:00', timezone: 'Mars/Olympus_Mons' }, 422, 'HERALD_DELIVERY_INVALID'],
         [{ mode: 'digest', timezone: 'Europe/Paris' }, 422, 'HERALD_DELIVERY_INVALID'],
-        [{ mode: 'digest', cron: '0 2 * * *' }, 422, 'HERALD_DELIVERY_INVALID'],
+        [{ mode: 'digest', cron: '0 99 * * *' }, 422, 'HERALD_DELIVERY_INVALID'],
+        [{ mode: 'digest', cron: '0 2 * * *', every: '1d' }, 422, 'HERALD_DELIVERY_INVALID'],
+        [{ mode: 'digest', cron: '* * * * * *' }, 422, 'HERALD_DELIVERY_INVALID'],
       ];
       for (const [delivery, status, code] of cases) {
         const created = await h.api('POST', '/orgs/acme/webhooks', { url: rx.url('/x'), events: ['lead.created'], delivery });

@@ -1,4 +1,5 @@
 import type { DeliveryMode } from '../model.js';
+import { CronExpressionParser } from 'cron-parser';
 import { parseDuration } from './duration.js';
 
 /** The `delivery` field as the API takes it, before it is checked. */
@@ -30,9 +31,7 @@ export function checkDelivery(input: DeliveryInput): { delivery: DeliveryMode } 
     if (extra.length > 0) problems.push(`delivery.${extra.join(', delivery.')} only apply to mode "digest"`);
     return problems.length > 0 ? { problems } : { delivery: { mode: 'immediate' } };
   }
-  if (input.cron !== undefined) {
-    problems.push('delivery.cron is not supported yet: use every (e.g. "1h") or a daily "at" with "timezone"');
-  }
+  if (input.cron !== undefined) return checkCron(input);
   const every = input.every ?? '1d';
   const period = parseDuration(every);
   if (period === null) problems.push(`delivery.every "${every}" is not a duration such as 15m, 1h, 1d`);
@@ -52,6 +51,28 @@ export function checkDelivery(input: DeliveryInput): { delivery: DeliveryMode } 
   return { delivery };
 }
 
+/** A cron digest: `cron` (5 or 6 fields) in `timezone` (default UTC); every and at do not apply. */
+function checkCron(input: DeliveryInput): { delivery: DeliveryMode } | { problems: string[] } {
+  const problems: string[] = [];
+  if (input.every !== undefined || input.at !== undefined) problems.push('delivery.cron replaces delivery.every and delivery.at: send one or the other');
+  const tz = input.timezone ?? 'UTC';
+  if (!isTimeZone(tz)) problems.push(`delivery.timezone "${tz}" is not an IANA time zone such as Europe/Paris`);
+  else {
+    try {
+      const it = CronExpressionParser.parse(input.cron!, { tz, currentDate: new Date() });
+      const a = it.next().getTime();
+      const b = it.next().getTime();
+      if (b - a < MIN_PERIOD_MS) problems.push('delivery.cron fires more often than once a minute');
+    } catch (err) {
+      problems.push(`delivery.cron "${input.cron}" is not a cron expression: ${(err as Error).message}`);
+    }
+  }
+  if (problems.length > 0) return { problems };
+  const delivery: DigestDelivery = { mode: 'digest', cron: input.cron! };
+  if (input.timezone !== undefined) delivery.timezone = input.timezone;
+  return { delivery };
+}
+
 /** True when two settings describe the same periods (a PATCH that repeats it keeps the current one). */
 export function sameSchedule(a: DeliveryMode, b: DeliveryMode): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
@@ -65,9 +86,20 @@ export function sameSchedule(a: DeliveryMode, b: DeliveryMode): boolean {
  */
 export function nextDigestAt(d: DigestDelivery, anchor: number, after: number, scale = 1): number {
   const virtual = anchor + (after - anchor) * scale;
-  const period = parseDuration(d.every) ?? DAY_MS;
-  const next = (d.at !== undefined ? nextDaily(d.at, d.timezone ?? 'UTC', virtual) : null) ?? nextInterval(anchor, period, virtual);
+  const period = (d.every === undefined ? null : parseDuration(d.every)) ?? DAY_MS;
+  const next =
+    (d.cron !== undefined ? nextCron(d.cron, d.timezone ?? 'UTC', virtual) : null) ??
+    (d.at !== undefined ? nextDaily(d.at, d.timezone ?? 'UTC', virtual) : null) ??
+    nextInterval(anchor, period, virtual);
   return Math.max(after + 1, anchor + Math.ceil((next - anchor) / scale));
+}
+
+function nextCron(expr: string, tz: string, after: number): number | null {
+  try {
+    return CronExpressionParser.parse(expr, { tz, currentDate: new Date(after) }).next().getTime();
+  } catch {
+    return null;
+  }
 }
 
 function nextInterval(anchor: number, period: number, after: number): number {
