@@ -35,11 +35,21 @@ export class Metrics {
       registers,
     });
     if (store) {
-      const due = async () =>
-        store.db.get<{ n: number; oldest: number | null }>(
-          `SELECT count(*) AS n, min(next_attempt_at) AS oldest FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?`,
-          [Date.now()],
-        );
+      // One query serves both gauges of a scrape (prom-client collects them one after the other).
+      let cached: { at: number; value: Promise<{ n: number; oldest: number | null } | undefined> } | null = null;
+      const due = () => {
+        const now = Date.now();
+        if (!cached || now - cached.at > 1000) {
+          cached = {
+            at: now,
+            value: store.db.get<{ n: number; oldest: number | null }>(
+              `SELECT count(*) AS n, min(next_attempt_at) AS oldest FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?`,
+              [now],
+            ),
+          };
+        }
+        return cached.value;
+      };
       new Gauge({
         name: 'herald_deliveries_due',
         help: 'Pending deliveries whose attempt time has come (including leased ones whose lease ran out)',
