@@ -167,6 +167,20 @@ for (const kind of STORE_KINDS) {
       assert.equal((await h.api('POST', '/orgs/acme/events', { event: 'visitor.updated', app_id: 'embed1', entity: { id: 'v1' } })).status, 202);
     });
 
+    test('presets are plain data with the seed sentences they implement', async () => {
+      const r = await h.api('GET', '/presets');
+      assert.deepEqual(r.body.data.map((p: { name: string }) => p.name), ['standard', 'salesiq', 'smarterbot', 'dialog-insight']);
+      const salesiq = r.body.data[1];
+      assert.deepEqual(salesiq.policy.retry_schedule, ['1m', '1m', '1m']);
+      assert.equal(salesiq.policy.timeout_ms, 5000);
+      assert.equal(salesiq.signature.header, 'x-siqsignature');
+      assert.ok(salesiq.sources.some((s: { seed: string }) => s.seed === '001'));
+      const smarterbot = r.body.data[2];
+      assert.deepEqual(smarterbot.policy.success.bodies, ['{"status":"success"}', '{"status":"Success: test request received"}']);
+      assert.equal(smarterbot.payload, 'raw');
+      assert.deepEqual(r.body.data[3].policy.success.status, [200]);
+    });
+
     test('OpenAPI document is served and lists the contract routes', async () => {
       const res = await fetch(`${h.url}/openapi.json`);
       const doc = (await res.json()) as { paths: Record<string, unknown> };

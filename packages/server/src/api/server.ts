@@ -15,6 +15,7 @@ import { opsRoutes } from './routes/ops.js';
 import { orgRoutes } from './routes/orgs.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { webhookActionRoutes } from './routes/webhook-actions.js';
+import { presetRoutes } from './routes/presets.js';
 import { validatorCompiler } from './validation.js';
 
 /** Per-app helpers the route modules share. */
@@ -97,6 +98,7 @@ export async function buildApi(ctx: AppContext, opts: { serveApi: boolean }): Pr
         catalogueImportRoutes(api, deps);
         webhookRoutes(api, deps);
         webhookActionRoutes(api, deps);
+        presetRoutes(api, deps);
         eventRoutes(api, deps);
         deliveryRoutes(api, deps);
         digestRoutes(api, deps);

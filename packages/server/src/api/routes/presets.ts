@@ -1,0 +1,19 @@
+import type { FastifyInstance } from 'fastify';
+import { PRESET_NAMES, PRESETS } from '../../policy/presets.js';
+import { policyView } from '../../policy/resolve.js';
+import { requireScope } from '../auth.js';
+import { route } from '../schemas.js';
+import type { RouteDeps } from '../server.js';
+
+/** The presets as plain data: signature, policy, payload mode, and the seed sentences each implements. */
+export function presetRoutes(app: FastifyInstance, _deps: RouteDeps): void {
+  app.get('/presets', route({ tags: ['webhooks'], summary: 'Delivery presets and the seed sentences they implement' }), async (req) => {
+    requireScope(req.principal!, 'webhooks:read');
+    return {
+      data: PRESET_NAMES.map((name) => {
+        const p = PRESETS[name];
+        return { name, description: p.description, signature: p.signature, policy: policyView(p.policy), payload: p.payload_mode, sources: p.sources };
+      }),
+    };
+  });
+}
