@@ -43,11 +43,15 @@ export interface DeliveryFilter {
 export async function listDeliveries(db: SqlExecutor, orgId: string, f: DeliveryFilter): Promise<Delivery[]> {
   const where = ['org_id = ?'];
   const params: unknown[] = [orgId];
-  if (f.webhookId) (where.push('webhook_id = ?'), params.push(f.webhookId));
-  if (f.eventId) (where.push('event_id = ?'), params.push(f.eventId));
-  if (f.status) (where.push('status = ?'), params.push(f.status));
-  if (f.digestId) (where.push('digest_id = ?'), params.push(f.digestId));
-  if (f.before) (where.push('id < ?'), params.push(f.before));
+  const add = (clause: string, value: unknown) => {
+    where.push(clause);
+    params.push(value);
+  };
+  if (f.webhookId) add('webhook_id = ?', f.webhookId);
+  if (f.eventId) add('event_id = ?', f.eventId);
+  if (f.status) add('status = ?', f.status);
+  if (f.digestId) add('digest_id = ?', f.digestId);
+  if (f.before) add('id < ?', f.before);
   params.push(f.limit);
   const rows = await db.all<DeliveryRow>(
     `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`,
