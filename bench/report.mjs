@@ -7,7 +7,9 @@ import { fmtNum, median, medianRunIndex } from './lib/stats.mjs';
 // ---------------------------------------------------------------- summaries
 
 export function summarise(c, runs) {
-  const ok = runs.filter((r) => r && !r.error);
+  const all = runs.filter((r) => r && !r.error);
+  const clean = all.filter((r) => !r.disturbed);
+  const ok = clean.length ? clean : all; // medians over undisturbed runs when there are any
   const keys = new Set();
   for (const r of ok) for (const [k, v] of Object.entries(r.metrics ?? {})) if (typeof v === 'number') keys.add(k);
   const med = {};
@@ -28,6 +30,8 @@ export function summarise(c, runs) {
     rows: c.rows,
     runs: runs.length,
     ok_runs: ok.length,
+    disturbed_runs: ok.filter((r) => r.disturbed).length,
+    disturbed_runs_excluded: clean.length ? all.length - clean.length : 0,
     median: med,
     range,
     resources: medRun ? medRun.phases?.[medRun.primaryPhase] ?? null : null,
@@ -55,6 +59,7 @@ function fmtValue(v, unit) {
 function fmtResources(res) {
   if (!res) return '';
   return Object.entries(res)
+    .filter(([n]) => !n.startsWith('_'))
     .map(([n, r]) => `${n} ${r.cpu_s.toFixed(1)}s cpu/${Math.round(r.peak_rss_mb)}MB`)
     .join(' · ');
 }
@@ -81,6 +86,8 @@ export function printResults(summaries, log = console.log) {
       const rgs = rg && s.ok_runs > 1 ? `${fmtValue(rg[0], row.unit)} – ${fmtValue(rg[1], row.unit)}` : '';
       log(`${pad(i === 0 ? s.label : '', W[0])}${pad(row.label, W[1])}${pad(fmtValue(v, row.unit), W[2])}${pad(rgs, W[3])}${i === 0 ? fmtResources(s.resources) : ''}`);
     });
+    if (s.disturbed_runs) log(`${pad('', W[0])}(${s.disturbed_runs} of ${s.ok_runs} run(s) disturbed by other processes on the machine)`);
+    if (s.disturbed_runs_excluded) log(`${pad('', W[0])}(${s.disturbed_runs_excluded} disturbed run(s) repeated and left out of the median)`);
     if (s.errors.length) log(`${pad('', W[0])}(${s.errors.length} run(s) failed: ${String(s.errors[0]).split('\n')[0].slice(0, 140)})`);
   }
 }
@@ -134,13 +141,15 @@ export function computeRatios(summaries) {
     if (e !== null) out.push({ name: `end-to-end delivered/s Herald ${st} / baseline`, value: e });
     if (p99 !== null) out.push({ name: `end-to-end p99 Herald ${st} / baseline (lower is better)`, value: p99 });
   }
+  const two = div(get(byId, 'drain-postgres-2w', 'rate'), get(byId, 'drain-postgres', 'rate'));
+  if (two !== null) out.push({ name: 'drain PG: 2 worker processes / 1 worker process', value: two });
   return out;
 }
 
 export function printTargets(targets, ratios, log = console.log) {
   if (ratios.length) {
     log('');
-    log('HERALD / BASELINE');
+    log('RATIOS');
     for (const r of ratios) log(`  ${pad(r.name, 60)}${r.value.toFixed(2)}×`);
   }
   log('');
@@ -177,4 +186,66 @@ export function writeJson(dir, results) {
   const file = path.join(dir, `${stamp}.json`);
   fs.writeFileSync(file, JSON.stringify(results, null, 2));
   return file;
+}
+
+// ---------------------------------------------------------------- markdown (for docs/performance.md)
+
+function runsCell(s) {
+  let t = String(s.ok_runs);
+  if (s.disturbed_runs) t += s.disturbed_runs === s.ok_runs ? ' (all disturbed ⚠)' : ` (${s.disturbed_runs} disturbed ⚠)`;
+  if (s.disturbed_runs_excluded) t += ` (+${s.disturbed_runs_excluded} disturbed, left out)`;
+  const failed = (s.errors ?? []).length;
+  if (failed) t += ` (+${failed} failed)`;
+  return t;
+}
+
+export function markdown(results) {
+  const L = [];
+  const m = results.machine;
+  L.push(`Run \`${results.command}\` started ${results.started} (${results.elapsed_s ?? '?'} s); ${m.nproc} × ${m.cpu_model}, ${m.mem_total_gb} GB, Node ${m.node}.`);
+  if (results.herald_build) L.push(`Herald: git ${results.herald_build.git_head ?? '?'}${results.herald_build.server_sources_modified ? ' + uncommitted server changes' : ''}, dist built ${results.herald_build.dist_cli_mtime ?? 'n/a'}.`);
+  L.push('');
+  L.push('| case | figure | median | runs | resources (CPU s / peak RSS, measured phase) |');
+  L.push('| --- | --- | --- | --- | --- |');
+  for (const s of results.cases) {
+    if (s.skipped || !s.ok_runs) {
+      L.push(`| ${s.label} | not measured | | | ${String(s.skipped ?? s.errors?.[0] ?? '').split('\n')[0].replace(/\|/g, '/').slice(0, 120)} |`);
+      continue;
+    }
+    s.rows.forEach((row, i) => {
+      const res = i === 0 ? fmtResources(s.resources) : '';
+      L.push(`| ${i === 0 ? s.label : ''} | ${row.label} | ${fmtValue(s.median[row.key], row.unit)} | ${i === 0 ? runsCell(s) : ''} | ${res} |`);
+    });
+  }
+  L.push('');
+  L.push('| target | measured | bound | |');
+  L.push('| --- | --- | --- | --- |');
+  for (const t of results.targets ?? []) {
+    L.push(`| ${t.name} | ${fmtValue(t.value, t.unit)} | ${t.op === '>=' ? '≥' : '≤'} ${fmtValue(t.bound, t.unit)} | ${t.ok === null ? 'not measured' : t.ok ? '✓' : '✗'} |`);
+  }
+  if (results.ratios?.length) {
+    L.push('');
+    for (const r of results.ratios) L.push(`- ${r.name}: ${r.value.toFixed(2)}×`);
+  }
+  if (results.warnings?.length) {
+    L.push('');
+    L.push('Warnings:');
+    for (const w of results.warnings) L.push(`- ${w.split('\n')[0]}`);
+  }
+  return L.join('\n');
+}
+
+// `node bench/report.mjs bench/results/<file>.json [--markdown]` re-prints a saved run.
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
+  const file = process.argv[2];
+  if (!file) {
+    console.error('usage: node bench/report.mjs bench/results/<timestamp>.json [--markdown]');
+    process.exit(2);
+  }
+  const results = JSON.parse(fs.readFileSync(file, 'utf8'));
+  if (process.argv.includes('--markdown')) console.log(markdown(results));
+  else {
+    printResults(results.cases.filter((c) => !c.skipped && c.rows));
+    printTargets(results.targets ?? [], results.ratios ?? []);
+  }
 }

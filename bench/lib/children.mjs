@@ -44,8 +44,17 @@ function register(child, name, fds) {
   return child;
 }
 
+export function isShuttingDown() {
+  return shuttingDown;
+}
+
+function refuseIfShuttingDown(name) {
+  if (shuttingDown) throw new Error(`not starting ${name}: the bench is shutting down`);
+}
+
 /** Start a node script with an IPC channel (receiver, load, baseline parts, pg proxy). */
 export function forkTracked(script, args, { name, env } = {}) {
+  refuseIfShuttingDown(name);
   const out = logStream(name);
   const child = fork(script, args ?? [], {
     stdio: ['ignore', out, out, 'ipc'],
@@ -57,6 +66,7 @@ export function forkTracked(script, args, { name, env } = {}) {
 
 /** Start any command without IPC (Herald). stdout/stderr go to the run's log dir. */
 export function spawnTracked(cmd, args, { name, env, cwd } = {}) {
+  refuseIfShuttingDown(name);
   const out = logStream(name);
   const child = spawn(cmd, args, { stdio: ['ignore', out, out], env: { ...process.env, ...(env ?? {}) }, cwd });
   return register(child, name, [out]);

@@ -36,3 +36,5 @@ export const PG_ADMIN_URL = `postgres://postgres@${HOST}:${PG_PORT}/test`;
 
 // Polling cadence for "are all deliveries recorded yet".
 export const POLL_MS = 200;
+// While a drain is far from done, /metrics is scraped this rarely (see lib/phases.mjs).
+export const METRICS_SCRAPE_FAR_MS = 5000;

@@ -1,5 +1,6 @@
 // Starting, stopping and talking to a real `herald serve` process.
 import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { request as httpRequest } from 'undici';
 import {
@@ -7,6 +8,21 @@ import {
   METRIC_IN_FLIGHT, ORG_ID, OUTCOME_FAILED, OUTCOME_RETRY, OUTCOME_SUCCEEDED, REPO_ROOT,
 } from './constants.mjs';
 import { freePort, getLogDir, sleep, spawnTracked, stopChild } from './children.mjs';
+
+/** What Herald build is being measured: git HEAD and the mtime of the compiled CLI. */
+export function heraldBuild() {
+  let head = null;
+  let dirty = null;
+  try {
+    head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    dirty = execFileSync('git', ['status', '--porcelain', '--', 'packages/server'], { cwd: REPO_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
+  } catch { /* not a git checkout */ }
+  let distMtime = null;
+  try {
+    distMtime = fs.statSync(path.join(HERALD_DIST_CLI, 'main.js')).mtime.toISOString();
+  } catch { /* not built */ }
+  return { git_head: head, server_sources_modified: dirty, dist_cli_mtime: distMtime };
+}
 
 export function heraldAvailable() {
   if (!fs.existsSync(HERALD_BIN)) return { ok: false, reason: `${path.relative(REPO_ROOT, HERALD_BIN)} does not exist (server not built yet)` };

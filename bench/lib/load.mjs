@@ -63,6 +63,12 @@ function percentiles(arr) {
   return { n: a.length, p50: q(0.5), p99: q(0.99), max: a[a.length - 1] };
 }
 
+/** Both the orchestrator and the receiver know this instant: the warm-up ends at startAtWall + warmupMs. */
+async function waitUntilWall(w) {
+  const d = w ? w - wallNow() : 0;
+  if (d > 0) await new Promise((r) => setTimeout(r, Math.min(d, 10_000)));
+}
+
 function progressTicker(fn, ms = 1000) {
   const t = setInterval(fn, ms);
   return () => clearInterval(t);
@@ -161,32 +167,39 @@ async function runBatch({ origin, path, headers = {}, total, batchSize = 1000, c
   };
 }
 
-async function runSingle({ origin, path, headers = {}, concurrency = 32, durationMs = 10000, eventName = EVENT_TYPE, maxRequests = 5_000_000 }) {
+async function runSingle({ origin, path, headers = {}, concurrency = 32, durationMs = 10000, warmupMs = 0, startAtWall = 0, eventName = EVENT_TYPE, maxRequests = 5_000_000 }) {
+  await waitUntilWall(startAtWall);
   const pool = new Pool(origin, { connections: concurrency, pipelining: 1, keepAliveTimeout: 60_000 });
   const hdrs = { 'content-type': 'application/json', ...headers };
   const st = makeStatusCounter();
   let seq = 0;
   let accepted = 0;
+  let acceptedWarmup = 0;
   const respMs = [];
-  const t0 = performance.now();
-  const w0 = wallNow();
+  const tBegin = performance.now();
+  const t0 = tBegin + warmupMs; // measured window starts after the warm-up
+  const w0 = performance.timeOrigin + t0;
   const tEnd = t0 + durationMs;
-  const stopTick = progressTicker(() => note({ phase: 'single', done: accepted, elapsedMs: performance.now() - t0 }));
+  const stopTick = progressTicker(() => note({ phase: performance.now() < t0 ? 'single (warm-up)' : 'single', done: accepted, elapsedMs: Math.max(0, performance.now() - t0) }));
   async function loop() {
     while (performance.now() < tEnd && seq < maxRequests) {
       const i = seq++;
-      const sentAt = wallNow();
       const c0 = performance.now();
+      const sentAt = performance.timeOrigin + c0;
+      const measured = c0 >= t0;
       try {
         const res = await pool.request({ path, method: 'POST', headers: hdrs, body: JSON.stringify(eventBody(i, sentAt, eventName)) });
         const text = await res.body.text();
         st.add(res.statusCode, text);
-        if (res.statusCode >= 200 && res.statusCode < 300) accepted++;
+        if (res.statusCode >= 200 && res.statusCode < 300) {
+          if (measured) accepted++;
+          else acceptedWarmup++;
+        }
       } catch (e) {
         st.err(e);
         await new Promise((r) => setTimeout(r, 5));
       }
-      respMs.push(performance.now() - c0);
+      if (measured) respMs.push(performance.now() - c0);
       if ((st.codes.error ?? 0) > 1000) throw new Error(`too many request errors; first: ${st.firstError}`);
     }
   }
@@ -197,14 +210,15 @@ async function runSingle({ origin, path, headers = {}, concurrency = 32, duratio
     await pool.close();
   }
   const elapsedMs = performance.now() - t0;
-  return { sent: seq, accepted, elapsedMs, acceptedPerSec: accepted / (elapsedMs / 1000), window: [w0, wallNow()], responseMs: percentiles(respMs), statuses: st.codes, firstError: st.firstError };
+  return { sent: seq, accepted, acceptedWarmup, acceptedTotal: accepted + acceptedWarmup, elapsedMs, acceptedPerSec: accepted / (elapsedMs / 1000), window: [w0, wallNow()], responseMs: percentiles(respMs), statuses: st.codes, firstError: st.firstError };
 }
 
-async function runOpen({ origin, path, headers = {}, rate = 1000, durationMs = 20000, connections = 128, maxOutstanding = 2000, eventName = EVENT_TYPE }) {
+async function runOpen({ origin, path, headers = {}, rate = 1000, durationMs = 20000, warmupMs = 0, startAtWall = 0, connections = 128, maxOutstanding = 2000, eventName = EVENT_TYPE }) {
   const pool = new Pool(origin, { connections, pipelining: 1, keepAliveTimeout: 60_000 });
   const hdrs = { 'content-type': 'application/json', ...headers };
   const st = makeStatusCounter();
-  const total = Math.round((rate * durationMs) / 1000);
+  const total = Math.round((rate * (durationMs + warmupMs)) / 1000);
+  const warmupCount = Math.round((rate * warmupMs) / 1000);
   const interval = 1000 / rate;
   let sent = 0;
   let accepted = 0;
@@ -212,7 +226,7 @@ async function runOpen({ origin, path, headers = {}, rate = 1000, durationMs = 2
   let skipped = 0;
   let maxLagMs = 0;
   const respMs = [];
-  const p0 = performance.now() + 20;
+  const p0 = startAtWall ? Math.max(performance.now(), startAtWall - performance.timeOrigin) : performance.now() + 20;
   const w0 = performance.timeOrigin + p0;
   const stopTick = progressTicker(() => note({ phase: 'open', done: sent, total, outstanding, elapsedMs: performance.now() - p0 }));
   const pending = new Set();
@@ -240,7 +254,7 @@ async function runOpen({ origin, path, headers = {}, rate = 1000, durationMs = 2
           .catch((e) => st.err(e))
           .finally(() => {
             outstanding--;
-            respMs.push(performance.now() - c0);
+            if (i >= warmupCount) respMs.push(performance.now() - c0);
             pending.delete(p);
           });
         pending.add(p);
@@ -254,7 +268,7 @@ async function runOpen({ origin, path, headers = {}, rate = 1000, durationMs = 2
   await Promise.race([Promise.allSettled([...pending]), new Promise((r) => setTimeout(r, 30000))]);
   stopTick();
   await pool.close();
-  return { total, sent, accepted, skipped, maxLagMs, window: [w0, wallNow()], responseMs: percentiles(respMs), statuses: st.codes, firstError: st.firstError };
+  return { total, sent, accepted, skipped, maxLagMs, warmupCount, window: [w0 + warmupMs, wallNow()], responseMs: percentiles(respMs), statuses: st.codes, firstError: st.firstError };
 }
 
 function main() {

@@ -39,6 +39,7 @@ const SENT_AT = /"sent_at":(-?[0-9.]+)/;
 function main() {
   let delayMs = 0;
   let latency = false;
+  let latencyFrom = 0; // only events with sent_at >= latencyFrom (wall ms) are sampled (warm-up excluded)
   let t0 = wallNow();
   let buckets = new Uint32Array(MAX_BUCKETS);
   let count = 0;
@@ -53,6 +54,7 @@ function main() {
   let latDropped = 0;
   let perPath = new Map();
   let bodyBytes = 0;
+  let latMaxPerSec = []; // worst ingest->arrival latency per second since reset (shows periodic stalls)
   const reply = Buffer.from('ok');
 
   function reset() {
@@ -62,6 +64,7 @@ function main() {
     maxInflight = inflight;
     firstAt = lastAt = 0;
     perPath = new Map();
+    latMaxPerSec = [];
   }
 
   function addLatency(v) {
@@ -109,7 +112,15 @@ function main() {
         if (chunks) {
           const body = chunks.length === 1 ? chunks[0].toString('latin1') : Buffer.concat(chunks).toString('latin1');
           const m = SENT_AT.exec(body);
-          if (m) addLatency(now - Number(m[1]));
+          if (m) {
+            const sent = Number(m[1]);
+            if (sent >= latencyFrom) {
+              const v = now - sent;
+              addLatency(v);
+              const sec = Math.floor((now - t0) / 1000);
+              if (sec >= 0 && sec < 7200 && !(latMaxPerSec[sec] >= v)) latMaxPerSec[sec] = v;
+            }
+          }
         }
       } else {
         other++;
@@ -160,7 +171,8 @@ function main() {
     configure(args) {
       if (args.delayMs !== undefined) delayMs = Number(args.delayMs) || 0;
       if (args.latency !== undefined) latency = !!args.latency;
-      return { delayMs, latency };
+      if (args.latencyFrom !== undefined) latencyFrom = Number(args.latencyFrom) || 0;
+      return { delayMs, latency, latencyFrom };
     },
     reset() {
       reset();
@@ -180,7 +192,10 @@ function main() {
         bodyBytes,
         paths: perPath.size,
       };
-      if (args.latency) out.latency = latencyStats();
+      if (args.latency) {
+        out.latency = latencyStats();
+        out.latencyMaxPerSecond = Array.from(latMaxPerSec, (v) => (v === undefined ? null : Math.round(v * 10) / 10));
+      }
       if (args.perPath) out.perPath = Object.fromEntries(perPath);
       if (args.timesOf) out.timesOf = args.timesOf.map((n) => timeOfCount(n));
       if (args.windows) out.windows = args.windows.map(([f, t]) => countBetween(f, t));

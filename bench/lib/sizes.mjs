@@ -3,7 +3,9 @@ const FULL = {
   ceilingMs: 5000,
   drainN: 100_000,
   e2eMs: 10_000,
+  e2eWarmupMs: 2000, // sent but not counted: JIT warm-up of every process
   latencyMs: 20_000,
+  latencyWarmupMs: 3000,
   latencyRate: 1000,
   fanoutEvents: 1000, // × 100 webhooks = 100,000 deliveries
   fanoutWebhooks: 100,
@@ -20,7 +22,9 @@ const QUICK = {
   ceilingMs: 2000,
   drainN: 20_000,
   e2eMs: 3000,
+  e2eWarmupMs: 1500,
   latencyMs: 5000,
+  latencyWarmupMs: 3000,
   fanoutEvents: 200,
   backlogN: 100_000,
   slowEvents: 1000,

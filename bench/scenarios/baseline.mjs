@@ -6,7 +6,7 @@
 // and end-to-end (32 concurrent single-event ingest calls, latency ingest->arrival).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { forkTracked, stopChild } from '../lib/children.mjs';
+import { forkTracked, isShuttingDown, onCleanup, stopChild } from '../lib/children.mjs';
 import { request, waitReady, onNote } from '../lib/ipc.mjs';
 import { startReceiver } from '../lib/receiver.mjs';
 import { startLoad } from '../lib/load.mjs';
@@ -16,6 +16,7 @@ import { waitForCount } from '../lib/wait.mjs';
 import { wallNow } from '../lib/stats.mjs';
 import { benchQueueName, configureDurability, obliterateQueue, redisPid } from '../lib/baseline/redis.mjs';
 import { sizes } from '../lib/sizes.mjs';
+import { measureIngestToArrival } from '../lib/measure.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BASE = path.join(here, '..', 'lib', 'baseline');
@@ -24,16 +25,24 @@ export const name = 'baseline';
 export const title = 'DIY baseline: node:http + BullMQ (Redis AOF everysec) + undici';
 
 let durability = null;
+let unregisterQueueCleanup = null;
 
 export async function setup(ctx) {
+  // if the suite is interrupted mid-run, the run's `finally` does not execute: remove the
+  // bench queue from the cleanup hooks instead
+  unregisterQueueCleanup = onCleanup(() => obliterateQueue(benchQueueName(), { fromCleanup: true }));
   durability = await configureDurability();
   ctx.note(`baseline: ${durability.note}`);
   if (!durability.durable) ctx.warn(`baseline: ${durability.note}`);
 }
 
 export async function teardown() {
+  if (isShuttingDown()) return; // the cleanup hooks restore Redis and remove the queue
   if (durability) await durability.restore();
   durability = null;
+  await obliterateQueue(benchQueueName());
+  if (unregisterQueueCleanup) unregisterQueueCleanup();
+  unregisterQueueCleanup = null;
 }
 
 export function cases(ctx) {
@@ -160,30 +169,23 @@ async function e2e(ctx) {
     meter.add('worker', worker.pid, { reset: true });
     meter.add('load', load.pid, { fresh: true });
     meter.add('redis', rpid);
-    await receiver.call('reset');
-    const res = await load.run('single', { origin: `http://127.0.0.1:${port}`, path: '/events', concurrency: 32, durationMs });
-    if (res.firstError) ctx.warn(`baseline e2e ingest: ${res.firstError}`);
     const w = worker;
-    const done = await waitForCount(async () => (await request(w, 'stats', {}, 5000)).completed, res.accepted, { timeoutMs: 120_000, onProgress: progressPrinter('baseline e2e catch-up') });
+    const m = await measureIngestToArrival({
+      receiver,
+      load,
+      mode: 'single',
+      loadOpts: { origin: `http://127.0.0.1:${port}`, path: '/events', concurrency: 32, durationMs },
+      warmupMs: sizes(ctx).e2eWarmupMs,
+      waitAllDelivered: (target) => waitForCount(async () => (await request(w, 'stats', {}, 5000)).completed, target, { timeoutMs: 120_000, onProgress: progressPrinter('baseline e2e catch-up') }),
+    });
     const resources = meter.stop();
-    const rs = await receiver.call('stats', { latency: true, windows: [res.window] });
-    const winS = (res.window[1] - res.window[0]) / 1000;
+    if (m.res.firstError) ctx.warn(`baseline e2e ingest: ${m.res.firstError}`);
+    if (!m.done.reached) ctx.warn(`baseline e2e: not all accepted events were delivered: ${m.done.reason}`);
     return {
-      metrics: {
-        delivered_per_s: rs.windows[0] / winS,
-        accepted_per_s: res.acceptedPerSec,
-        accepted: res.accepted,
-        delivered: rs.count,
-        p50_ms: rs.latency.p50,
-        p99_ms: rs.latency.p99,
-        max_ms: rs.latency.max,
-        ingest_p99_ms: res.responseMs.p99,
-        caught_up: done.reached ? 1 : 0,
-        catch_up_s: done.reached ? (done.tDone - res.window[1]) / 1000 : null,
-      },
+      metrics: m.metrics,
       phases: { e2e: resources },
       primaryPhase: 'e2e',
-      info: { durable: durability?.durable ?? false, statuses: res.statuses },
+      info: { durable: durability?.durable ?? false, statuses: m.res.statuses, latency_max_per_second_ms: m.latencyMaxPerSecond },
     };
   } finally {
     if (load) {

@@ -5,7 +5,7 @@
 import { Redis } from 'ioredis';
 import { Queue } from 'bullmq';
 import { HOST, REDIS_PORT } from '../constants.mjs';
-import { onCleanup, sleep } from '../children.mjs';
+import { isShuttingDown, onCleanup, sleep } from '../children.mjs';
 
 export const REDIS_CONNECTION = { host: HOST, port: REDIS_PORT };
 export const QUEUE_PREFIX = 'bull';
@@ -92,8 +92,13 @@ export async function configureDurability() {
   };
 }
 
-/** Delete every key of the bench queue. Bounded; never touches other keys. */
-export async function obliterateQueue(name) {
+/**
+ * Delete every key of the bench queue. Bounded; never touches other keys. While the bench is
+ * shutting down only the cleanup hook may run it (a run's own `finally` would race with it and
+ * recreate keys by opening a Queue).
+ */
+export async function obliterateQueue(name, { fromCleanup = false } = {}) {
+  if (isShuttingDown() && !fromCleanup) return;
   const q = new Queue(name, { connection: REDIS_CONNECTION, prefix: QUEUE_PREFIX });
   try {
     await q.obliterate({ force: true });

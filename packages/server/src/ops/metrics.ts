@@ -1,6 +1,9 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Store } from '../store/store.js';
 
+/** herald_deliveries_due counts at most this many (it reads "at least" beyond). */
+export const DUE_COUNT_CAP = 10_000;
+
 /** Prometheus metrics of one Herald process, on its own registry (tests run several in one process). */
 export class Metrics {
   readonly registry = new Registry();
@@ -42,8 +45,11 @@ export class Metrics {
         if (!cached || now - cached.at > 1000) {
           cached = {
             at: now,
+            // The count stops at DUE_COUNT_CAP so a scrape stays cheap with a million waiting;
+            // the oldest due time is one index seek.
             value: store.db.get<{ n: number; oldest: number | null }>(
-              `SELECT count(*) AS n, min(next_attempt_at) AS oldest FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?`,
+              `SELECT (SELECT count(*) FROM (SELECT 1 FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? LIMIT ${DUE_COUNT_CAP}) AS due) AS n,
+                      (SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending') AS oldest`,
               [now],
             ),
           };
@@ -52,7 +58,7 @@ export class Metrics {
       };
       new Gauge({
         name: 'herald_deliveries_due',
-        help: 'Pending deliveries whose attempt time has come (including leased ones whose lease ran out)',
+        help: `Pending deliveries whose attempt time has come, counted up to ${DUE_COUNT_CAP}`,
         registers,
         async collect() {
           this.set(Number((await due())?.n ?? 0));
@@ -64,6 +70,7 @@ export class Metrics {
         registers,
         async collect() {
           const oldest = (await due())?.oldest;
+          // The earliest pending time may lie in the future (a scheduled retry): then nothing is overdue.
           this.set(oldest ? Math.max(0, (Date.now() - Number(oldest)) / 1000) : 0);
         },
       });
