@@ -3,6 +3,7 @@ import { nextDigestAt } from '../policy/digest-schedule.js';
 import { dueDigests, earliestDigestAt, moveDigestAt, releaseWaiting, type DueDigest } from '../store/queries/digests.js';
 import type { Store } from '../store/store.js';
 import { gatherDigests } from './digest-gather.js';
+import { WakeTimer } from './wake-timer.js';
 
 export interface DigestSchedulerDeps {
   store: Store;
@@ -29,8 +30,7 @@ const NUDGE_MS = 200;
  */
 export class DigestScheduler {
   private running = false;
-  private timer: NodeJS.Timeout | null = null;
-  private timerAt = Number.POSITIVE_INFINITY;
+  private readonly wakeTimer = new WakeTimer(() => this.wake());
   private nudgeTimer: NodeJS.Timeout | null = null;
   private looking: Promise<void> | null = null;
   private lookAgain = false;
@@ -120,25 +120,17 @@ export class DigestScheduler {
   }
 
   private arm(at: number): void {
-    if (!this.running) return;
-    if (this.timer && at >= this.timerAt) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.timerAt = Number.POSITIVE_INFINITY;
-      this.wake();
-    }, Math.max(0, at - Date.now() + 1));
+    if (this.running) this.wakeTimer.arm(at);
   }
+
 
   /** Stops the timers and waits for a look under way (its transactions commit or roll back whole). */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
     this.unsubscribe?.();
-    if (this.timer) clearTimeout(this.timer);
+    this.wakeTimer.cancel();
     if (this.nudgeTimer) clearTimeout(this.nudgeTimer);
-    this.timer = null;
     this.nudgeTimer = null;
     await this.looking;
   }

@@ -8,6 +8,7 @@ import { isSuccess, retryDelay } from '../policy/resolve.js';
 import type { Store } from '../store/store.js';
 import type { ClaimedDelivery, DeliveryResult } from '../store/types.js';
 import { buildDeliveryBody } from './body.js';
+import { WakeTimer } from './wake-timer.js';
 import type { WebhookRuntime, WebhookRuntimeCache } from './webhook-runtime.js';
 
 export interface WorkerDeps {
@@ -36,8 +37,7 @@ export class DeliveryWorker {
   private pumping = false;
   private pumpAgain = false;
   private inFlight = 0;
-  private timer: NodeJS.Timeout | null = null;
-  private timerAt = Number.POSITIVE_INFINITY;
+  private readonly wakeTimer = new WakeTimer(() => this.wake());
   private results: DeliveryResult[] = [];
   private flushing = false;
   private flushScheduled = false;
@@ -113,15 +113,9 @@ export class DeliveryWorker {
 
   /** Wakes the worker at `at` (ms), keeping only the earliest pending timer. */
   private arm(at: number): void {
-    if (!this.running || at >= this.timerAt) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.timerAt = Number.POSITIVE_INFINITY;
-      this.wake();
-    }, Math.max(0, at - Date.now() + 1));
+    if (this.running) this.wakeTimer.arm(at);
   }
+
 
   private async dispatch(rows: ClaimedDelivery[], token: string): Promise<void> {
     this.held.set(token, rows.length);
@@ -289,7 +283,7 @@ export class DeliveryWorker {
     if (!this.running) return;
     this.running = false;
     this.unsubscribe?.();
-    if (this.timer) clearTimeout(this.timer);
+    this.wakeTimer.cancel();
     while (this.pumping) await new Promise((r) => setTimeout(r, 5));
     if (this.inFlight > 0 || this.results.length > 0 || this.flushing) {
       await Promise.race([

@@ -1,6 +1,7 @@
 import { DIGEST_EVENT_TYPE, type DeliveryMode } from '../../model.js';
 import type { SqlExecutor } from '../sql.js';
 import { json, placeholders } from './rows.js';
+import type { EnvelopeSource } from '../../engine/envelope.js';
 
 /** A webhook whose digest period (or straggler sweep) has ended. */
 export interface DueDigest {
@@ -12,17 +13,7 @@ export interface DueDigest {
 }
 
 /** A waiting member with its event, in the shape the envelope is built from. */
-export interface MemberRow {
-  id: string;
-  event_type: string;
-  event_time: number;
-  org_id: string;
-  app_id: string | null;
-  entity_type: string | null;
-  entity_id: string | null;
-  entity: string;
-  modified_fields: string;
-}
+export type MemberRow = EnvelopeSource & { id: string };
 
 export async function dueDigests(db: SqlExecutor, now: number, limit: number): Promise<DueDigest[]> {
   const rows = await db.all<Omit<DueDigest, 'delivery'> & { delivery: string }>(
