@@ -1,13 +1,14 @@
 import type { WorkerConfig } from '../config.js';
 import { newId, randomToken } from '../ids.js';
-import type { Attempt, AttemptErrorCode } from '../model.js';
+import type { Attempt } from '../model.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { HttpSender, SendResult } from '../outbound/http-sender.js';
-import { isSuccess, retryDelay } from '../policy/resolve.js';
+import { retryDelay } from '../policy/resolve.js';
 import type { Store } from '../store/store.js';
 import type { ClaimedDelivery, DeliveryResult } from '../store/types.js';
 import { buildDeliveryBody } from './body.js';
+import { judge, requestHeaders } from './attempt-outcome.js';
 import { WakeTimer } from './wake-timer.js';
 import type { WebhookRuntime, WebhookRuntimeCache } from './webhook-runtime.js';
 
@@ -21,7 +22,6 @@ export interface WorkerDeps {
   log: Logger;
 }
 
-const USER_AGENT = 'Herald-Webhooks/0.1';
 /** Results written per transaction at most, and how long the first of a batch may wait. */
 const RESULT_BATCH = 512;
 const RESULT_DELAY_MS = 5;
@@ -157,19 +157,14 @@ export class DeliveryWorker {
     const attemptNo = row.attempts + 1;
     const body = buildDeliveryBody(row, rt, attemptNo);
     const startedAt = Date.now();
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      'user-agent': USER_AGENT,
-      ...rt.signer.headers(row.id, Math.floor(startedAt / 1000), body),
-    };
+    const headers = requestHeaders(rt.signer, row.id, Math.floor(startedAt / 1000), body);
     let res: SendResult;
     try {
       res = await this.d.sender.send(rt.url, headers, body, rt.policy.timeout_ms);
     } catch (err) {
       res = { status_code: null, headers: null, body: null, truncated: false, duration_ms: Date.now() - startedAt, error_code: 'error', error_message: String(err), retry_after_ms: null };
     }
-    const ok = res.status_code !== null && isSuccess(rt.policy.success, res.status_code, res.body);
-    const errorCode: AttemptErrorCode | null = ok ? null : (res.error_code ?? failureCode(res.status_code ?? 0));
+    const { ok, error_code: errorCode, error_message: errorMessage } = judge(rt.policy.success, res);
     const attempt: Attempt = {
       id: newId('att', startedAt),
       delivery_id: row.id,
@@ -181,7 +176,7 @@ export class DeliveryWorker {
       outcome: ok ? 'success' : 'failure',
       status_code: res.status_code,
       error_code: errorCode,
-      error_message: ok ? null : (res.error_message ?? `Receiver answered ${res.status_code}`),
+      error_message: errorMessage,
       request_headers: headers,
       response_headers: res.headers,
       response_body: res.body,
@@ -299,10 +294,4 @@ export class DeliveryWorker {
     }
     this.held.clear();
   }
-}
-
-function failureCode(status: number): AttemptErrorCode {
-  if (status >= 300 && status < 400) return 'redirect';
-  if (status >= 200 && status < 300) return 'body_mismatch';
-  return 'status';
 }

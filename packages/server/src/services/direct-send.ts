@@ -1,10 +1,10 @@
 import type { AppContext } from '../api/context.js';
 import { buildBody } from '../engine/envelope.js';
+import { judge, requestHeaders } from '../engine/attempt-outcome.js';
 import { buildRuntime, openKeys } from '../engine/webhook-runtime.js';
 import { HeraldError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Attempt } from '../model.js';
-import { isSuccess } from '../policy/resolve.js';
 import { recordDirectDelivery } from '../store/queries/direct.js';
 import { getEventType } from '../store/queries/event-types.js';
 import { listKeys } from '../store/queries/webhooks.js';
@@ -59,19 +59,16 @@ export async function sendDirect(ctx: AppContext, orgId: string, webhookId: stri
     { ...event, event_type: event.type, modified_fields: JSON.stringify(event.modified_fields) },
     { mode: rt.payloadMode, attempt: 1, isTest: mode === 'test', testFlag: rt.testFlag },
   );
-  const headers: Record<string, string> = {
-    'content-type': 'application/json',
-    'user-agent': 'Herald-Webhooks/0.1',
-    ...rt.signer.headers(deliveryId, Math.floor(now / 1000), body),
-  };
+  const headers = requestHeaders(rt.signer, deliveryId, Math.floor(now / 1000), body);
   const timeout = input.timeout_ms ?? (mode === 'call' ? CALL_TIMEOUT_MS : rt.policy.timeout_ms);
   const res = await ctx.sender.send(rt.url, headers, body, timeout);
-  const ok = res.status_code !== null && isSuccess(rt.policy.success, res.status_code, res.body);
+  const verdict = judge(rt.policy.success, res);
+  const ok = verdict.ok;
   const attempt: Attempt = {
     id: newId('att', now), delivery_id: deliveryId, webhook_id: w.id, org_id: orgId, attempt: 1, started_at: now,
     duration_ms: res.duration_ms, outcome: ok ? 'success' : 'failure', status_code: res.status_code,
-    error_code: ok ? null : (res.error_code ?? (res.status_code !== null && res.status_code >= 300 && res.status_code < 400 ? 'redirect' : res.status_code !== null && res.status_code < 300 ? 'body_mismatch' : 'status')),
-    error_message: ok ? null : (res.error_message ?? `Receiver answered ${res.status_code}`),
+    error_code: verdict.error_code,
+    error_message: verdict.error_message,
     request_headers: headers, response_headers: res.headers, response_body: res.body, response_truncated: res.truncated,
     is_test: mode === 'test',
   };
