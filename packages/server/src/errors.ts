@@ -37,7 +37,7 @@ export const ERRORS = {
   HERALD_IDEMPOTENCY_CONFLICT: { status: 409, message: 'Idempotency key %s was used before with a different body' },
   HERALD_API_KEY_NOT_FOUND: { status: 404, message: 'API key %s not found' },
   HERALD_SCOPE_ESCALATION: { status: 403, message: 'An API key cannot grant scopes or orgs it does not have itself' },
-  HERALD_INTERNAL: { status: 500, message: 'Internal error: the request id is in the server log' },
+  HERALD_INTERNAL: { status: 500, message: 'Internal error in request %s: look for this id (reqId) in the server log' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -192,5 +192,15 @@ for (const kind of STORE_KINDS) {
       const metrics = await (await fetch(`${h.url}/metrics`)).text();
       assert.match(metrics, /herald_deliveries_due/);
     });
+
+    // Last in this suite: it breaks the store on purpose.
+    test('a server-side failure answers 500 HERALD_INTERNAL with the request id to look up in the log', async () => {
+      await h.herald.store.db.run('DROP TABLE apps');
+      const r = await h.api('GET', '/orgs/acme/apps');
+      assert.equal(r.status, 500);
+      assert.equal(r.body.error.code, 'HERALD_INTERNAL');
+      assert.ok(r.body.error.details.request_id);
+      assert.ok(r.body.error.message.includes(String(r.body.error.details.request_id)));
+    });
   });
 }

@@ -62,8 +62,11 @@ export async function buildApi(ctx: AppContext, opts: { serveApi: boolean }): Pr
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler((err, req, reply) => {
-    const herald = toHeraldError(err as Error, ctx.config.bodyLimit);
-    if (herald.status >= 500) req.log.error({ err }, 'request failed');
+    let herald = toHeraldError(err as Error, ctx.config.bodyLimit);
+    if (herald.status >= 500) {
+      req.log.error({ err }, 'request failed');
+      herald = new HeraldError('HERALD_INTERNAL', [req.id], { request_id: req.id });
+    }
     void reply.status(herald.status).send(herald.toJSON());
   });
   app.setNotFoundHandler((req, reply) => {
