@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from './api/context.js';
-import { hashApiKey } from './api/auth.js';
-import { newApiKeySecret } from './api/routes/api-keys.js';
+import { hashApiKey, newApiKeySecret } from './api/auth.js';
 import { buildApi } from './api/server.js';
 import type { HeraldConfig } from './config.js';
 import { loadMasterKey, SecretBox } from './crypto/secret-box.js';

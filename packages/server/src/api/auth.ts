@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { HeraldError } from '../errors.js';
+import { randomToken } from '../ids.js';
 import type { ApiKey, ApiScope } from '../model.js';
 import { findApiKeyByHash } from '../store/queries/api-keys.js';
 import type { SqlExecutor } from '../store/sql.js';
@@ -16,6 +17,11 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
   }
+}
+
+/** A new API key's text (192 random bits); only its SHA-256 is stored. */
+export function newApiKeySecret(): string {
+  return `hk_${randomToken(24)}`;
 }
 
 export function hashApiKey(key: string): string {

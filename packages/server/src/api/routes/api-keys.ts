@@ -2,20 +2,15 @@ import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { HeraldError } from '../../errors.js';
-import { newId, randomToken } from '../../ids.js';
+import { newId } from '../../ids.js';
 import type { ApiKey } from '../../model.js';
 import * as q from '../../store/queries/api-keys.js';
-import { hashApiKey, requireScope } from '../auth.js';
+import { hashApiKey, newApiKeySecret, requireScope } from '../auth.js';
 import { ApiKeyCreate, route } from '../schemas.js';
 import type { RouteDeps } from '../server.js';
 import { apiKeyView } from '../views.js';
 
 const KeyIdParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
-
-/** A new API key's secret text; only its SHA-256 is stored. */
-export function newApiKeySecret(): string {
-  return `hk_${randomToken(24)}`;
-}
 
 export function apiKeyRoutes(app: FastifyInstance, { ctx, auth, orgs }: RouteDeps): void {
   const db = ctx.store.db;
