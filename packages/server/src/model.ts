@@ -32,9 +32,20 @@ export interface Org {
   updated_at: number;
 }
 
+/** Per-org settings; every field is optional and absent means the default named here. */
 export interface OrgSettings {
   /** Most webhooks the org may hold (unlimited when absent). */
   max_webhooks?: number;
+  /** Which webhooks count toward max_webhooks: all (default) or only those of the salesiq preset (seed 002). */
+  max_webhooks_counts?: 'all' | 'salesiq';
+  /** Seed 000's URL rules, off unless set: refuse plain http, refuse an explicit port. */
+  url_rules?: { https_only?: boolean; forbid_explicit_port?: boolean };
+  /** Check a URL is reachable when a webhook is saved (seed 000); default true. */
+  validate_urls?: boolean;
+  /** Days attempts and delivery logs are kept before the purge job removes them; default 60. */
+  retention_days?: number;
+  /** Alert mail: `preset` (default) sends what the webhook's preset says; `off` sends none. */
+  alert_mail?: 'preset' | 'off';
 }
 
 export interface App {

@@ -16,16 +16,46 @@ export const ErrorResponse = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
 });
 
+const orUnset = <T extends TSchema>(t: T) => Type.Optional(Type.Union([t, Type.Null()]));
+const settingFields = {
+  max_webhooks: Type.Integer({ minimum: 0, description: 'most webhooks the org may hold (unlimited when absent)' }),
+  max_webhooks_counts: Type.Union([Type.Literal('all'), Type.Literal('salesiq')], { description: 'count every webhook (default) or only salesiq-preset ones (seed 002)' }),
+  url_rules: strictObject({
+    https_only: Type.Optional(Type.Boolean()),
+    forbid_explicit_port: Type.Optional(Type.Boolean()),
+  }, 'seed 000 URL rules, off unless set'),
+  validate_urls: Type.Boolean({ description: 'check a URL answers when a webhook is saved (default true)' }),
+  retention_days: Type.Integer({ minimum: 1, maximum: 3650, description: 'days attempts and logs are kept (default 60)' }),
+  alert_mail: Type.Union([Type.Literal('preset'), Type.Literal('off')], { description: "alert mail by the preset's rules (default) or none" }),
+};
+const OrgSettingsCreate = strictObject({
+  max_webhooks: Type.Optional(settingFields.max_webhooks),
+  max_webhooks_counts: Type.Optional(settingFields.max_webhooks_counts),
+  url_rules: Type.Optional(settingFields.url_rules),
+  validate_urls: Type.Optional(settingFields.validate_urls),
+  retention_days: Type.Optional(settingFields.retention_days),
+  alert_mail: Type.Optional(settingFields.alert_mail),
+});
+/** In a PATCH, null removes a setting (back to its default); absent leaves it. */
+const OrgSettingsPatch = strictObject({
+  max_webhooks: orUnset(settingFields.max_webhooks),
+  max_webhooks_counts: orUnset(settingFields.max_webhooks_counts),
+  url_rules: orUnset(settingFields.url_rules),
+  validate_urls: orUnset(settingFields.validate_urls),
+  retention_days: orUnset(settingFields.retention_days),
+  alert_mail: orUnset(settingFields.alert_mail),
+});
+
 export const OrgCreate = strictObject({
   id: Slug,
   name: Type.String({ minLength: 1, maxLength: 200 }),
   owner_email: Email,
-  settings: Type.Optional(strictObject({ max_webhooks: Type.Optional(Type.Integer({ minimum: 0 })) })),
+  settings: Type.Optional(OrgSettingsCreate),
 });
 export const OrgPatch = strictObject({
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   owner_email: Type.Optional(Email),
-  settings: Type.Optional(strictObject({ max_webhooks: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])) })),
+  settings: Type.Optional(OrgSettingsPatch),
 });
 export const AppCreate = strictObject({ id: Slug, name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) });
 

@@ -101,7 +101,10 @@ export async function createWebhook(ctx: AppContext, orgId: string, body: Webhoo
     const org = await getOrg(tx, orgId);
     if (!org) throw new HeraldError('HERALD_ORG_NOT_FOUND', [orgId]);
     const max = org.settings.max_webhooks;
-    if (max !== undefined && max !== null && (await q.countWebhooks(tx, orgId)) >= max) {
+    // Seed 002 limits admin (salesiq) webhooks only; an org chooses which webhooks count.
+    const countsOnly = org.settings.max_webhooks_counts === 'salesiq' ? 'salesiq' : undefined;
+    if (max !== undefined && max !== null && (countsOnly === undefined || preset === countsOnly)
+      && (await q.countWebhooks(tx, orgId, countsOnly)) >= max) {
       throw new HeraldError('HERALD_WEBHOOK_QUOTA', [max]);
     }
     await q.insertWebhook(tx, w);

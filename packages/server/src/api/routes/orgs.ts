@@ -1,6 +1,7 @@
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { HeraldError } from '../../errors.js';
+import type { OrgSettings } from '../../model.js';
 import * as q from '../../store/queries/orgs.js';
 import { isUniqueViolation } from '../../store/sql.js';
 import { requireGlobal, requireOrg, requireScope } from '../auth.js';
@@ -50,12 +51,12 @@ export function orgRoutes(app: FastifyInstance, { ctx, orgs }: RouteDeps): void 
     const updated = await db.transaction(async (tx) => {
       const found = await q.getOrg(tx, org);
       if (!found) throw new HeraldError('HERALD_ORG_NOT_FOUND', [org]);
-      const settings = { ...found.settings };
-      if (body.settings && 'max_webhooks' in body.settings) {
-        if (body.settings.max_webhooks === null || body.settings.max_webhooks === undefined) delete settings.max_webhooks;
-        else settings.max_webhooks = body.settings.max_webhooks;
+      const settings: Record<string, unknown> = { ...found.settings };
+      for (const [k, v] of Object.entries(body.settings ?? {})) {
+        if (v === null) delete settings[k];
+        else if (v !== undefined) settings[k] = v;
       }
-      const next = { ...found, name: body.name ?? found.name, owner_email: body.owner_email ?? found.owner_email, settings, updated_at: Date.now() };
+      const next = { ...found, name: body.name ?? found.name, owner_email: body.owner_email ?? found.owner_email, settings: settings as OrgSettings, updated_at: Date.now() };
       await q.updateOrg(tx, next);
       return next;
     });
