@@ -35,6 +35,8 @@ export interface HeraldConfig {
   smtpFrom: string;
   /** Public base URL for links in mail and portal links (HERALD_PUBLIC_URL). */
   publicUrl: string | undefined;
+  /** Folder of the built dashboard (HERALD_DASHBOARD_DIR; default: the dashboard package's dist/). */
+  dashboardDir?: string | undefined;
 }
 
 export interface WorkerConfig {
@@ -135,6 +137,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<HeraldC
     smtpUrl: env.HERALD_SMTP_URL || undefined,
     smtpFrom: env.HERALD_SMTP_FROM || d.smtpFrom,
     publicUrl: env.HERALD_PUBLIC_URL || undefined,
+    dashboardDir: env.HERALD_DASHBOARD_DIR || undefined,
     ...overrides,
   };
   return config;

@@ -11,6 +11,7 @@ import { catalogueRoutes } from './routes/event-types.js';
 import { deliveryRoutes } from './routes/deliveries.js';
 import { digestRoutes } from './routes/digests.js';
 import { eventRoutes } from './routes/events.js';
+import { dashboardRoutes, DEFAULT_DASHBOARD_DIR } from '../dashboard/serve.js';
 import { opsRoutes } from './routes/ops.js';
 import { orgRoutes } from './routes/orgs.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -90,6 +91,7 @@ export async function buildApi(ctx: AppContext, opts: { serveApi: boolean }): Pr
   };
 
   await app.register(async (ops) => opsRoutes(ops, ctx));
+  if (opts.serveApi) await app.register(async (ui) => dashboardRoutes(ui, ctx.config.dashboardDir ?? DEFAULT_DASHBOARD_DIR));
   if (opts.serveApi) {
     await app.register(
       async (api) => {
