@@ -11,6 +11,8 @@ export const ERRORS = {
   HERALD_BODY_TOO_LARGE: { status: 413, message: 'The request body is larger than the limit of %s bytes' },
   HERALD_UNAUTHORIZED: { status: 401, message: 'Missing or unknown API key: send Authorization: Bearer <key>' },
   HERALD_FORBIDDEN_SCOPE: { status: 403, message: 'This API key lacks the scope %s' },
+  HERALD_PORTAL_LINK_INVALID: { status: 401, message: 'This portal link has expired or is not genuine: ask for a new one' },
+  HERALD_PORTAL_APP_ONLY: { status: 403, message: 'This portal link is limited to app %s: %s' },
   HERALD_NOT_FOUND: { status: 404, message: 'No route %s %s' },
   HERALD_ORG_NOT_FOUND: { status: 404, message: 'Org %s not found' },
   HERALD_ORG_EXISTS: { status: 409, message: 'Org %s already exists' },

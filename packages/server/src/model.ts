@@ -235,6 +235,7 @@ export const API_SCOPES = [
   'deliveries:write',
   'api_keys:read',
   'api_keys:write',
+  'portal_links:write',
 ] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
 

@@ -119,6 +119,22 @@ for (const kind of STORE_KINDS) {
       assert.equal(over.body.error.code, 'HERALD_WEBHOOK_QUOTA');
     });
 
+    test('quota counting only salesiq webhooks (seed 002: 3 admin webhooks), and org settings patched or removed', async () => {
+      const org = await h.api('POST', '/orgs', { id: 'siq', name: 'SIQ', owner_email: 's@siq.test', settings: { max_webhooks: 1, max_webhooks_counts: 'salesiq' } });
+      assert.equal(org.status, 201);
+      const make = (preset: string) => h.api('POST', '/orgs/siq/webhooks', { url: 'http://127.0.0.1:9/q', events: ['a.b'], preset });
+      assert.equal((await make('salesiq')).status, 201);
+      assert.equal((await make('standard')).status, 201, 'other presets do not count');
+      assert.equal((await make('salesiq')).body.error.code, 'HERALD_WEBHOOK_QUOTA');
+      const patched = await h.api('PATCH', '/orgs/siq', { settings: { max_webhooks_counts: null, retention_days: 30, alert_mail: 'off' } });
+      assert.deepEqual(patched.body.settings, { max_webhooks: 1, retention_days: 30, alert_mail: 'off' });
+      assert.equal((await make('standard')).body.error.code, 'HERALD_WEBHOOK_QUOTA', 'now every webhook counts');
+      const bad = await h.api('PATCH', '/orgs/siq', { settings: { retention_days: 0 } });
+      assert.equal(bad.status, 400);
+      assert.equal((await h.api('PATCH', '/orgs/siq', { settings: { unknown: 1 } })).status, 400);
+      assert.equal((await h.api('GET', '/orgs/siq')).body.settings.retention_days, 30, 'refused patches change nothing');
+    });
+
     test('bad input is a 4xx JSON error with a stable code and changes nothing', async () => {
       const count = async () => Number((await h.herald.store.db.get<{ n: number }>('SELECT count(*) AS n FROM webhooks'))?.n);
       const before = await count();

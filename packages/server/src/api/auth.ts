@@ -4,13 +4,23 @@ import { HeraldError } from '../errors.js';
 import { randomToken } from '../ids.js';
 import type { ApiKey, ApiScope } from '../model.js';
 import { findApiKeyByHash } from '../store/queries/api-keys.js';
+import { PORTAL_TOKEN_PREFIX, portalScopes, type PortalAccess, type PortalTokens } from './portal-token.js';
 import type { SqlExecutor } from '../store/sql.js';
 
-/** Who is calling: the API key, its scopes, and the one org it is limited to (or none). */
+/**
+ * Who is calling: an API key, or the holder of a portal link. `keyId` is recorded as the
+ * actor of changes (`portal:<email>` for a portal link that names its user).
+ */
 export interface Principal {
+  kind: 'api_key' | 'portal';
   keyId: string;
   scopes: ReadonlySet<ApiScope>;
+  /** The one org the caller is limited to, or null for every org. */
   orgId: string | null;
+  /** The one app a portal link is limited to, or null. */
+  appId: string | null;
+  access: PortalAccess | null;
+  expiresAt: number | null;
 }
 
 declare module 'fastify' {
@@ -38,6 +48,7 @@ export class Authenticator {
 
   constructor(
     private readonly db: SqlExecutor,
+    private readonly portal: PortalTokens,
     private readonly ttlMs = 5000,
   ) {}
 
@@ -45,6 +56,14 @@ export class Authenticator {
     const header = req.headers.authorization;
     const m = header === undefined ? null : /^Bearer\s+(\S+)$/i.exec(header);
     if (!m) throw new HeraldError('HERALD_UNAUTHORIZED');
+    if (m[1]!.startsWith(PORTAL_TOKEN_PREFIX)) {
+      const c = this.portal.verify(m[1]!);
+      if (!c) throw new HeraldError('HERALD_PORTAL_LINK_INVALID');
+      return {
+        kind: 'portal', keyId: c.u ? `portal:${c.u}` : 'portal', scopes: new Set(portalScopes(c.x)),
+        orgId: c.o, appId: c.a, access: c.x, expiresAt: c.e,
+      };
+    }
     const hash = hashApiKey(m[1]!);
     const now = Date.now();
     let hit = this.cache.get(hash);
@@ -55,7 +74,7 @@ export class Authenticator {
       this.cache.set(hash, hit);
     }
     if (!hit.key) throw new HeraldError('HERALD_UNAUTHORIZED');
-    return { keyId: hit.key.id, scopes: new Set(hit.key.scopes), orgId: hit.key.org_id };
+    return { kind: 'api_key', keyId: hit.key.id, scopes: new Set(hit.key.scopes), orgId: hit.key.org_id, appId: null, access: null, expiresAt: null };
   }
 
   forget(): void {

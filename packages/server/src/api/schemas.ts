@@ -174,6 +174,9 @@ export const DeliveryQuery = Type.Object({
   ),
   event_id: Type.Optional(Type.String({ maxLength: 100 })),
   digest_id: Type.Optional(Type.String({ maxLength: 100, description: 'the members of this digest delivery' })),
+  event_type: Type.Optional(Type.String({ maxLength: 128, description: 'deliveries of events of this type' })),
+  since: Type.Optional(Type.String({ format: 'date-time', description: 'created at or after this time (ISO 8601)' })),
+  until: Type.Optional(Type.String({ format: 'date-time', description: 'created before this time (ISO 8601)' })),
 });
 
 export const OrgParams = Type.Object({ org: Type.String({ maxLength: 100 }) });

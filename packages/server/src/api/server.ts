@@ -3,7 +3,9 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance } from 
 import { HeraldError } from '../errors.js';
 import { EventTypeCache } from '../services/events.js';
 import { OrgCache } from '../services/orgs.js';
+import { enforceAppScope } from './app-scope.js';
 import { Authenticator } from './auth.js';
+import { PortalTokens } from './portal-token.js';
 import type { AppContext } from './context.js';
 import { apiKeyRoutes } from './routes/api-keys.js';
 import { catalogueImportRoutes } from './routes/catalogue-import.js';
@@ -16,6 +18,7 @@ import { opsRoutes } from './routes/ops.js';
 import { orgRoutes } from './routes/orgs.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { webhookActionRoutes } from './routes/webhook-actions.js';
+import { portalRoutes } from './routes/portal.js';
 import { presetRoutes } from './routes/presets.js';
 import { validatorCompiler } from './validation.js';
 
@@ -25,6 +28,7 @@ export interface RouteDeps {
   auth: Authenticator;
   orgs: OrgCache;
   eventTypes: EventTypeCache;
+  portal: PortalTokens;
 }
 
 /** Maps anything thrown in a request to `{error: {code, message, details?}}` with the right status. */
@@ -83,9 +87,11 @@ export async function buildApi(ctx: AppContext, opts: { serveApi: boolean }): Pr
     },
   });
 
+  const portal = new PortalTokens(ctx.box.deriveKey('portal-links'));
   const deps: RouteDeps = {
     ctx,
-    auth: new Authenticator(ctx.store.db),
+    portal,
+    auth: new Authenticator(ctx.store.db, portal),
     orgs: new OrgCache(ctx.store.db),
     eventTypes: new EventTypeCache(ctx.store.db),
   };
@@ -98,6 +104,7 @@ export async function buildApi(ctx: AppContext, opts: { serveApi: boolean }): Pr
         api.addHook('onRequest', async (req) => {
           req.principal = await deps.auth.principal(req);
         });
+        api.addHook('preHandler', async (req) => enforceAppScope(ctx.store.db, req));
         orgRoutes(api, deps);
         catalogueRoutes(api, deps);
         catalogueImportRoutes(api, deps);
@@ -108,6 +115,7 @@ export async function buildApi(ctx: AppContext, opts: { serveApi: boolean }): Pr
         deliveryRoutes(api, deps);
         digestRoutes(api, deps);
         apiKeyRoutes(api, deps);
+        portalRoutes(api, deps);
       },
       { prefix: '/api/v1' },
     );

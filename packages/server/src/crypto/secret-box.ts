@@ -10,7 +10,7 @@
  * Sealed form: `hb1.<version>.<wrap iv>.<wrapped data key + tag>.<iv>.<ciphertext + tag>`,
  * the last four in unpadded base64url.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -85,6 +85,14 @@ export class SecretBox {
     } finally {
       dataKey.fill(0);
     }
+  }
+
+  /**
+   * A key for one purpose (e.g. signing portal links), derived from the current master key
+   * with HKDF-SHA256, so no second secret has to be configured or stored.
+   */
+  deriveKey(purpose: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.current.key, Buffer.alloc(0), `herald:${purpose}`, KEY_BYTES));
   }
 
   /** True when the sealed string was made under an older master key and should be sealed again. */

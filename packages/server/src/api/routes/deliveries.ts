@@ -19,6 +19,9 @@ export function deliveryRoutes(app: FastifyInstance, { ctx, orgs }: RouteDeps): 
       ...(query.status ? { status: query.status as DeliveryStatus } : {}),
       ...(query.event_id ? { eventId: query.event_id } : {}),
       ...(query.digest_id ? { digestId: query.digest_id } : {}),
+      ...(query.event_type ? { eventType: query.event_type } : {}),
+      ...(query.since ? { since: Date.parse(query.since) } : {}),
+      ...(query.until ? { until: Date.parse(query.until) } : {}),
     });
   const page = (rows: Awaited<ReturnType<typeof list>>, limit: number) => ({
     data: rows.map(deliveryView),

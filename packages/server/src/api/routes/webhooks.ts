@@ -3,7 +3,9 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { WebhookState } from '../../model.js';
 import * as q from '../../store/queries/webhooks.js';
+import { last24h, webhookStats } from '../../services/webhook-stats.js';
 import * as svc from '../../services/webhooks.js';
+import { webhookInApp } from '../app-scope.js';
 import { requireOrg, requireScope } from '../auth.js';
 import { IdParams, KeyParams, OrgParams, Pagination, WebhookCreate, WebhookPatch, route } from '../schemas.js';
 import type { RouteDeps } from '../server.js';
@@ -13,6 +15,8 @@ const ListQuery = Type.Intersect([
   Pagination,
   Type.Object({ state: Type.Optional(Type.Union(['draft', 'enabled', 'disabled', 'deactivated'].map((s) => Type.Literal(s)))) }),
 ]);
+
+const StatsQuery = Type.Object({ hours: Type.Optional(Type.Integer({ minimum: 1, maximum: 168, default: 24 })) });
 
 export function webhookRoutes(app: FastifyInstance, { ctx, orgs }: RouteDeps): void {
   const db = ctx.store.db;
@@ -35,12 +39,23 @@ export function webhookRoutes(app: FastifyInstance, { ctx, orgs }: RouteDeps): v
     const { org } = await access(req, 'webhooks:read');
     const { limit = 50, after, state } = req.query as { limit?: number; after?: string; state?: WebhookState };
     const rows = await q.listWebhooks(db, org, limit, after ?? null, state);
-    return { data: rows.map(webhookView), next_cursor: rows.length === limit ? rows.at(-1)!.id : null };
+    // A portal link limited to one app lists that app's webhooks only (the cursor still walks every row).
+    const appId = req.principal!.appId;
+    const shown = appId ? rows.filter((w) => webhookInApp(w, appId)) : rows;
+    const recent = await last24h(db, shown.map((w) => w.id));
+    return { data: shown.map((w) => ({ ...webhookView(w), ...recent(w.id) })), next_cursor: rows.length === limit ? rows.at(-1)!.id : null };
   });
 
   app.get('/orgs/:org/webhooks/:id', route({ tags: ['webhooks'], summary: 'Read a webhook', params: IdParams }), async (req) => {
     const { org } = await access(req, 'webhooks:read');
-    return webhookView(await svc.loadWebhook(db, org, (req.params as Static<typeof IdParams>).id));
+    const w = await svc.loadWebhook(db, org, (req.params as Static<typeof IdParams>).id);
+    return { ...webhookView(w), ...(await last24h(db, [w.id]))(w.id) };
+  });
+
+  app.get('/orgs/:org/webhooks/:id/stats', route({ tags: ['webhooks'], summary: 'Attempts per minute by outcome and latency percentiles (last 24 h by default)', params: IdParams, querystring: StatsQuery }), async (req) => {
+    const { org } = await access(req, 'webhooks:read');
+    const w = await svc.loadWebhook(db, org, (req.params as Static<typeof IdParams>).id);
+    return webhookStats(db, w.id, (req.query as Static<typeof StatsQuery>).hours ?? 24);
   });
 
   app.patch('/orgs/:org/webhooks/:id', route({ tags: ['webhooks'], summary: 'Change a webhook (including state: enabled or disabled)', params: IdParams, body: WebhookPatch }), async (req) => {

@@ -35,6 +35,11 @@ export interface DeliveryFilter {
   status?: DeliveryStatus;
   /** Members of this digest delivery. */
   digestId?: string;
+  /** Deliveries of events of this type. */
+  eventType?: string;
+  /** Created at or after / before these times (ms). */
+  since?: number;
+  until?: number;
   /** Newest first: only ids before this cursor. */
   before?: string;
   limit: number;
@@ -51,6 +56,9 @@ export async function listDeliveries(db: SqlExecutor, orgId: string, f: Delivery
   if (f.eventId) add('event_id = ?', f.eventId);
   if (f.status) add('status = ?', f.status);
   if (f.digestId) add('digest_id = ?', f.digestId);
+  if (f.eventType) add('EXISTS (SELECT 1 FROM events e WHERE e.id = deliveries.event_id AND e.type = ?)', f.eventType);
+  if (f.since !== undefined) add('created_at >= ?', f.since);
+  if (f.until !== undefined) add('created_at < ?', f.until);
   if (f.before) add('id < ?', f.before);
   params.push(f.limit);
   const rows = await db.all<DeliveryRow>(
