@@ -5,6 +5,7 @@ import { buildApi } from './api/server.js';
 import type { HeraldConfig } from './config.js';
 import { loadMasterKey, SecretBox } from './crypto/secret-box.js';
 import { DigestScheduler } from './engine/digest-scheduler.js';
+import { RetentionJob } from './engine/retention.js';
 import { planFanOut } from './engine/fan-out.js';
 import { IngestQueue } from './engine/ingest-queue.js';
 import { WebhookRuntimeCache } from './engine/webhook-runtime.js';
@@ -24,6 +25,8 @@ export interface Herald {
   worker: DeliveryWorker | null;
   /** Closes digest periods (worker processes only). */
   digests: DigestScheduler | null;
+  /** Purges attempts and logs past each org's retention (worker processes only). */
+  retention: RetentionJob | null;
   log: Logger;
   /** The address the HTTP server listens on. */
   url: string;
@@ -69,7 +72,9 @@ export async function startHerald(config: HeraldConfig, opts: { logger?: Logger 
 
   let worker: DeliveryWorker | null = null;
   let digests: DigestScheduler | null = null;
+  let retention: RetentionJob | null = null;
   if (config.role !== 'api') {
+    retention = new RetentionJob({ store, log, clockScale: config.clockScale });
     digests = new DigestScheduler({ store, log, clockScale: config.clockScale, idleCheckMs: config.worker.idleCheckMs });
     worker = new DeliveryWorker({
       store, sender, metrics, log, config: config.worker, clockScale: config.clockScale,
@@ -81,17 +86,19 @@ export async function startHerald(config: HeraldConfig, opts: { logger?: Logger 
   const url = await app.listen({ port: config.port, host: config.host });
   worker?.start();
   digests?.start();
+  retention?.start();
   ready = true;
   log.info({ url, store: store.dialect, role: config.role }, 'Herald is ready');
 
   let closing: Promise<void> | null = null;
   return {
-    config, store, app, worker, digests, log, url, generatedAdminKey,
+    config, store, app, worker, digests, retention, log, url, generatedAdminKey,
     close: () => {
       closing ??= (async () => {
         ready = false;
         await app.close();
         await digests?.stop();
+        await retention?.stop();
         await worker?.stop(config.worker.shutdownGraceMs);
         await sender.close();
         await store.close();

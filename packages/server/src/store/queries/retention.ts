@@ -1,0 +1,46 @@
+import { encodeTime } from 'ulid';
+import type { IdPrefix } from '../../ids.js';
+import type { SqlExecutor } from '../sql.js';
+
+/**
+ * The smallest id of a given kind made at `at` (ms): every id made earlier sorts below it,
+ * since ids are the prefix and a ULID whose first ten characters are its time.
+ */
+export const idAt = (prefix: IdPrefix, at: number): string => `${prefix}_${encodeTime(Math.max(0, at), 10).toLowerCase()}`;
+
+const FINISHED = `('succeeded', 'failed', 'skipped', 'cancelled')`;
+
+/** Deletes up to `limit` of an org's attempts made before `cutoff`; answers how many. */
+export async function purgeAttempts(db: SqlExecutor, orgId: string, cutoff: number, limit: number): Promise<number> {
+  return db.run(
+    'DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE org_id = ? AND id < ? LIMIT ?)',
+    [orgId, idAt('att', cutoff), limit],
+  );
+}
+
+/**
+ * Deletes up to `limit` of an org's deliveries created and last changed before `cutoff` that
+ * are finished (a pending one is never purged), with digest members whose digest is.
+ */
+export async function purgeDeliveries(db: SqlExecutor, orgId: string, cutoff: number, limit: number): Promise<number> {
+  return db.run(
+    `DELETE FROM deliveries WHERE id IN (
+       SELECT d.id FROM deliveries d WHERE d.org_id = ? AND d.id < ? AND d.updated_at < ?
+         AND (d.status IN ${FINISHED}
+              OR (d.status = 'batched' AND d.digest_id IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM deliveries g WHERE g.id = d.digest_id AND g.status IN ('pending', 'batched'))))
+       LIMIT ?)`,
+    [orgId, idAt('msg', cutoff), cutoff, limit],
+  );
+}
+
+/** Deletes up to `limit` of an org's events made before `cutoff` that no delivery refers to any more. */
+export async function purgeEvents(db: SqlExecutor, orgId: string, cutoff: number, limit: number): Promise<number> {
+  return db.run(
+    `DELETE FROM events WHERE id IN (
+       SELECT e.id FROM events e WHERE e.org_id = ? AND e.id < ?
+         AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id)
+       LIMIT ?)`,
+    [orgId, idAt('evt', cutoff), limit],
+  );
+}
