@@ -84,6 +84,12 @@ export interface DeliveryPolicy {
   success: SuccessRule;
   /** What a 410 Gone does: deactivate the webhook at once, or count as a plain failure. */
   on_410: 'deactivate' | 'retry';
+  /** Most requests started per second (per worker process); absent or null: no limit. */
+  rate_limit?: number | null;
+  /** Most requests in flight at once (per worker process); absent or null: no cap. */
+  max_in_flight?: number | null;
+  /** `fifo`: one delivery at a time, in creation order, across every process; default `any`. */
+  ordering?: 'any' | 'fifo';
 }
 
 export interface SignatureConfig {

@@ -79,6 +79,9 @@ export const PolicyInput = strictObject({
     }),
   ),
   on_410: Type.Optional(Type.Union([Type.Literal('deactivate'), Type.Literal('retry')])),
+  rate_limit: Type.Optional(Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 100_000, description: 'most requests started per second, per worker process' }), Type.Null()])),
+  max_in_flight: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 10_000, description: 'most requests in flight at once, per worker process' }), Type.Null()])),
+  ordering: Type.Optional(Type.Union([Type.Literal('any'), Type.Literal('fifo')], { description: 'fifo: one delivery at a time, oldest first, across every process' })),
 });
 
 const SignatureInput = strictObject({

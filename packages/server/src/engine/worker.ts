@@ -5,11 +5,13 @@ import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { HttpSender, SendResult } from '../outbound/http-sender.js';
 import { retryDelay } from '../policy/resolve.js';
+import { unstickFifo } from '../store/queries/fifo.js';
 import type { Store } from '../store/store.js';
 import type { ClaimedDelivery, DeliveryResult } from '../store/types.js';
 import { buildDeliveryBody } from './body.js';
 import { judge, requestHeaders } from './attempt-outcome.js';
 import { WakeTimer } from './wake-timer.js';
+import { WebhookGates } from './webhook-gate.js';
 import type { WebhookRuntime, WebhookRuntimeCache } from './webhook-runtime.js';
 
 export interface WorkerDeps {
@@ -46,6 +48,9 @@ export class DeliveryWorker {
   private renewTimer: NodeJS.Timeout | null = null;
   private unsubscribe: (() => void) | null = null;
   private idleWaiters: (() => void)[] = [];
+  /** Per-webhook rate limits and concurrency caps. */
+  private readonly gates = new WebhookGates();
+  private lastUnstick = 0;
 
   constructor(private readonly d: WorkerDeps) {}
 
@@ -104,6 +109,12 @@ export class DeliveryWorker {
   }
 
   private async armForNextDue(): Promise<void> {
+    const now0 = Date.now();
+    if (now0 - this.lastUnstick >= this.d.config.idleCheckMs) {
+      this.lastUnstick = now0;
+      // Safety net for fifo webhooks whose waiting deliveries lost their head (docs/deliveries.md).
+      await unstickFifo(this.d.store.db, now0);
+    }
     const next = await this.d.store.hot.nextDueAt();
     const now = Date.now();
     // Due now but not claimed (another worker holds it locked): look again shortly, not in a spin.
@@ -135,22 +146,36 @@ export class DeliveryWorker {
       const rt = runtimes.get(row.webhook_id);
       if (row.webhook_state !== null && !rt) {
         // Its settings could not be loaded (logged by the cache): try again in a minute, no attempt used.
-        this.push({ delivery_id: row.id, webhook_id: row.webhook_id, lease_token: token, status: 'pending', next_attempt_at: Date.now() + 60_000, attempt: null });
+        this.push({ delivery_id: row.id, webhook_id: row.webhook_id, fifo: row.fifo, lease_token: token, status: 'pending', next_attempt_at: Date.now() + 60_000, attempt: null });
       } else if (row.webhook_state === null || !rt) {
-        this.push({ delivery_id: row.id, webhook_id: row.webhook_id, lease_token: token, status: 'cancelled', next_attempt_at: null, attempt: null });
+        this.push({ delivery_id: row.id, webhook_id: row.webhook_id, fifo: row.fifo, lease_token: token, status: 'cancelled', next_attempt_at: null, attempt: null });
       } else if (row.webhook_state !== 'enabled' && !row.is_test) {
-        this.push({ delivery_id: row.id, webhook_id: row.webhook_id, lease_token: token, status: 'skipped', next_attempt_at: null, attempt: null });
+        this.push({ delivery_id: row.id, webhook_id: row.webhook_id, fifo: row.fifo, lease_token: token, status: 'skipped', next_attempt_at: null, attempt: null });
       } else {
-        this.inFlight++;
-        this.d.metrics.inFlight.inc();
-        void this.attempt(row, rt).then((result) => {
-          this.inFlight--;
-          this.d.metrics.inFlight.dec();
-          this.push(result);
-          this.wake();
-        });
+        const limits = { maxInFlight: rt.policy.max_in_flight ?? null, ratePerSec: rt.policy.rate_limit ?? null };
+        if (!WebhookGates.limited(limits)) {
+          this.launch(row, rt, false);
+          continue;
+        }
+        const gate = this.gates.submit(row.webhook_id, limits, () => this.launch(row, rt, true));
+        if (!gate.accepted) {
+          // Its webhook's queue here is full: back to the store for later, no attempt used.
+          this.push({ delivery_id: row.id, webhook_id: row.webhook_id, fifo: row.fifo, lease_token: token, status: 'pending', next_attempt_at: Date.now() + gate.retryInMs, attempt: null });
+        }
       }
     }
+  }
+
+  private launch(row: ClaimedDelivery, rt: WebhookRuntime, gated: boolean): void {
+    this.inFlight++;
+    this.d.metrics.inFlight.inc();
+    void this.attempt(row, rt).then((result) => {
+      this.inFlight--;
+      this.d.metrics.inFlight.dec();
+      if (gated) this.gates.done(row.webhook_id);
+      this.push(result);
+      this.wake();
+    });
   }
 
   private async attempt(row: ClaimedDelivery, rt: WebhookRuntime): Promise<DeliveryResult> {
@@ -184,7 +209,7 @@ export class DeliveryWorker {
       is_test: row.is_test,
     };
     this.d.metrics.attemptSeconds.observe({ outcome: attempt.outcome }, res.duration_ms / 1000);
-    const base = { delivery_id: row.id, webhook_id: row.webhook_id, lease_token: row.lease_token, attempt };
+    const base = { delivery_id: row.id, webhook_id: row.webhook_id, fifo: row.fifo, lease_token: row.lease_token, attempt };
     if (ok) return { ...base, status: 'succeeded', next_attempt_at: null };
     if (res.status_code === 410 && rt.policy.on_410 === 'deactivate' && !row.is_test) {
       return { ...base, status: 'failed', next_attempt_at: null, deactivate_reason: 'gone_410' };
@@ -280,6 +305,8 @@ export class DeliveryWorker {
     this.unsubscribe?.();
     this.wakeTimer.cancel();
     while (this.pumping) await new Promise((r) => setTimeout(r, 5));
+    // Deliveries waiting for their webhook's pace never start; their leases are given back below.
+    this.gates.clear();
     if (this.inFlight > 0 || this.results.length > 0 || this.flushing) {
       await Promise.race([
         new Promise<void>((r) => this.idleWaiters.push(r)),

@@ -9,6 +9,9 @@ export interface PolicyOverrides {
   retry_jitter?: number;
   success?: { status?: (number | '2xx')[]; bodies?: string[] | null };
   on_410?: 'deactivate' | 'retry';
+  rate_limit?: number | null;
+  max_in_flight?: number | null;
+  ordering?: 'any' | 'fifo';
 }
 
 export const MAX_TIMEOUT_MS = 30_000;
@@ -44,6 +47,9 @@ export function resolvePolicy(preset: PresetName, o: PolicyOverrides): DeliveryP
     retry_jitter: o.retry_jitter ?? base.retry_jitter,
     success,
     on_410: o.on_410 ?? base.on_410,
+    rate_limit: o.rate_limit ?? base.rate_limit ?? null,
+    max_in_flight: o.max_in_flight ?? base.max_in_flight ?? null,
+    ordering: o.ordering ?? base.ordering ?? 'any',
   };
 }
 
@@ -55,6 +61,9 @@ export function policyView(p: DeliveryPolicy): Record<string, unknown> {
     retry_jitter: p.retry_jitter,
     success: p.success.bodies ? { status: p.success.status, bodies: p.success.bodies } : { status: p.success.status },
     on_410: p.on_410,
+    rate_limit: p.rate_limit ?? null,
+    max_in_flight: p.max_in_flight ?? null,
+    ordering: p.ordering ?? 'any',
   };
 }
 

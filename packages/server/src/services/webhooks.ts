@@ -7,6 +7,7 @@ import { PRESETS, type PresetName } from '../policy/presets.js';
 import { compileFilter, FilterError } from '../policy/filter.js';
 import { checkOverrides, type PolicyOverrides } from '../policy/resolve.js';
 import { getOrg } from '../store/queries/orgs.js';
+import { releaseFifo } from '../store/queries/fifo.js';
 import * as q from '../store/queries/webhooks.js';
 import type { SqlExecutor } from '../store/sql.js';
 import { createSigner, generateKeyMaterial, MAX_KEYS_PER_WEBHOOK, publicView, SigningError, type KeyMaterial, type SignatureScheme } from '../signing/index.js';
@@ -165,6 +166,8 @@ export async function patchWebhook(ctx: AppContext, orgId: string, id: string, b
       if (body.state === 'enabled') next.consecutive_failures = 0;
     }
     await q.updateWebhook(tx, next);
+    // No longer fifo: its waiting deliveries become ordinary and due now.
+    if (w.policy.ordering === 'fifo' && next.policy.ordering !== 'fifo') await releaseFifo(tx, id, next.updated_at);
     if (delivery !== undefined) {
       const applied = await applyDeliveryMode(tx, w, delivery, next.updated_at, ctx.config.clockScale);
       next.delivery = delivery;

@@ -24,6 +24,8 @@ export interface Subscriber {
   filter: string | null;
   /** Its events wait for a digest period instead of being sent one by one. */
   digest: boolean;
+  /** One delivery at a time, oldest first (policy.ordering = fifo). */
+  fifo: boolean;
 }
 
 /** One planned delivery of an event. `batched` ones get no due time: only a digest sends them. */
@@ -55,6 +57,8 @@ export interface ClaimedDelivery {
   /** Attempts made before this one. */
   attempts: number;
   is_test: boolean;
+  /** Of a fifo webhook: when it finishes, the webhook's next delivery is released. */
+  fifo: boolean;
   lease_token: string;
   event_id: string;
   event_type: string;
@@ -77,6 +81,8 @@ export interface DeliveryResult {
   attempt: Attempt | null;
   /** Set when this outcome deactivates the webhook (410). */
   deactivate_reason?: string;
+  /** The delivery is of a fifo webhook (a finished one releases the next). */
+  fifo?: boolean;
 }
 
 export interface CompletionReport {

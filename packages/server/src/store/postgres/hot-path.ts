@@ -12,18 +12,19 @@ import type {
 } from '../types.js';
 import { findReplays, type StoredIdempotent } from '../replays.js';
 import { isUniqueViolation, type SqlExecutor } from '../sql.js';
+import { fifoInOrder, parkFifo, promoteFifo } from '../queries/fifo.js';
 import { aggregateWebhookStats } from '../webhook-stats.js';
 import type { PostgresDatabase } from './database.js';
 
 const CLAIM_SQL = `
 WITH due AS (
-  SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?
+  SELECT id FROM deliveries c WHERE status = 'pending' AND next_attempt_at <= ? AND ${fifoInOrder('c')}
   ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED
 ), leased AS (
   UPDATE deliveries d SET lease_token = ?, next_attempt_at = ? FROM due WHERE d.id = due.id
-  RETURNING d.id, d.org_id, d.webhook_id, d.attempts, d.is_test, d.event_id
+  RETURNING d.id, d.org_id, d.webhook_id, d.attempts, d.is_test, d.fifo, d.event_id
 )
-SELECT l.id, l.org_id, l.webhook_id, l.attempts, l.is_test, l.event_id,
+SELECT l.id, l.org_id, l.webhook_id, l.attempts, l.is_test, l.fifo, l.event_id,
   w.revision AS webhook_revision, w.state AS webhook_state,
   e.type AS event_type, e.app_id, e.entity_type, e.entity_id, e.entity, e.modified_fields, e.event_time
 FROM leased l JOIN events e ON e.id = l.event_id LEFT JOIN webhooks w ON w.id = l.webhook_id`;
@@ -65,6 +66,7 @@ interface SubscriberRow {
   apps: string | null;
   filter: string | null;
   delivery: string;
+  policy: string;
 }
 
 /** PostgreSQL hot path: a handful of statements per batch, whatever the batch size. */
@@ -88,7 +90,8 @@ export class PostgresHotPath implements HotPath {
     const subscribers = await this.subscribers(tx, all);
     const results: IngestGroupResult[] = [];
     const ev: unknown[][] = [[], [], [], [], [], [], [], [], [], [], [], [], []];
-    const dl: unknown[][] = [[], [], [], [], [], []];
+    const dl: unknown[][] = [[], [], [], [], [], [], []];
+    const fifoTouched = new Set<string>();
     for (const group of groups) {
       const replays = findReplays(group, (org, key) => stored.get(`${org}\u0000${key}`));
       if (typeof replays === 'string') {
@@ -103,7 +106,8 @@ export class PostgresHotPath implements HotPath {
           events.push('replayed' in replay ? replay : { ...done.get(replay.id)!, replayed: true });
           continue;
         }
-        const planned = plan(e, subscribers.get(`${e.org_id}\u0000${e.type}`) ?? []);
+        const subs = subscribers.get(`${e.org_id}\u0000${e.type}`) ?? [];
+        const planned = plan(e, subs);
         const row = [e.id, e.org_id, e.app_id, e.type, e.entity_type, e.entity_id, e.entity,
           JSON.stringify(e.modified_fields), e.event_time, e.idempotency_key, e.request_hash, planned.length, e.created_at];
         row.forEach((v, i) => ev[i]!.push(v));
@@ -114,6 +118,9 @@ export class PostgresHotPath implements HotPath {
           dl[3]!.push(e.id);
           dl[4]!.push(d.status);
           dl[5]!.push(d.status === 'pending' ? e.created_at : null);
+          const fifo = d.status === 'pending' && subs.some((x) => x.fifo && x.id === d.webhook_id);
+          if (fifo) fifoTouched.add(d.webhook_id);
+          dl[6]!.push(fifo ? 1 : 0);
         }
         if (e.idempotency_key !== null) {
           stored.set(`${e.org_id}\u0000${e.idempotency_key}`, { id: e.id, request_hash: e.request_hash, delivery_count: planned.length });
@@ -136,12 +143,15 @@ export class PostgresHotPath implements HotPath {
     if (dl[0]!.length > 0) {
       const now = Date.now();
       await tx.run(
-        `INSERT INTO deliveries (id, org_id, webhook_id, event_id, status, attempts, next_attempt_at, created_at, updated_at)
-         SELECT id, org_id, webhook_id, event_id, status, 0, due, ?, ? FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[])
-           AS t(id, org_id, webhook_id, event_id, status, due)`,
+        `INSERT INTO deliveries (id, org_id, webhook_id, event_id, status, attempts, next_attempt_at, created_at, updated_at, fifo)
+         SELECT id, org_id, webhook_id, event_id, status, 0, due, ?, ?, fifo
+         FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::int[])
+           AS t(id, org_id, webhook_id, event_id, status, due, fifo)`,
         [now, now, ...dl],
       );
     }
+    // A fifo webhook's new deliveries wait behind its oldest pending one.
+    for (const id of [...fifoTouched].sort()) await parkFifo(tx, id);
     return results;
   }
 
@@ -163,7 +173,7 @@ export class PostgresHotPath implements HotPath {
     for (const e of events) pairs.set(`${e.org_id}\u0000${e.type}`, [e.org_id, e.type]);
     const orgs = [...new Set(events.map((e) => e.org_id))];
     const rows = await tx.all<SubscriberRow>(
-      `SELECT s.org_id, s.event_type, w.id, w.state, w.apps, w.filter, w.delivery FROM webhook_subscriptions s
+      `SELECT s.org_id, s.event_type, w.id, w.state, w.apps, w.filter, w.delivery, w.policy FROM webhook_subscriptions s
        JOIN webhooks w ON w.id = s.webhook_id
        WHERE (s.org_id, s.event_type) IN (SELECT * FROM unnest(?::text[], ?::text[]))
           OR (s.event_type = '*' AND s.org_id = ANY(?::text[]))`,
@@ -179,6 +189,7 @@ export class PostgresHotPath implements HotPath {
         subs.push({
           id: r.id, state: r.state, apps: r.apps === null ? null : (JSON.parse(r.apps) as string[]), filter: r.filter,
           digest: (JSON.parse(r.delivery) as { mode?: string }).mode === 'digest',
+          fifo: (JSON.parse(r.policy) as { ordering?: string }).ordering === 'fifo',
         });
       }
       map.set(key, subs);
@@ -188,11 +199,25 @@ export class PostgresHotPath implements HotPath {
 
   async claim(limit: number, now: number, leaseMs: number, token: string): Promise<ClaimedDelivery[]> {
     const rows = await this.db.all<Omit<ClaimedDelivery, 'lease_token'>>(CLAIM_SQL, [now, limit, token, now + leaseMs]);
-    return rows.map((r) => ({ ...r, is_test: Boolean(r.is_test), lease_token: token }));
+    return rows.map((r) => ({ ...r, is_test: Boolean(r.is_test), fifo: Boolean(r.fifo), lease_token: token }));
   }
 
   async complete(results: readonly DeliveryResult[], now: number): Promise<CompletionReport> {
     if (results.length === 0) return { applied: 0, fenced: [] };
+    // A finished fifo delivery releases its webhook's next one in the same transaction.
+    if (results.some((r) => r.fifo && r.status !== 'pending')) {
+      return this.db.transaction(async (tx) => {
+        const report = await this.completeIn(tx, results, now);
+        const fenced = new Set(report.fenced);
+        const finished = new Set(results.filter((r) => r.fifo && r.status !== 'pending' && !fenced.has(r.delivery_id)).map((r) => r.webhook_id));
+        for (const id of [...finished].sort()) await promoteFifo(tx, id, now);
+        return report;
+      });
+    }
+    return this.completeIn(this.db, results, now);
+  }
+
+  private async completeIn(db: SqlExecutor, results: readonly DeliveryResult[], now: number): Promise<CompletionReport> {
     const d: unknown[][] = [[], [], [], [], [], [], [], [], []];
     const a: unknown[][] = Array.from({ length: 16 }, () => []);
     for (const r of results) {
@@ -211,11 +236,11 @@ export class PostgresHotPath implements HotPath {
       [x.webhook_id, x.last_triggered_at, x.last_success_at, x.last_failure_at, x.reset ? 1 : 0, x.consecutive_failures,
         x.failures, x.successes].forEach((v, i) => s[i]!.push(v));
     }
-    const updated = await this.db.all<{ id: string }>(COMPLETE_SQL, [...d, now, ...a, ...s]);
+    const updated = await db.all<{ id: string }>(COMPLETE_SQL, [...d, now, ...a, ...s]);
     const appliedIds = new Set(updated.map((u) => u.id));
     const deactivations = results.filter((r) => r.deactivate_reason && appliedIds.has(r.delivery_id));
     if (deactivations.length > 0) {
-      await this.db.run(
+      await db.run(
         `UPDATE webhooks w SET state = 'deactivated', state_reason = x.reason, revision = w.revision + 1, updated_at = ?
          FROM unnest(?::text[], ?::text[]) AS x(id, reason) WHERE w.id = x.id AND w.state = 'enabled'`,
         [now, deactivations.map((r) => r.webhook_id), deactivations.map((r) => r.deactivate_reason)],

@@ -11,6 +11,7 @@ import type {
   NewEvent,
   Subscriber,
 } from '../types.js';
+import { fifoInOrder, PARK_FIFO_SQL, PROMOTE_FIFO_SQL } from '../queries/fifo.js';
 import { aggregateWebhookStats } from '../webhook-stats.js';
 import { findReplays, type StoredIdempotent } from '../replays.js';
 import type { SqliteDatabase } from './database.js';
@@ -21,6 +22,7 @@ interface SubscriberRow {
   apps: string | null;
   filter: string | null;
   delivery: string;
+  policy: string;
 }
 
 /**
@@ -35,7 +37,7 @@ export class SqliteHotPath implements HotPath {
     this.st = {
       findIdempotent: p('SELECT id, request_hash, delivery_count FROM events WHERE org_id = ? AND idempotency_key = ?'),
       subscribers: p(
-        `SELECT DISTINCT w.id, w.state, w.apps, w.filter, w.delivery FROM webhook_subscriptions s
+        `SELECT DISTINCT w.id, w.state, w.apps, w.filter, w.delivery, w.policy FROM webhook_subscriptions s
          JOIN webhooks w ON w.id = s.webhook_id WHERE s.org_id = ? AND s.event_type IN (?, '*')`,
       ),
       insertEvent: p(
@@ -43,16 +45,17 @@ export class SqliteHotPath implements HotPath {
            idempotency_key, request_hash, delivery_count, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
       ),
       insertDelivery: p(
-        `INSERT INTO deliveries (id, org_id, webhook_id, event_id, status, attempts, next_attempt_at, created_at, updated_at)
-         VALUES (?,?,?,?,?,0,?,?,?)`,
+        `INSERT INTO deliveries (id, org_id, webhook_id, event_id, status, attempts, next_attempt_at, created_at, updated_at, fifo)
+         VALUES (?,?,?,?,?,0,?,?,?,?)`,
       ),
       claim: p(
         `UPDATE deliveries SET lease_token = ?, next_attempt_at = ?
-         WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?)
+         WHERE id IN (SELECT id FROM deliveries c WHERE status = 'pending' AND next_attempt_at <= ? AND ${fifoInOrder('c')}
+                      ORDER BY next_attempt_at LIMIT ?)
          RETURNING id`,
       ),
       claimed: p(
-        `SELECT d.id, d.org_id, d.webhook_id, d.attempts, d.is_test, d.lease_token, d.event_id,
+        `SELECT d.id, d.org_id, d.webhook_id, d.attempts, d.is_test, d.fifo, d.lease_token, d.event_id,
            w.revision AS webhook_revision, w.state AS webhook_state,
            e.type AS event_type, e.app_id, e.entity_type, e.entity_id, e.entity, e.modified_fields, e.event_time
          FROM deliveries d JOIN events e ON e.id = d.event_id LEFT JOIN webhooks w ON w.id = d.webhook_id
@@ -89,6 +92,8 @@ export class SqliteHotPath implements HotPath {
          WHERE status = 'pending' AND lease_token IN (SELECT value FROM json_each(?))`,
       ),
       nextDue: p(`SELECT min(next_attempt_at) AS t FROM deliveries WHERE status = 'pending'`),
+      parkFifo: p(PARK_FIFO_SQL),
+      promoteFifo: p(PROMOTE_FIFO_SQL),
     };
   }
 
@@ -96,6 +101,7 @@ export class SqliteHotPath implements HotPath {
     await this.db.idle();
     const run = this.db.raw.transaction((): IngestGroupResult[] => {
       const subscriberCache = new Map<string, Subscriber[]>();
+      const fifoTouched = new Set<string>();
       const results: IngestGroupResult[] = [];
       for (const group of groups) {
         const replays = findReplays(group, (org, key) => this.st.findIdempotent!.get(org, key) as StoredIdempotent | undefined);
@@ -120,7 +126,9 @@ export class SqliteHotPath implements HotPath {
           );
           for (const d of planned) {
             const due = d.status === 'pending' ? ev.created_at : null;
-            this.st.insertDelivery!.run(d.id, ev.org_id, d.webhook_id, ev.id, d.status, due, ev.created_at, ev.created_at);
+            const fifo = d.status === 'pending' && subs.some((x) => x.fifo && x.id === d.webhook_id);
+            if (fifo) fifoTouched.add(d.webhook_id);
+            this.st.insertDelivery!.run(d.id, ev.org_id, d.webhook_id, ev.id, d.status, due, ev.created_at, ev.created_at, fifo ? 1 : 0);
           }
           const result = { event_id: ev.id, deliveries: planned.length, replayed: false };
           done.set(ev.id, result);
@@ -128,6 +136,8 @@ export class SqliteHotPath implements HotPath {
         }
         results.push({ ok: true, events });
       }
+      // A fifo webhook's new deliveries wait behind its oldest pending one.
+      for (const id of fifoTouched) this.st.parkFifo!.run(id, id);
       return results;
     });
     return this.db.durable(() => run.immediate());
@@ -143,6 +153,7 @@ export class SqliteHotPath implements HotPath {
         apps: r.apps === null ? null : (JSON.parse(r.apps) as string[]),
         filter: r.filter,
         digest: (JSON.parse(r.delivery) as { mode?: string }).mode === 'digest',
+        fifo: (JSON.parse(r.policy) as { ordering?: string }).ordering === 'fifo',
       }));
       cache.set(key, subs);
     }
@@ -157,7 +168,10 @@ export class SqliteHotPath implements HotPath {
       return this.st.claimed!.all(JSON.stringify(ids)) as ClaimedDelivery[];
     });
     const rows = this.db.relaxed(() => run.immediate());
-    for (const r of rows) r.is_test = Boolean(r.is_test);
+    for (const r of rows) {
+      r.is_test = Boolean(r.is_test);
+      r.fifo = Boolean(r.fifo);
+    }
     return rows;
   }
 
@@ -183,6 +197,7 @@ export class SqliteHotPath implements HotPath {
           );
         }
         if (r.deactivate_reason && changed > 0) this.st.deactivate!.run(r.deactivate_reason, now, r.webhook_id);
+        if (r.fifo && changed > 0 && r.status !== 'pending') this.st.promoteFifo!.run(now, r.webhook_id);
       }
       for (const s of aggregateWebhookStats(results)) {
         this.st.stats!.run(

@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { WebhookGates } from '../src/engine/webhook-gate.js';
+import { eventually, TestHerald } from './helpers/herald.js';
+import { TestReceiver } from './helpers/receiver.js';
+import { STORE_KINDS } from './helpers/stores.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('webhook gates (unit)', () => {
+  test('a concurrency cap starts the next only when one finishes', () => {
+    const gates = new WebhookGates();
+    const started: number[] = [];
+    for (let i = 0; i < 5; i++) assert.equal(gates.submit('w', { maxInFlight: 2, ratePerSec: null }, () => started.push(i)).accepted, true);
+    assert.deepEqual(started, [0, 1]);
+    assert.equal(gates.waiting, 3);
+    gates.done('w');
+    assert.deepEqual(started, [0, 1, 2]);
+    gates.done('w');
+    gates.done('w');
+    assert.deepEqual(started, [0, 1, 2, 3, 4]);
+  });
+
+  test('a rate limit allows a burst of one second, then paces starts', async () => {
+    const gates = new WebhookGates();
+    const at: number[] = [];
+    const t0 = Date.now();
+    for (let i = 0; i < 7; i++) gates.submit('w', { maxInFlight: null, ratePerSec: 5 }, () => at.push(Date.now() - t0));
+    assert.equal(at.length, 5, 'a burst of 5');
+    await eventually(async () => at.length === 7, 2000, 10);
+    assert.ok(at[5]! >= 150, `6th after ~200 ms, was ${at[5]}`);
+    assert.ok(at[6]! - at[5]! >= 150, 'then one per 200 ms');
+  });
+
+  test('a full queue refuses with a time to come back', () => {
+    const gates = new WebhookGates(Date.now, () => 3);
+    const limits = { maxInFlight: 1, ratePerSec: null };
+    for (let i = 0; i < 4; i++) assert.equal(gates.submit('w', limits, () => undefined).accepted, true);
+    const refused = gates.submit('w', limits, () => undefined);
+    assert.equal(refused.accepted, false);
+    assert.ok(!refused.accepted && refused.retryInMs >= 250);
+    gates.clear();
+    assert.equal(gates.waiting, 0);
+  });
+});
+
+for (const kind of STORE_KINDS) {
+  describe(`per-webhook pace and FIFO order (${kind})`, () => {
+    let h: TestHerald;
+    let rx: TestReceiver;
+    before(async () => {
+      rx = await TestReceiver.start();
+      h = await TestHerald.start(kind, { clockScale: 10, worker: { idleCheckMs: 200 } });
+      await h.api('POST', '/orgs', { id: 'acme', name: 'Acme', owner_email: 'o@acme.test' });
+    });
+    after(async () => {
+      await h.stop();
+      await rx.close();
+    });
+    const ids = (path: string) => rx.posts.filter((p) => p.path === path).map((p) => JSON.parse(p.body).entity.i as number);
+
+    test('max_in_flight caps concurrent requests and every delivery arrives', async () => {
+      let now = 0;
+      let peak = 0;
+      rx.respond(async (r, res) => {
+        if (r.path !== '/capped') return void res.end();
+        peak = Math.max(peak, ++now);
+        await sleep(60);
+        now--;
+        res.end();
+      });
+      await h.api('POST', '/orgs/acme/webhooks', { url: rx.url('/capped'), events: ['cap.test'], policy: { max_in_flight: 2 } });
+      const events = Array.from({ length: 12 }, (_, i) => ({ event: 'cap.test', entity: { i } }));
+      assert.equal((await h.api('POST', '/orgs/acme/events/batch', { events })).status, 202);
+      await eventually(async () => ids('/capped').length === 12, 15_000);
+      assert.equal(peak, 2, 'never more than 2 at once, and the cap was reached');
+    });
+
+    test('rate_limit paces request starts', async () => {
+      rx.respond((_r, res) => void res.end());
+      await h.api('POST', '/orgs/acme/webhooks', { url: rx.url('/paced'), events: ['rate.test'], policy: { rate_limit: 4 } });
+      const events = Array.from({ length: 8 }, (_, i) => ({ event: 'rate.test', entity: { i } }));
+      await h.api('POST', '/orgs/acme/events/batch', { events });
+      await eventually(async () => ids('/paced').length === 8, 15_000);
+      const at = rx.posts.filter((p) => p.path === '/paced').map((p) => p.at);
+      assert.ok(at[7]! - at[0]! >= 700, `8 requests at 4/s after a burst of 4 take ~1 s, took ${at[7]! - at[0]!} ms`);
+    });
+
+    test('fifo: one at a time, in creation order, a failing head holds the rest until it succeeds', async () => {
+      let failuresLeft = 2;
+      let concurrent = 0;
+      let peak = 0;
+      rx.respond(async (r, res) => {
+        if (r.path !== '/fifo') return void res.end();
+        peak = Math.max(peak, ++concurrent);
+        await sleep(10);
+        concurrent--;
+        const i = JSON.parse(r.body).entity.i;
+        res.statusCode = i === 0 && failuresLeft-- > 0 ? 500 : 200;
+        res.end();
+      });
+      const w = (await h.api('POST', '/orgs/acme/webhooks', { url: rx.url('/fifo'), events: ['fifo.test'], policy: { ordering: 'fifo', retry_schedule: ['1s', '1s', '1s'], retry_jitter: 0 } })).body;
+      assert.equal(w.policy.ordering, 'fifo');
+      await h.api('POST', '/orgs/acme/events', { event: 'fifo.test', entity: { i: 0 } });
+      await h.api('POST', '/orgs/acme/events/batch', { events: [1, 2, 3].map((i) => ({ event: 'fifo.test', entity: { i } })) });
+      await Promise.all([4, 5].map((i) => h.api('POST', '/orgs/acme/events', { event: 'fifo.test', entity: { i } })));
+      await eventually(async () => ids('/fifo').length === 8, 15_000);
+      const order = ids('/fifo');
+      assert.deepEqual(order.slice(0, 3), [0, 0, 0], 'the head is retried before anything behind it');
+      const rest = order.slice(3);
+      assert.deepEqual(rest.slice(0, 1), [1]);
+      assert.deepEqual([...rest].sort(), [1, 2, 3, 4, 5]);
+      assert.deepEqual(rest.slice(0, 3), [1, 2, 3], 'a batch keeps its order');
+      assert.equal(peak, 1, 'never two at once');
+    });
+
+    test('fifo: a lost head is replaced by the safety net, and leaving fifo releases the waiting', async () => {
+      rx.respond((r, res) => {
+        res.statusCode = r.path === '/stuck' ? 500 : 200;
+        res.end();
+      });
+      const w = (await h.api('POST', '/orgs/acme/webhooks', { url: rx.url('/stuck'), events: ['stuck.test'], policy: { ordering: 'fifo', retry_schedule: ['1h'] } })).body;
+      await h.api('POST', '/orgs/acme/events/batch', { events: [0, 1, 2].map((i) => ({ event: 'stuck.test', entity: { i } })) });
+      await eventually(async () => ids('/stuck').length === 1);
+      const pending = () => h.herald.store.db.all<{ id: string; next_attempt_at: number | null; lease_token: string | null }>(
+        `SELECT id, next_attempt_at, lease_token FROM deliveries WHERE webhook_id = ? AND status = 'pending' ORDER BY id`, [w.id]);
+      // The head's failure is written back: it waits for its retry (6 minutes at this clock scale).
+      const waiting = await eventually(async () => {
+        const rows = await pending();
+        return rows[0]?.lease_token === null ? rows : null;
+      });
+      assert.equal(waiting.length, 3);
+      assert.ok(waiting[0]!.next_attempt_at !== null && waiting.slice(1).every((d) => d.next_attempt_at === null), 'only the head is due');
+      // Someone cancels the head by hand: the next one must not wait forever.
+      await h.herald.store.db.run(`UPDATE deliveries SET status = 'cancelled' WHERE id = ?`, [waiting[0]!.id]);
+      await eventually(async () => ids('/stuck').length === 2, 10_000);
+      assert.deepEqual(ids('/stuck'), [0, 1]);
+      const off = await h.api('PATCH', `/orgs/acme/webhooks/${w.id}`, { policy: { retry_schedule: ['1h'] } });
+      assert.equal(off.body.policy.ordering, 'any');
+      await eventually(async () => ids('/stuck').length === 3, 10_000);
+    });
+  });
+}
