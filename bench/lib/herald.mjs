@@ -50,12 +50,16 @@ export async function startHerald({ name, role = 'all', storeEnv, extraEnv = {},
     HERALD_ADMIN_KEY: ADMIN_KEY,
     HERALD_ALLOW_PRIVATE_URLS: 'true',
     HERALD_LOG_LEVEL: 'warn',
+    // The bench receiver counts POSTs: no URL-validation request when its webhooks are saved.
+    HERALD_VALIDATE_URLS: 'false',
     NODE_ENV: 'production',
     ...storeEnv,
     ...extraEnv,
   };
   const tSpawn = performance.timeOrigin + performance.now();
-  const child = spawnTracked(process.execPath, [HERALD_BIN, 'serve', '--role', role], { name, env, cwd: REPO_ROOT });
+  // BENCH_HERALD_NODE_ARGS passes Node flags to Herald only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = (process.env.BENCH_HERALD_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawnTracked(process.execPath, [...nodeArgs, HERALD_BIN, 'serve', '--role', role], { name, env, cwd: REPO_ROOT });
   const origin = `http://${HOST}:${port}`;
   const h = { child, pid: child.pid, port, origin, role, name, tSpawn, logFile: path.join(getLogDir() ?? '.', `${name}.log`) };
   const deadline = Date.now() + readyTimeoutMs;

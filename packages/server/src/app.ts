@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from './api/context.js';
 import { hashApiKey, newApiKeySecret } from './api/auth.js';
+import { AlertService } from './alerts/alert-service.js';
 import { buildApi } from './api/server.js';
+import { registerSystemEventTypes } from './catalogue/system.js';
 import type { HeraldConfig } from './config.js';
 import { loadMasterKey, SecretBox } from './crypto/secret-box.js';
 import { DigestScheduler } from './engine/digest-scheduler.js';
@@ -14,7 +16,9 @@ import { newId } from './ids.js';
 import { API_SCOPES } from './model.js';
 import { createLogger, type Logger } from './ops/logger.js';
 import { Metrics } from './ops/metrics.js';
+import type { Resolver } from './outbound/address-guard.js';
 import { HttpSender } from './outbound/http-sender.js';
+import { loadTrustedCas } from './outbound/trust.js';
 import { countAdminKeys, ensureApiKey, insertApiKey } from './store/queries/api-keys.js';
 import { openStore, type Store } from './store/store.js';
 
@@ -25,6 +29,8 @@ export interface Herald {
   worker: DeliveryWorker | null;
   /** Closes digest periods (worker processes only). */
   digests: DigestScheduler | null;
+  /** Alert rules, mail and operational events (worker processes only). */
+  alerts: AlertService | null;
   /** Purges attempts and logs past each org's retention (worker processes only). */
   retention: RetentionJob | null;
   log: Logger;
@@ -39,7 +45,7 @@ export interface Herald {
 /** Makes the bootstrap admin key exist: HERALD_ADMIN_KEY, or a new one on a store without any. */
 async function bootstrapAdminKey(store: Store, config: HeraldConfig): Promise<string | null> {
   const now = Date.now();
-  const key = { id: newId('ak', now), name: 'admin', scopes: [...API_SCOPES], org_id: null, created_at: now, revoked_at: null };
+  const key = { id: newId('ak', now), name: 'admin', scopes: [...API_SCOPES], org_id: null, email: null, created_at: now, revoked_at: null };
   if (config.adminKey) {
     await ensureApiKey(store.db, key, hashApiKey(config.adminKey));
     return null;
@@ -51,8 +57,10 @@ async function bootstrapAdminKey(store: Store, config: HeraldConfig): Promise<st
 }
 
 /** Starts a Herald process: store, API (unless role worker), workers (unless role api). */
-export async function startHerald(config: HeraldConfig, opts: { logger?: Logger } = {}): Promise<Herald> {
+export async function startHerald(config: HeraldConfig, opts: { logger?: Logger; resolve?: Resolver } = {}): Promise<Herald> {
   const log = opts.logger ?? createLogger(config.logLevel);
+  // Read before anything opens: an unusable file stops the start with a message.
+  const trustedCas = config.trustedCaFile ? loadTrustedCas(config.trustedCaFile) : undefined;
   const store = await openStore({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
@@ -66,24 +74,30 @@ export async function startHerald(config: HeraldConfig, opts: { logger?: Logger 
     connectionsPerOrigin: config.worker.connectionsPerOrigin,
     responseBodyLimit: config.responseBodyLimit,
     allowPrivateUrls: config.allowPrivateUrls,
+    trustedCas,
+    resolve: opts.resolve,
   });
   const ctx: AppContext = { config, store, box, ingest, metrics, sender, log, ready: () => ready };
   const generatedAdminKey = await bootstrapAdminKey(store, config);
+  await registerSystemEventTypes(store.db);
 
   let worker: DeliveryWorker | null = null;
   let digests: DigestScheduler | null = null;
+  let alerts: AlertService | null = null;
   let retention: RetentionJob | null = null;
   if (config.role !== 'api') {
+    alerts = new AlertService(store, config, log);
     retention = new RetentionJob({ store, log, clockScale: config.clockScale });
     digests = new DigestScheduler({ store, log, clockScale: config.clockScale, idleCheckMs: config.worker.idleCheckMs });
     worker = new DeliveryWorker({
-      store, sender, metrics, log, config: config.worker, clockScale: config.clockScale,
+      store, sender, metrics, log, config: config.worker, clockScale: config.clockScale, onCompleted: alerts.onCompleted,
       runtimes: new WebhookRuntimeCache(store.db, box, (webhookId, err) =>
         log.error({ err, webhookId }, 'webhook settings cannot be loaded (keys unreadable?); its deliveries wait')),
     });
   }
   const app = await buildApi(ctx, { serveApi: config.role !== 'worker' });
   const url = await app.listen({ port: config.port, host: config.host });
+  alerts?.start();
   worker?.start();
   digests?.start();
   retention?.start();
@@ -92,7 +106,7 @@ export async function startHerald(config: HeraldConfig, opts: { logger?: Logger 
 
   let closing: Promise<void> | null = null;
   return {
-    config, store, app, worker, digests, retention, log, url, generatedAdminKey,
+    config, store, app, worker, digests, alerts, retention, log, url, generatedAdminKey,
     close: () => {
       closing ??= (async () => {
         ready = false;
@@ -100,6 +114,7 @@ export async function startHerald(config: HeraldConfig, opts: { logger?: Logger 
         await digests?.stop();
         await retention?.stop();
         await worker?.stop(config.worker.shutdownGraceMs);
+        await alerts?.stop();
         await sender.close();
         await store.close();
       })();

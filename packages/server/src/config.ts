@@ -23,6 +23,14 @@ export interface HeraldConfig {
   masterKey: string | undefined;
   /** Let webhooks target loopback/private addresses (HERALD_ALLOW_PRIVATE_URLS, development and tests only). */
   allowPrivateUrls: boolean;
+  /**
+   * Check that a webhook URL answers when it is saved (seed 000: a POST with a 5 s deadline,
+   * then a HEAD that must answer 200); HERALD_VALIDATE_URLS, default true. An org can only
+   * turn it off for itself (settings.validate_urls: false), never on when this is false.
+   */
+  validateUrls: boolean;
+  /** PEM file of extra CAs outbound TLS trusts besides Node's bundled roots (HERALD_TRUSTED_CA_FILE, default none). */
+  trustedCaFile: string | undefined;
   /** Divides every policy duration (retry delays, windows, retention); not HTTP timeouts (HERALD_CLOCK_SCALE, default 1). */
   clockScale: number;
   logLevel: string;
@@ -63,6 +71,8 @@ export const DEFAULT_CONFIG: Readonly<HeraldConfig> = Object.freeze({
   adminKey: undefined,
   masterKey: undefined,
   allowPrivateUrls: false,
+  validateUrls: true,
+  trustedCaFile: undefined,
   clockScale: 1,
   logLevel: 'info',
   bodyLimit: 5 * 1024 * 1024,
@@ -91,8 +101,8 @@ function int(name: string, raw: string | undefined, fallback: number, min: numbe
   return n;
 }
 
-function bool(name: string, raw: string | undefined): boolean {
-  if (raw === undefined || raw === '') return false;
+function bool(name: string, raw: string | undefined, fallback = false): boolean {
+  if (raw === undefined || raw === '') return fallback;
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
   if (/^(0|false|no|off)$/i.test(raw)) return false;
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
@@ -122,6 +132,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<HeraldC
     adminKey,
     masterKey: env.HERALD_MASTER_KEY || undefined,
     allowPrivateUrls: bool('HERALD_ALLOW_PRIVATE_URLS', env.HERALD_ALLOW_PRIVATE_URLS),
+    validateUrls: bool('HERALD_VALIDATE_URLS', env.HERALD_VALIDATE_URLS, d.validateUrls),
+    trustedCaFile: env.HERALD_TRUSTED_CA_FILE ? resolve(env.HERALD_TRUSTED_CA_FILE) : undefined,
     clockScale,
     logLevel: env.HERALD_LOG_LEVEL || d.logLevel,
     bodyLimit: int('HERALD_BODY_LIMIT', env.HERALD_BODY_LIMIT, d.bodyLimit, 1024),

@@ -39,6 +39,13 @@ export const ERRORS = {
   HERALD_IDEMPOTENCY_CONFLICT: { status: 409, message: 'Idempotency key %s was used before with a different body' },
   HERALD_API_KEY_NOT_FOUND: { status: 404, message: 'API key %s not found' },
   HERALD_SCOPE_ESCALATION: { status: 403, message: 'An API key cannot grant scopes or orgs it does not have itself' },
+  HERALD_URL_NOT_ALLOWED: { status: 422, message: "The org's URL rules refuse this URL: %s" },
+  HERALD_URL_UNREACHABLE: { status: 422, message: 'The webhook URL did not pass validation: %s' },
+  HERALD_CLIENT_CERT_INVALID: { status: 422, message: 'The client certificate cannot be read: %s' },
+  HERALD_CLIENT_CERT_UNSUPPORTED: { status: 422, message: 'The client certificate file is in a format Herald cannot use: %s' },
+  HERALD_CLIENT_CERT_PASSPHRASE: { status: 422, message: 'The client certificate does not open: %s' },
+  HERALD_CLIENT_CERT_MISMATCH: { status: 422, message: 'The client certificate and key do not match: %s' },
+  HERALD_CLIENT_CERT_EXPIRED: { status: 422, message: 'The client certificate is not valid now: %s' },
   HERALD_INTERNAL: { status: 500, message: 'Internal error in request %s: look for this id (reqId) in the server log' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -140,11 +140,19 @@ export interface Webhook extends WebhookStats {
   next_digest_at: number | null;
   alert_emails: string[];
   metadata: Record<string, string>;
+  /** Mutual TLS (seed 004): the client certificate sent on every attempt; absent or null: none. */
+  client_certificate?: StoredClientCertificate | null;
   created_by: string | null;
   modified_by: string | null;
   revision: number;
   created_at: number;
   updated_at: number;
+}
+
+/** A webhook's client certificate at rest: the upload sealed (webhook id as associated data), and what may be shown. */
+export interface StoredClientCertificate {
+  sealed: string;
+  info: { subject: string; issuer: string; not_after: number; fingerprint_sha256: string };
 }
 
 export interface WebhookKey {
@@ -251,6 +259,8 @@ export interface ApiKey {
   scopes: ApiScope[];
   /** null: a key over every org. */
   org_id: string | null;
+  /** The person behind the key: alert mail about webhooks it created or changed reaches them. */
+  email: string | null;
   created_at: number;
   revoked_at: number | null;
 }

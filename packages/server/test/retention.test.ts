@@ -47,22 +47,28 @@ for (const kind of STORE_KINDS) {
       const pendingBefore = (await h.api('GET', `/orgs/short/webhooks/${failing.id}/deliveries`)).body.data[0];
       assert.equal(pendingBefore.status, 'pending', 'waits an hour for its retry');
 
+      for (const [id, status] of [['mail_sent', 'sent'], ['mail_waiting', 'pending']]) {
+        await h.herald.store.db.run(
+          `INSERT INTO mail_outbox (id, org_id, webhook_id, kind, recipients, subject, text, status, created_at) VALUES (?, 'short', ?, 'warning', '[]', 's', 't', ?, ?)`,
+          [id, failing.id, status, Date.now()],
+        );
+      }
       // Two days later for "short" (1 day kept); "long" keeps its default 60 days.
       const job = h.herald.retention!;
       const later = Date.now() + 2 * 24 * 3600 * 1000;
       const counts = await job.runOnce(later);
-      assert.deepEqual(counts, { attempts: 26, deliveries: 25, events: 25 });
+      assert.deepEqual(counts, { attempts: 26, deliveries: 25, events: 25, alert_records: 1 }, 'sent mail goes, mail still to send stays');
       assert.equal(await count('attempts', 'short'), 0);
       assert.equal(await count('deliveries', 'short'), 1, 'the pending delivery stays');
       assert.equal(await count('events', 'short'), 1, 'its event stays');
       assert.equal(await count('attempts', 'long'), 25);
       assert.equal(await count('deliveries', 'long'), 25);
       assert.equal((await h.api('GET', `/orgs/short/deliveries/${pendingBefore.id}`)).status, 200);
-      assert.deepEqual(await job.runOnce(later), { attempts: 0, deliveries: 0, events: 0 }, 'a second pass finds nothing');
+      assert.deepEqual(await job.runOnce(later), { attempts: 0, deliveries: 0, events: 0, alert_records: 0 }, 'a second pass finds nothing');
       // In batches of 7 rows: several short statements, the same result.
       const small = new RetentionJob({ store: h.herald.store, log: h.herald.log, clockScale: 1, batch: 7 });
       const all = await small.runOnce(Date.now() + 61 * 24 * 3600 * 1000);
-      assert.deepEqual(all, { attempts: 25, deliveries: 25, events: 25 });
+      assert.deepEqual(all, { attempts: 25, deliveries: 25, events: 25, alert_records: 0 });
       assert.equal(await count('deliveries', 'long'), 0);
     });
   });

@@ -101,6 +101,19 @@ const DeliveryInput = Type.Union([
   }),
 ]);
 
+/** Mutual TLS (seed 004): a PKCS#12 file in base64, or a PEM certificate (chain) and key; checked on upload, stored encrypted. */
+const ClientCertificateInput = Type.Union([
+  strictObject({
+    pfx: Type.String({ minLength: 1, maxLength: 200_000, description: 'the .pfx/.p12 file in base64' }),
+    passphrase: Type.Optional(Type.String({ maxLength: 1024 })),
+  }),
+  strictObject({
+    cert: Type.String({ minLength: 1, maxLength: 200_000, description: 'PEM certificate, optionally followed by its chain' }),
+    key: Type.String({ minLength: 1, maxLength: 50_000, description: 'PEM private key (may be encrypted: send passphrase)' }),
+    passphrase: Type.Optional(Type.String({ maxLength: 1024 })),
+  }),
+], { description: 'client certificate for mutual TLS; null removes it' });
+
 const webhookFields = {
   url: Type.String({ minLength: 1, maxLength: 2048 }),
   description: Type.Optional(Type.String({ maxLength: 1000 })),
@@ -116,6 +129,7 @@ const webhookFields = {
   filter: Type.Optional(Type.Union([Type.String({ maxLength: 2000, description: 'rule over the envelope, e.g. entity.rating <= 2' }), Type.Null()])),
   alert_emails: Type.Optional(Type.Array(Email, { maxItems: 20 })),
   metadata: Type.Optional(Type.Record(Type.String({ maxLength: 100 }), Type.String({ maxLength: 1000 }))),
+  client_certificate: Type.Optional(Type.Union([ClientCertificateInput, Type.Null()])),
 };
 
 export const WebhookCreate = strictObject({
@@ -142,6 +156,7 @@ export const WebhookPatch = strictObject({
   filter: webhookFields.filter,
   alert_emails: webhookFields.alert_emails,
   metadata: webhookFields.metadata,
+  client_certificate: webhookFields.client_certificate,
   state: Type.Optional(Type.Union([Type.Literal('enabled'), Type.Literal('disabled')])),
 });
 export type WebhookPatchBody = Static<typeof WebhookPatch>;
@@ -163,6 +178,7 @@ export const ApiKeyCreate = strictObject({
   name: Type.String({ minLength: 1, maxLength: 200 }),
   scopes: Type.Array(Type.Union(API_SCOPES.map((s) => Type.Literal(s))), { minItems: 1 }),
   org_id: Type.Optional(Type.Union([Slug, Type.Null()])),
+  email: Type.Optional(Type.Union([Email, Type.Null()], { description: 'who uses the key: alert mail about webhooks it creates or changes goes there too' })),
 });
 
 export const Pagination = Type.Object({

@@ -23,6 +23,13 @@ export function webhookView(w: Webhook) {
     signature: { scheme: w.signature.scheme, ...(w.signature.header ? { header: w.signature.header } : {}) },
     policy: policyView(resolvePolicy(preset, w.policy as PolicyOverrides)), policy_overrides: w.policy,
     payload: w.payload_mode, filter: w.filter, alert_emails: w.alert_emails, metadata: w.metadata,
+    // What identifies the client certificate; the key and the file never leave the store.
+    client_certificate: w.client_certificate
+      ? {
+        subject: w.client_certificate.info.subject, issuer: w.client_certificate.info.issuer,
+        not_after: iso(w.client_certificate.info.not_after), fingerprint_sha256: w.client_certificate.info.fingerprint_sha256,
+      }
+      : null,
     // For an immediate webhook next_digest_at may hold an internal sweep time: not shown.
     delivery: w.delivery, next_digest_at: w.delivery.mode === 'digest' ? iso(w.next_digest_at) : null,
     failures: w.failures_total, consecutive_failures: w.consecutive_failures, successes: w.successes_total,
@@ -55,4 +62,4 @@ export const attemptView = (a: Attempt) => ({
   response_headers: a.response_headers, response_body: a.response_body, response_truncated: a.response_truncated, is_test: a.is_test,
 });
 
-export const apiKeyView = (k: ApiKey) => ({ id: k.id, name: k.name, scopes: k.scopes, org_id: k.org_id, created_at: iso(k.created_at) });
+export const apiKeyView = (k: ApiKey) => ({ id: k.id, name: k.name, scopes: k.scopes, org_id: k.org_id, email: k.email, created_at: iso(k.created_at) });

@@ -21,6 +21,10 @@ Settings come from the environment (defaults in brackets):
   HERALD_CLOCK_SCALE [1]        divides every policy duration (tests and demos)
   HERALD_LOG_LEVEL [info]       pino level
   HERALD_MASTER_KEY             32-byte key (base64/hex) that encrypts secrets; default a file in the data dir
+  HERALD_VALIDATE_URLS [true]   check a webhook URL answers when it is saved (an org may turn it off)
+  HERALD_TRUSTED_CA_FILE        PEM file of extra CAs that outbound TLS trusts (receivers with a private CA)
+  HERALD_SMTP_URL               smtp://host:port for alert mail; HERALD_SMTP_FROM sets the sender
+  HERALD_PUBLIC_URL             Herald's public address, for links in mail and portal links
   HERALD_URL                    where catalogue commands find Herald [http://127.0.0.1:$HERALD_PORT]
   HERALD_API_KEY                key for catalogue commands (else HERALD_ADMIN_KEY)
 See docs/configuration.md for every setting.`;

@@ -1,6 +1,6 @@
 import type { Logger } from '../ops/logger.js';
 import { listOrgs } from '../store/queries/orgs.js';
-import { purgeAttempts, purgeDeliveries, purgeEvents } from '../store/queries/retention.js';
+import { purgeAlertRecords, purgeAttempts, purgeDeliveries, purgeEvents } from '../store/queries/retention.js';
 import type { Store } from '../store/store.js';
 
 export const DEFAULT_RETENTION_DAYS = 60;
@@ -20,6 +20,8 @@ export interface PurgeCounts {
   attempts: number;
   deliveries: number;
   events: number;
+  /** Sent alert mail and handed-over operational events. */
+  alert_records: number;
 }
 
 /**
@@ -62,7 +64,7 @@ export class RetentionJob {
   }
 
   private async pass(now: number): Promise<PurgeCounts> {
-    const total: PurgeCounts = { attempts: 0, deliveries: 0, events: 0 };
+    const total: PurgeCounts = { attempts: 0, deliveries: 0, events: 0, alert_records: 0 };
     const db = this.d.store.db;
     const batch = this.d.batch ?? 2000;
     let after: string | null = null;
@@ -71,7 +73,7 @@ export class RetentionJob {
       for (const org of orgs) {
         const days = org.settings.retention_days ?? DEFAULT_RETENTION_DAYS;
         const cutoff = now - (days * DAY_MS) / this.d.clockScale;
-        for (const [kind, purge] of [['attempts', purgeAttempts], ['deliveries', purgeDeliveries], ['events', purgeEvents]] as const) {
+        for (const [kind, purge] of [['attempts', purgeAttempts], ['deliveries', purgeDeliveries], ['events', purgeEvents], ['alert_records', purgeAlertRecords]] as const) {
           for (;;) {
             if (this.aborted) return total;
             const n = await purge(db, org.id, cutoff, batch);
@@ -84,7 +86,7 @@ export class RetentionJob {
       if (orgs.length < 100) break;
       after = orgs.at(-1)!.id;
     }
-    if (total.attempts + total.deliveries + total.events > 0) this.d.log.info({ purged: total }, 'retention: removed old attempts, deliveries and events');
+    if (total.attempts + total.deliveries + total.events + total.alert_records > 0) this.d.log.info({ purged: total }, 'retention: removed old attempts, deliveries and events');
     return total;
   }
 

@@ -1,5 +1,6 @@
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { DeliveryPolicy, PayloadMode, Webhook } from '../model.js';
+import { clientIdentity, type ClientCertificateMaterial, type ClientIdentity } from '../outbound/client-certificate.js';
 import { isPresetName } from '../policy/presets.js';
 import { resolvePolicy, type PolicyOverrides } from '../policy/resolve.js';
 import { getWebhooksByIds, listKeys } from '../store/queries/webhooks.js';
@@ -15,6 +16,8 @@ export interface WebhookRuntime {
   signer: Signer;
   payloadMode: PayloadMode;
   testFlag: string;
+  /** The client certificate every attempt presents (mutual TLS), or null. */
+  identity: ClientIdentity | null;
 }
 
 /** Opens a webhook's sealed keys (the webhook id is the associated data). */
@@ -22,12 +25,19 @@ export function openKeys(box: SecretBox, webhookId: string, sealed: readonly str
   return sealed.map((s) => JSON.parse(box.open(s, webhookId)) as KeyMaterial);
 }
 
+/** Opens a webhook's sealed client certificate (the webhook id is the associated data), if it has one. */
+export function openClientIdentity(box: SecretBox, w: Pick<Webhook, 'id' | 'client_certificate'>): ClientIdentity | null {
+  const sealed = w.client_certificate?.sealed;
+  if (!sealed) return null;
+  return clientIdentity(w.id, sealed, JSON.parse(box.open(sealed, w.id)) as ClientCertificateMaterial);
+}
+
 /** An unsecured webhook still gets the delivery id and time, so receivers can drop duplicates. */
 const unsignedSigner: Signer = {
   headers: (msgId, timestampSec) => ({ 'webhook-id': msgId, 'webhook-timestamp': String(timestampSec) }),
 };
 
-export function buildRuntime(w: Webhook, keys: KeyMaterial[]): WebhookRuntime {
+export function buildRuntime(w: Webhook, keys: KeyMaterial[], identity: ClientIdentity | null = null): WebhookRuntime {
   const preset = isPresetName(w.preset) ? w.preset : 'standard';
   return {
     id: w.id,
@@ -37,6 +47,7 @@ export function buildRuntime(w: Webhook, keys: KeyMaterial[]): WebhookRuntime {
     signer: w.signature.secured === false ? unsignedSigner : createSigner(w.signature.scheme, keys, w.signature.header),
     payloadMode: w.payload_mode,
     testFlag: preset === 'dialog-insight' ? 'isTest' : 'is_test',
+    identity,
   };
 }
 
@@ -68,11 +79,11 @@ export class WebhookRuntimeCache {
       for (const w of hooks) {
         const sealed = keys.filter((k) => k.webhook_id === w.id).map((k) => k.sealed);
         try {
-          const runtime = buildRuntime(w, openKeys(this.box, w.id, sealed));
+          const runtime = buildRuntime(w, openKeys(this.box, w.id, sealed), openClientIdentity(this.box, w));
           this.cache.set(w.id, runtime);
           out.set(w.id, runtime);
         } catch (err) {
-          // One webhook with unusable keys (e.g. a master key that changed) must not stall the others.
+          // One webhook with unusable keys or certificate (e.g. a master key that changed) must not stall the others.
           this.onBroken(w.id, err);
         }
       }

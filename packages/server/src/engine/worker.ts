@@ -22,6 +22,8 @@ export interface WorkerDeps {
   clockScale: number;
   metrics: Metrics;
   log: Logger;
+  /** Called after each completion batch commits (alert rules, src/alerts/); must be cheap and must not throw. */
+  onCompleted?: (batch: readonly DeliveryResult[], fenced: ReadonlySet<string>) => void;
 }
 
 /** Results written per transaction at most, and how long the first of a batch may wait. */
@@ -185,7 +187,7 @@ export class DeliveryWorker {
     const headers = requestHeaders(rt.signer, row.id, Math.floor(startedAt / 1000), body);
     let res: SendResult;
     try {
-      res = await this.d.sender.send(rt.url, headers, body, rt.policy.timeout_ms);
+      res = await this.d.sender.send(rt.url, headers, body, rt.policy.timeout_ms, rt.identity);
     } catch (err) {
       res = { status_code: null, headers: null, body: null, truncated: false, duration_ms: Date.now() - startedAt, error_code: 'error', error_message: String(err), retry_after_ms: null };
     }
@@ -276,6 +278,7 @@ export class DeliveryWorker {
       if (r.status === 'pending' && r.next_attempt_at !== null) this.arm(r.next_attempt_at);
     }
     if (fenced.length > 0) this.d.log.warn({ count: fenced.length }, 'lease lost before results were written: the attempts are logged, the next holder decides');
+    this.d.onCompleted?.(batch, fencedSet);
   }
 
   private async renewLeases(): Promise<void> {

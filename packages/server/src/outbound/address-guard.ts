@@ -1,4 +1,5 @@
-import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
+import { lookup as dnsLookup } from 'node:dns/promises';
+import type { LookupAddress, LookupOptions } from 'node:dns';
 import ipaddr from 'ipaddr.js';
 
 /**
@@ -46,20 +47,49 @@ export function literalIp(hostname: string): string | null {
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
+/** Answers every address a host name resolves to; rejects with a dns error code (ENOTFOUND, EAI_AGAIN…). */
+export type Resolver = (hostname: string) => Promise<LookupAddress[]>;
+
+/** The operating system's resolver (getaddrinfo: /etc/hosts, then DNS). */
+export const systemResolver: Resolver = (hostname) => dnsLookup(hostname, { all: true });
+
 /**
  * A dns.lookup for the socket itself: every address a name resolves to must be public, checked
- * at connect time on what is actually dialled (a name that changes its answer, DNS rebinding,
- * is caught here). Fails closed when DNS fails.
+ * at connect time on the very list the socket then dials (one resolution, no second look-up
+ * between check and connect), so a name that changes its answer (DNS rebinding) is caught here.
+ * Fails closed: a resolver error or an empty answer never connects.
  */
-export function guardedLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
-  dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
-    if (err) return callback(err, []);
-    const list = addresses as LookupAddress[];
-    const bad = list.find((a) => !isPublicAddress(a.address));
-    if (bad || list.length === 0) {
-      return callback(new BlockedAddressError(bad?.address ?? 'nothing', hostname) as unknown as NodeJS.ErrnoException, []);
-    }
-    if (options.all) return callback(null, list);
-    callback(null, list[0]!.address, list[0]!.family);
-  });
+export function guardedLookupWith(resolve: Resolver) {
+  return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
+    resolve(hostname).then(
+      (answer) => {
+        const family = options.family === 4 || options.family === 6 ? options.family : 0;
+        const list = family === 0 ? answer : answer.filter((a) => a.family === family);
+        const bad = list.find((a) => !isPublicAddress(a.address));
+        if (bad || list.length === 0) {
+          return callback(new BlockedAddressError(bad?.address ?? 'nothing', hostname) as unknown as NodeJS.ErrnoException, []);
+        }
+        if (options.all) return callback(null, list);
+        callback(null, list[0]!.address, list[0]!.family);
+      },
+      (err: unknown) => callback(dnsFailure(hostname, err), []),
+    );
+  };
 }
+
+const DNS_CODE = /^(ENOTFOUND|ENODATA|ESERVFAIL|ETIMEOUT|EREFUSED|EAI_\w+)$/;
+
+/** True for the codes of a failed name resolution. */
+export const isDnsErrorCode = (code: string): boolean => DNS_CODE.test(code);
+
+/** Any resolver failure, whatever it threw, becomes a DNS error: never a reason to connect elsewhere. */
+function dnsFailure(hostname: string, err: unknown): NodeJS.ErrnoException {
+  const cause = err as { code?: unknown; message?: unknown };
+  const code = typeof cause.code === 'string' && isDnsErrorCode(cause.code) ? cause.code : 'ENOTFOUND';
+  const e: NodeJS.ErrnoException = new Error(`${hostname} does not resolve (${typeof cause.message === 'string' ? cause.message : code})`);
+  e.code = code;
+  return e;
+}
+
+/** The guarded lookup over the system resolver. */
+export const guardedLookup = guardedLookupWith(systemResolver);

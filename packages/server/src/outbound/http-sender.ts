@@ -1,7 +1,11 @@
-import { Agent, request } from 'undici';
+import type { Readable } from 'node:stream';
+import { Agent, request, type Dispatcher } from 'undici';
 import type { AttemptErrorCode } from '../model.js';
-import { BlockedAddressError, guardedLookup, isPublicAddress, literalIp } from './address-guard.js';
+import { BlockedAddressError, guardedLookupWith, isDnsErrorCode, isPublicAddress, literalIp, systemResolver, type Resolver } from './address-guard.js';
+import { ClientAgents } from './client-agents.js';
+import type { ClientIdentity } from './client-certificate.js';
 import { OriginLimiter } from './origin-limiter.js';
+import { readCapped } from './response-body.js';
 
 export interface SendResult {
   status_code: number | null;
@@ -19,6 +23,20 @@ export interface SenderOptions {
   connectionsPerOrigin: number;
   responseBodyLimit: number;
   allowPrivateUrls: boolean;
+  /** Every CA outbound TLS trusts (default: Node's bundled roots); see trust.ts. */
+  trustedCas?: readonly string[] | undefined;
+  /** Name resolution for the address guard (default: the system's); tests pass one that changes its answer. */
+  resolve?: Resolver | undefined;
+}
+
+/** One outbound request: a delivery POST, or a URL validation POST or HEAD. */
+export interface OutboundRequest {
+  method: 'POST' | 'HEAD';
+  headers: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+  /** The webhook's client certificate (mutual TLS), if it has one. */
+  identity?: ClientIdentity | null | undefined;
 }
 
 /**
@@ -28,19 +46,34 @@ export interface SenderOptions {
  */
 export class HttpSender {
   private readonly agent: Agent;
+  private readonly clientAgents: ClientAgents;
   private readonly limiter: OriginLimiter;
+  /** The resolver the address guard uses; URL checks at save time use the same one. */
+  readonly resolve: Resolver;
 
   constructor(private readonly opts: SenderOptions) {
     this.limiter = new OriginLimiter(opts.connectionsPerOrigin);
-    this.agent = new Agent({
+    this.resolve = opts.resolve ?? systemResolver;
+    const connect = {
+      ...(opts.allowPrivateUrls ? {} : { lookup: guardedLookupWith(this.resolve) as never }),
+      ...(opts.trustedCas ? { ca: [...opts.trustedCas] } : {}),
+    };
+    const pool = (tls: ClientIdentity['tls'] | null) => new Agent({
       connections: opts.connectionsPerOrigin,
       pipelining: 1,
       keepAliveTimeout: 30_000,
-      connect: opts.allowPrivateUrls ? {} : { lookup: guardedLookup as never },
+      connect: { ...connect, ...tls },
     });
+    this.agent = pool(null);
+    this.clientAgents = new ClientAgents(pool);
   }
 
-  async send(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<SendResult> {
+  /** POSTs a delivery; with an identity, over the webhook's own mutual-TLS connections. */
+  async send(url: string, headers: Record<string, string>, body: string, timeoutMs: number, identity?: ClientIdentity | null): Promise<SendResult> {
+    return this.request(url, { method: 'POST', headers, body, timeoutMs, identity });
+  }
+
+  async request(url: string, req: OutboundRequest): Promise<SendResult> {
     let origin: string;
     try {
       origin = new URL(url).origin;
@@ -49,13 +82,14 @@ export class HttpSender {
     }
     const release = await this.limiter.acquire(origin);
     try {
-      return await this.sendNow(url, headers, body, timeoutMs);
+      const dispatcher = req.identity ? this.clientAgents.get(req.identity) : this.agent;
+      return await this.sendNow(url, req, dispatcher);
     } finally {
       release();
     }
   }
 
-  private async sendNow(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<SendResult> {
+  private async sendNow(url: string, req: OutboundRequest, dispatcher: Dispatcher): Promise<SendResult> {
     const started = performance.now();
     const done = (r: Partial<SendResult>): SendResult => ({
       status_code: null, headers: null, body: null, truncated: false, error_code: null, error_message: null,
@@ -68,15 +102,18 @@ export class HttpSender {
         if (ip !== null && !isPublicAddress(ip)) throw new BlockedAddressError(ip, ip);
       }
       const res = await request(url, {
-        method: 'POST',
-        headers,
-        body,
-        dispatcher: this.agent,
-        signal: AbortSignal.timeout(timeoutMs),
-        headersTimeout: timeoutMs,
-        bodyTimeout: timeoutMs,
+        method: req.method,
+        headers: req.headers,
+        ...(req.body === undefined ? {} : { body: req.body }),
+        dispatcher,
+        // The deadline is the signal: undici's own timeouts run on a coarse clock that can fire
+        // up to half a second early, so they only back it up.
+        signal: AbortSignal.timeout(req.timeoutMs),
+        headersTimeout: req.timeoutMs + 1000,
+        bodyTimeout: req.timeoutMs + 1000,
       });
-      const { text, truncated } = await readCapped(res.body, this.opts.responseBodyLimit);
+      const encoding = res.headers['content-encoding'];
+      const { text, truncated } = await readCapped(res.body as unknown as Readable, this.opts.responseBodyLimit, Array.isArray(encoding) ? undefined : encoding);
       const responseHeaders: Record<string, string> = {};
       for (const [k, v] of Object.entries(res.headers)) {
         if (v !== undefined) responseHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
@@ -90,31 +127,17 @@ export class HttpSender {
       });
     } catch (err) {
       const { code, message } = classify(err);
-      return done({ error_code: code, error_message: message });
+      // A receiver that demands a client certificate often just closes the TLS connection.
+      const hint = code === 'connection_reset' && url.startsWith('https:') && !req.identity
+        ? ' (if the receiver requires a client certificate, upload one: mutual TLS)' : '';
+      return done({ error_code: code, error_message: message + hint });
     }
   }
 
   /** Called after the worker has finished or given back its work: requests still open are abandoned. */
   async close(): Promise<void> {
-    await this.agent.destroy();
+    await Promise.all([this.agent.destroy(), this.clientAgents.close()]);
   }
-}
-
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, limit: number): Promise<{ text: string; truncated: boolean }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let truncated = false;
-  for await (const chunk of body) {
-    if (size + chunk.length > limit) {
-      chunks.push(chunk.subarray(0, limit - size));
-      truncated = true;
-      break; // leaving the loop destroys the stream: the rest is never read into memory
-    }
-    chunks.push(chunk);
-    size += chunk.length;
-  }
-  if (truncated) body.destroy();
-  return { text: Buffer.concat(chunks).toString('utf8'), truncated };
 }
 
 export function parseRetryAfter(v: string | undefined): number | null {
@@ -135,7 +158,10 @@ export function classify(err: unknown): { code: AttemptErrorCode; message: strin
   if (code === 'HERALD_BLOCKED_ADDRESS') return { code: 'blocked_address', message };
   if (code === 'ECONNREFUSED') return { code: 'connect_refused', message };
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE') return { code: 'connection_reset', message };
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'ENODATA') return { code: 'dns', message };
-  if (/CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code) || /certificate|TLS/i.test(message)) return { code: 'tls', message };
+  if (isDnsErrorCode(code)) return { code: 'dns', message };
+  if (/CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_OSSL/.test(code) || /certificate|TLS/i.test(message)) {
+    const untrusted = /SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code);
+    return { code: 'tls', message: untrusted ? `${message}: the receiver's certificate is not signed by a trusted CA (an operator can trust its CA with HERALD_TRUSTED_CA_FILE)` : message };
+  }
   return { code: 'error', message };
 }

@@ -1,7 +1,7 @@
 import type { AppContext } from '../api/context.js';
 import { buildBody } from '../engine/envelope.js';
 import { judge, requestHeaders } from '../engine/attempt-outcome.js';
-import { buildRuntime, openKeys } from '../engine/webhook-runtime.js';
+import { buildRuntime, openClientIdentity, openKeys } from '../engine/webhook-runtime.js';
 import { HeraldError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Attempt } from '../model.js';
@@ -39,7 +39,7 @@ export async function sendDirect(ctx: AppContext, orgId: string, webhookId: stri
   const db = ctx.store.db;
   const w = await loadWebhook(db, orgId, webhookId);
   const keys = await listKeys(db, [w.id]);
-  const rt = buildRuntime(w, openKeys(ctx.box, w.id, keys.map((k) => k.sealed)));
+  const rt = buildRuntime(w, openKeys(ctx.box, w.id, keys.map((k) => k.sealed)), openClientIdentity(ctx.box, w));
   let entity = input.entity;
   if (entity === undefined) {
     const type = await getEventType(db, input.event);
@@ -61,7 +61,7 @@ export async function sendDirect(ctx: AppContext, orgId: string, webhookId: stri
   );
   const headers = requestHeaders(rt.signer, deliveryId, Math.floor(now / 1000), body);
   const timeout = input.timeout_ms ?? (mode === 'call' ? CALL_TIMEOUT_MS : rt.policy.timeout_ms);
-  const res = await ctx.sender.send(rt.url, headers, body, timeout);
+  const res = await ctx.sender.send(rt.url, headers, body, timeout, rt.identity);
   const verdict = judge(rt.policy.success, res);
   const ok = verdict.ok;
   const attempt: Attempt = {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ValidateFunction } from 'ajv';
 import type { AppContext } from '../api/context.js';
 import type { EventInputBody } from '../api/schemas.js';
+import { isOperationalEventType } from '../catalogue/system.js';
 import { compileStrict } from '../api/validation.js';
 import { HeraldError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -42,9 +43,12 @@ export class EventTypeCache {
   }
 }
 
-/** Herald's own events (a digest's `herald.digest`): an ingested one could pass itself off as a digest. */
+/**
+ * Herald's own events (a digest's `herald.digest`, the operational `webhook.deactivated` and
+ * `delivery.exhausted`): an ingested one could pass itself off as Herald's.
+ */
 export function isReservedEventName(event: string): boolean {
-  return event.startsWith('herald.');
+  return event.startsWith('herald.') || isOperationalEventType(event);
 }
 
 /** The default entity type is the event's module: `conversation.created` → `conversation`. */
@@ -64,7 +68,7 @@ export async function prepareEvents(types: EventTypeCache, orgId: string, inputs
   for (const [i, input] of inputs.entries()) {
     const where = inputs.length > 1 ? `events[${i}]: ` : '';
     if (isReservedEventName(input.event)) {
-      throw new HeraldError('HERALD_BAD_REQUEST', [`${where}event names starting with "herald." are Herald's own (digests)`], { index: i });
+      throw new HeraldError('HERALD_BAD_REQUEST', [`${where}"${input.event}" is one of Herald's own events (herald.*, webhook.deactivated, delivery.exhausted): only Herald sends it`], { index: i });
     }
     const { type, validate } = await types.get(input.event);
     if (type?.kind === 'data' && input.app_id === undefined) {

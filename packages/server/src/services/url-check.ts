@@ -1,13 +1,8 @@
-import { lookup } from 'node:dns/promises';
 import { HeraldError } from '../errors.js';
-import { isPublicAddress, literalIp } from '../outbound/address-guard.js';
+import { isPublicAddress, literalIp, systemResolver, type Resolver } from '../outbound/address-guard.js';
 
-/**
- * Checks a webhook URL when it is saved: http(s), no credentials, and (unless private URLs
- * are allowed) a host that is and resolves only to public addresses. The same check runs
- * again at connect time on the address actually dialled.
- */
-export async function checkWebhookUrl(raw: string, allowPrivate: boolean): Promise<string> {
+/** A webhook URL's form: absolute, http(s), no credentials. */
+export function parseWebhookUrl(raw: string): URL {
   let url: URL;
   try {
     url = new URL(raw);
@@ -20,20 +15,30 @@ export async function checkWebhookUrl(raw: string, allowPrivate: boolean): Promi
   if (url.username || url.password) {
     throw new HeraldError('HERALD_URL_INVALID', ['credentials in the URL are not allowed; use the signature to authenticate'], { url: raw });
   }
+  return url;
+}
+
+/**
+ * Checks a webhook URL when it is saved: its form, and (unless private URLs are allowed) a
+ * host that is and resolves only to public addresses. Fails closed when the name does not
+ * resolve. The same check runs again at connect time on the address actually dialled.
+ */
+export async function checkWebhookUrl(raw: string, allowPrivate: boolean, resolve: Resolver = systemResolver): Promise<string> {
+  const url = parseWebhookUrl(raw);
   if (!allowPrivate) {
     const ip = literalIp(url.hostname);
     let addresses: string[];
     if (ip !== null) addresses = [ip];
     else {
       try {
-        addresses = (await lookup(url.hostname, { all: true })).map((a) => a.address);
+        addresses = (await resolve(url.hostname)).map((a) => a.address);
       } catch {
-        throw new HeraldError('HERALD_URL_INVALID', [`the host ${url.hostname} does not resolve`], { url: raw });
+        throw new HeraldError('HERALD_URL_INVALID', [`the host ${url.hostname} does not resolve`], { url: raw, reason: 'dns' });
       }
     }
     const bad = addresses.find((a) => !isPublicAddress(a));
     if (bad !== undefined || addresses.length === 0) {
-      throw new HeraldError('HERALD_URL_INVALID', [`${url.hostname} is a private or reserved address (${bad ?? 'none'})`], { url: raw });
+      throw new HeraldError('HERALD_URL_INVALID', [`${url.hostname} is a private or reserved address (${bad ?? 'none'})`], { url: raw, reason: 'blocked_address' });
     }
   }
   return url.toString();

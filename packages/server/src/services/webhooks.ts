@@ -3,6 +3,7 @@ import type { WebhookCreateBody, WebhookPatchBody } from '../api/schemas.js';
 import { HeraldError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { SignatureConfig, Webhook, WebhookKey } from '../model.js';
+import type { ClientIdentity } from '../outbound/client-certificate.js';
 import { PRESETS, type PresetName } from '../policy/presets.js';
 import { compileFilter, FilterError } from '../policy/filter.js';
 import { checkOverrides, type PolicyOverrides } from '../policy/resolve.js';
@@ -16,7 +17,10 @@ import { createSigner, generateKeyMaterial, MAX_KEYS_PER_WEBHOOK, publicView, Si
 let rsaProbe: KeyMaterial | null = null;
 const RSA_PROBE_GET = (): KeyMaterial => (rsaProbe ??= generateKeyMaterial('rsa-sha256'));
 import { applyDeliveryMode, firstDigestAt, parseDelivery } from './digests.js';
+import { openClientIdentity } from '../engine/webhook-runtime.js';
+import { prepareClientCertificate } from './client-certificates.js';
 import { checkWebhookUrl } from './url-check.js';
+import { acceptWebhookUrl } from './url-validation.js';
 
 /** Schemes that put every live key's signature in the request, so all keys are "in use". */
 const MULTI_SIGNATURE: ReadonlySet<SignatureScheme> = new Set<SignatureScheme>(['standard', 'hmac-timestamp']);
@@ -83,9 +87,11 @@ export async function createWebhook(ctx: AppContext, orgId: string, body: Webhoo
   const preset: PresetName = body.preset ?? 'standard';
   checkPolicy(body.policy);
   const delivery = parseDelivery(body.delivery ?? { mode: 'immediate' });
-  const checkedUrl = await checkWebhookUrl(url, ctx.config.allowPrivateUrls);
   const now = Date.now();
   const id = newId('wh', now);
+  // The certificate first: the URL validation request presents it, as deliveries will.
+  const cert = body.client_certificate ? prepareClientCertificate(ctx.box, id, body.client_certificate) : null;
+  const checkedUrl = await acceptWebhookUrl(ctx, orgId, url, cert?.identity ?? null);
   const secured = body.secured ?? body.webhook?.secured;
   const w: Webhook = {
     id, org_id: orgId, url: checkedUrl, description: body.description ?? '', events: body.events ?? ['*'],
@@ -93,7 +99,8 @@ export async function createWebhook(ctx: AppContext, orgId: string, body: Webhoo
     signature: signatureFor(preset, body.signature, secured), policy: (body.policy ?? {}) as Record<string, unknown>,
     filter: checkFilter(body.filter), payload_mode: body.payload ?? PRESETS[preset].payload_mode,
     delivery, next_digest_at: firstDigestAt(delivery, now, ctx.config.clockScale), alert_emails: body.alert_emails ?? [],
-    metadata: body.metadata ?? {}, created_by: actor, modified_by: actor, revision: 1, created_at: now, updated_at: now,
+    metadata: body.metadata ?? {}, client_certificate: cert?.stored ?? null,
+    created_by: actor, modified_by: actor, revision: 1, created_at: now, updated_at: now,
     last_triggered_at: null, last_success_at: null, last_failure_at: null, consecutive_failures: 0, failures_total: 0, successes_total: 0,
   };
   checkSignature(w.signature);
@@ -125,7 +132,8 @@ export async function loadWebhook(db: SqlExecutor, orgId: string, id: string): P
 export async function patchWebhook(ctx: AppContext, orgId: string, id: string, body: WebhookPatchBody, actor: string): Promise<Webhook> {
   checkPolicy(body.policy);
   const delivery = body.delivery === undefined ? undefined : parseDelivery(body.delivery);
-  const url = body.url === undefined ? undefined : await checkWebhookUrl(body.url, ctx.config.allowPrivateUrls);
+  const cert = body.client_certificate ? prepareClientCertificate(ctx.box, id, body.client_certificate) : body.client_certificate;
+  const url = body.url === undefined ? undefined : await checkChangedUrl(ctx, orgId, id, body.url, cert === undefined ? undefined : cert?.identity ?? null);
   const saved = await ctx.store.db.transaction(async (tx) => {
     const w = await loadWebhook(tx, orgId, id);
     const keys = await q.listKeys(tx, [id]);
@@ -137,6 +145,7 @@ export async function patchWebhook(ctx: AppContext, orgId: string, id: string, b
     if (body.apps !== undefined) next.apps = body.apps;
     if (body.alert_emails !== undefined) next.alert_emails = body.alert_emails;
     if (body.metadata !== undefined) next.metadata = body.metadata;
+    if (cert !== undefined) next.client_certificate = cert?.stored ?? null;
     if (body.payload !== undefined) next.payload_mode = body.payload;
     if (body.filter !== undefined) next.filter = checkFilter(body.filter);
     if (body.policy !== undefined) next.policy = (body.policy ?? {}) as Record<string, unknown>;
@@ -166,6 +175,8 @@ export async function patchWebhook(ctx: AppContext, orgId: string, id: string, b
       if (body.state === 'enabled') next.consecutive_failures = 0;
     }
     await q.updateWebhook(tx, next);
+    // Enabled again: its failure count starts afresh (the hot path only adds to it).
+    if (body.state === 'enabled') await q.resetFailureCount(tx, id);
     // No longer fifo: its waiting deliveries become ordinary and due now.
     if (w.policy.ordering === 'fifo' && next.policy.ordering !== 'fifo') await releaseFifo(tx, id, next.updated_at);
     if (delivery !== undefined) {
@@ -178,6 +189,18 @@ export async function patchWebhook(ctx: AppContext, orgId: string, id: string, b
   // Wakes workers for released members and schedulers for a new period end.
   if (delivery !== undefined) ctx.store.notifier.notify();
   return saved;
+}
+
+/**
+ * A URL sent in a PATCH: an unchanged one is only checked against the address rules again; a
+ * new one passes what a new webhook's does (url_rules, validation request), presenting the
+ * client certificate the webhook will have (the one in this PATCH, else the stored one).
+ */
+async function checkChangedUrl(ctx: AppContext, orgId: string, id: string, raw: string, identity: ClientIdentity | null | undefined): Promise<string> {
+  const current = await loadWebhook(ctx.store.db, orgId, id);
+  const same = URL.canParse(raw) && new URL(raw).toString() === current.url;
+  if (same) return checkWebhookUrl(raw, ctx.config.allowPrivateUrls, ctx.sender.resolve);
+  return acceptWebhookUrl(ctx, orgId, raw, identity !== undefined ? identity : openClientIdentity(ctx.box, current));
 }
 
 export async function deleteWebhook(ctx: AppContext, orgId: string, id: string): Promise<void> {

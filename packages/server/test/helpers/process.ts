@@ -42,6 +42,7 @@ export class HeraldProcess {
         ...(store.databaseUrl ? { HERALD_DATABASE_URL: store.databaseUrl } : {}),
         HERALD_ADMIN_KEY: ADMIN_KEY,
         HERALD_ALLOW_PRIVATE_URLS: 'true',
+        HERALD_VALIDATE_URLS: 'false',
         HERALD_LOG_LEVEL: 'warn',
         ...env,
       },

@@ -26,7 +26,9 @@ export function apiKeyRoutes(app: FastifyInstance, { ctx, auth, orgs }: RouteDep
     }
     if (orgId !== null) await orgs.require(orgId);
     const secret = newApiKeySecret();
-    const key: ApiKey = { id: newId('ak'), name: body.name, scopes: [...new Set(body.scopes)], org_id: orgId, created_at: Date.now(), revoked_at: null };
+    const key: ApiKey = {
+      id: newId('ak'), name: body.name, scopes: [...new Set(body.scopes)], org_id: orgId, email: body.email ?? null, created_at: Date.now(), revoked_at: null,
+    };
     await q.insertApiKey(db, key, hashApiKey(secret));
     return reply.status(201).send({ ...apiKeyView(key), key: secret });
   });

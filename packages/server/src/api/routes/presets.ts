@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { alertRuleView } from '../../alerts/rule-view.js';
 import { PRESET_NAMES, PRESETS } from '../../policy/presets.js';
 import { policyView } from '../../policy/resolve.js';
 import { requireScope } from '../auth.js';
@@ -12,7 +13,7 @@ export function presetRoutes(app: FastifyInstance, _deps: RouteDeps): void {
     return {
       data: PRESET_NAMES.map((name) => {
         const p = PRESETS[name];
-        return { name, description: p.description, signature: p.signature, policy: policyView(p.policy), payload: p.payload_mode, sources: p.sources };
+        return { name, description: p.description, signature: p.signature, policy: policyView(p.policy), payload: p.payload_mode, alerts: alertRuleView(p.alerts), sources: p.sources };
       }),
     };
   });

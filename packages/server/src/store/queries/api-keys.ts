@@ -9,13 +9,14 @@ const toKey = (r: Row): ApiKey => ({
   name: r.name,
   scopes: json<ApiScope[]>(r.scopes, []),
   org_id: r.org_id,
+  email: r.email ?? null,
   created_at: r.created_at,
   revoked_at: r.revoked_at,
 });
 
 export async function insertApiKey(db: SqlExecutor, key: ApiKey, hash: string): Promise<void> {
-  await db.run('INSERT INTO api_keys (id, name, hash, scopes, org_id, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
-    key.id, key.name, hash, JSON.stringify(key.scopes), key.org_id, key.created_at,
+  await db.run('INSERT INTO api_keys (id, name, hash, scopes, org_id, email, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)', [
+    key.id, key.name, hash, JSON.stringify(key.scopes), key.org_id, key.email, key.created_at,
   ]);
 }
 

@@ -44,3 +44,18 @@ export async function purgeEvents(db: SqlExecutor, orgId: string, cutoff: number
     [orgId, idAt('evt', cutoff), limit],
   );
 }
+
+/** Deletes up to `limit` of an org's alert mail and operational-event records that are done and older than `cutoff`. */
+export async function purgeAlertRecords(db: SqlExecutor, orgId: string, cutoff: number, limit: number): Promise<number> {
+  const mail = await db.run(
+    `DELETE FROM mail_outbox WHERE id IN (
+       SELECT id FROM mail_outbox WHERE org_id = ? AND created_at < ? AND status <> 'pending' LIMIT ?)`,
+    [orgId, cutoff, limit],
+  );
+  const events = await db.run(
+    `DELETE FROM operational_events WHERE id IN (
+       SELECT id FROM operational_events WHERE org_id = ? AND created_at < ? AND done_at IS NOT NULL LIMIT ?)`,
+    [orgId, cutoff, limit],
+  );
+  return mail + events;
+}

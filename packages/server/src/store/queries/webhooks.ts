@@ -1,9 +1,12 @@
-import type { DeliveryMode, PayloadMode, SignatureConfig, Webhook, WebhookKey, WebhookState } from '../../model.js';
+import type { DeliveryMode, PayloadMode, SignatureConfig, StoredClientCertificate, Webhook, WebhookKey, WebhookState } from '../../model.js';
 import type { SqlExecutor } from '../sql.js';
 import { json, placeholders } from './rows.js';
 
-type Row = Omit<Webhook, 'events' | 'apps' | 'signature' | 'policy' | 'alert_emails' | 'metadata' | 'delivery'> & {
+type Row = Omit<Webhook, 'events' | 'apps' | 'signature' | 'policy' | 'alert_emails' | 'metadata' | 'delivery' | 'client_certificate'> & {
   delivery: string;
+  /** Sealed upload, and its public JSON (migration 000004). */
+  client_certificate: string | null;
+  client_certificate_info: string | null;
   events: string;
   apps: string | null;
   signature: string;
@@ -12,8 +15,20 @@ type Row = Omit<Webhook, 'events' | 'apps' | 'signature' | 'policy' | 'alert_ema
   metadata: string;
 };
 
-export const toWebhook = (r: Row): Webhook => ({
+function clientCertificate(sealed: string | null, info: string | null): StoredClientCertificate | null {
+  if (sealed === null || info === null) return null;
+  return { sealed, info: json<StoredClientCertificate['info']>(info, { subject: '', issuer: '', not_after: 0, fingerprint_sha256: '' }) };
+}
+
+/** The sealed client certificate and its public JSON, as columns. */
+function certificateColumns(w: Webhook): [string | null, string | null] {
+  const c = w.client_certificate ?? null;
+  return c === null ? [null, null] : [c.sealed, JSON.stringify(c.info)];
+}
+
+export const toWebhook = ({ client_certificate: sealedCert, client_certificate_info: certInfo, ...r }: Row): Webhook => ({
   ...r,
+  client_certificate: clientCertificate(sealedCert ?? null, certInfo ?? null),
   events: json<string[]>(r.events, []),
   apps: json<string[] | null>(r.apps, null),
   signature: json<SignatureConfig>(r.signature, { scheme: 'standard' }),
@@ -34,12 +49,13 @@ async function writeSubscriptions(db: SqlExecutor, w: Webhook): Promise<void> {
 export async function insertWebhook(db: SqlExecutor, w: Webhook): Promise<void> {
   await db.run(
     `INSERT INTO webhooks (id, org_id, url, description, events, apps, state, state_reason, preset, signature, policy, filter,
-       payload_mode, alert_emails, metadata, created_by, modified_by, revision, created_at, updated_at, delivery, next_digest_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       payload_mode, alert_emails, metadata, created_by, modified_by, revision, created_at, updated_at, delivery, next_digest_at,
+       client_certificate, client_certificate_info)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [w.id, w.org_id, w.url, w.description, JSON.stringify(w.events), w.apps === null ? null : JSON.stringify(w.apps),
       w.state, w.state_reason, w.preset, JSON.stringify(w.signature), JSON.stringify(w.policy), w.filter, w.payload_mode,
       JSON.stringify(w.alert_emails), JSON.stringify(w.metadata), w.created_by, w.modified_by, w.revision, w.created_at,
-      w.updated_at, JSON.stringify(w.delivery), w.next_digest_at],
+      w.updated_at, JSON.stringify(w.delivery), w.next_digest_at, ...certificateColumns(w)],
   );
   await writeSubscriptions(db, w);
 }
@@ -49,12 +65,16 @@ export async function updateWebhook(db: SqlExecutor, w: Webhook): Promise<void> 
   await db.run(
     `UPDATE webhooks SET url = ?, description = ?, events = ?, apps = ?, state = ?, state_reason = ?, preset = ?, signature = ?,
        policy = ?, filter = ?, payload_mode = ?, alert_emails = ?, metadata = ?, modified_by = ?, revision = revision + 1,
-       updated_at = ? WHERE id = ?`,
+       updated_at = ?, client_certificate = ?, client_certificate_info = ? WHERE id = ?`,
     [w.url, w.description, JSON.stringify(w.events), w.apps === null ? null : JSON.stringify(w.apps), w.state, w.state_reason,
       w.preset, JSON.stringify(w.signature), JSON.stringify(w.policy), w.filter, w.payload_mode, JSON.stringify(w.alert_emails),
-      JSON.stringify(w.metadata), w.modified_by, w.updated_at, w.id],
+      JSON.stringify(w.metadata), w.modified_by, w.updated_at, ...certificateColumns(w), w.id],
   );
   await writeSubscriptions(db, w);
+}
+
+export async function resetFailureCount(db: SqlExecutor, id: string): Promise<void> {
+  await db.run('UPDATE webhooks SET consecutive_failures = 0 WHERE id = ?', [id]);
 }
 
 export async function bumpRevision(db: SqlExecutor, id: string, now: number): Promise<void> {
