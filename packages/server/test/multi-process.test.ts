@@ -44,8 +44,12 @@ describe('many processes on one PostgreSQL', () => {
     const rx = await TestReceiver.start();
     cleanups.push(() => store.cleanup(), () => rx.close());
     // Both start at once: migrations must not trip over each other.
-    const [a, b] = await Promise.all([HeraldProcess.start(store), HeraldProcess.start(store)]);
-    cleanups.push(() => a!.stop(), () => b!.stop());
+    const started = await Promise.allSettled([HeraldProcess.start(store), HeraldProcess.start(store)]);
+    for (const s of started) if (s.status === 'fulfilled') cleanups.push(() => s.value.stop());
+    const [a, b] = started.map((s) => {
+      if (s.status === 'rejected') throw s.reason;
+      return s.value;
+    });
     await a!.api('POST', '/orgs', { id: 'acme', name: 'Acme', owner_email: 'o@acme.test' });
     await a!.api('POST', '/orgs/acme/webhooks', { url: rx.url('/mp'), events: ['mp.event'] });
     const N = 10_000;

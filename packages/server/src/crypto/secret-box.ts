@@ -11,7 +11,7 @@
  * the last four in unpadded base64url.
  */
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface MasterKey {
@@ -116,12 +116,18 @@ export function loadMasterKey(opts: { envValue?: string; dataDir: string }): Mas
   }
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const created: MasterKey = { version: 1, key: randomBytes(KEY_BYTES) };
+  // Written whole to a private temp file, then linked into place: link() fails if another
+  // process created the key meanwhile (then its key is the one to use), and nobody can ever
+  // read a half-written key.
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(tmp, `${formatMasterKey(created)}\n`, { flag: 'wx', mode: 0o600 });
   try {
-    // 'wx' fails if another process created the file meanwhile; then its key is the one to use.
-    writeFileSync(file, `${formatMasterKey(created)}\n`, { flag: 'wx', mode: 0o600 });
+    linkSync(tmp, file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     return parseMasterKey(readFileSync(file, 'utf8').trim());
+  } finally {
+    unlinkSync(tmp);
   }
   // The umask may have masked the mode; the file must not be readable by anyone else.
   chmodSync(file, 0o600);
