@@ -1,4 +1,4 @@
-import { fsync, openSync } from 'node:fs';
+import { fdatasync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { SqlDatabase, SqlExecutor } from '../sql.js';
 
@@ -59,7 +59,7 @@ export class SqliteDatabase implements SqlDatabase {
     const result = this.relaxed(fn);
     this.walFd ??= openSync(`${this.file}-wal`, 'r+');
     const fd = this.walFd;
-    await new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
+    await new Promise<void>((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
     return result;
   }
 
