@@ -197,6 +197,8 @@ export interface Delivery {
   digest_id: string | null;
   /** That digest delivery's status (read, not stored). */
   digest_status: DeliveryStatus | null;
+  /** The type of the event delivered (read with the delivery; null if its event was purged). */
+  event_type?: string | null;
 }
 
 /** Why an attempt failed, by class (undici and HTTP outcomes mapped to stable codes). */

@@ -49,7 +49,7 @@ export const eventView = (e: StoredEvent) => ({
 });
 
 export const deliveryView = (d: Delivery) => ({
-  id: d.id, org_id: d.org_id, webhook_id: d.webhook_id, event_id: d.event_id, status: d.status, attempts: d.attempts,
+  id: d.id, org_id: d.org_id, webhook_id: d.webhook_id, event_id: d.event_id, event_type: d.event_type ?? null, status: d.status, attempts: d.attempts,
   next_attempt_at: d.status === 'pending' ? iso(d.next_attempt_at) : null, is_test: d.is_test,
   last_attempt_at: iso(d.last_attempt_at), last_status_code: d.last_status_code, last_error: d.last_error,
   digest_id: d.digest_id, digest_status: d.digest_status,

@@ -36,7 +36,8 @@ export function webhookActionRoutes(app: FastifyInstance, { ctx, orgs }: RouteDe
   const direct = (mode: DirectMode, summary: string) =>
     app.post(`/orgs/:org/webhooks/:id/${mode}`, route({ tags: ['webhooks'], summary, params: IdParams, body: DirectBody }), async (req) => {
       const { org, id } = req.params as Static<typeof IdParams>;
-      requireScope(req.principal!, mode === 'trial' ? 'webhooks:write' : 'events:write');
+      // Test sends and trials reach only the named webhook: a webhook writer may run them (a portal link too).
+      requireScope(req.principal!, mode === 'call' ? 'events:write' : 'webhooks:write');
       requireOrg(req.principal!, org);
       await orgs.require(org);
       return sendDirect(ctx, org, id, req.body as Static<typeof DirectBody>, mode);

@@ -27,7 +27,8 @@ export const toEvent = (r: EventRow): StoredEvent => ({ ...r, modified_fields: j
 // A digest member's fate is its digest's: read that delivery's status beside it.
 const DELIVERY_COLUMNS =
   'id, org_id, webhook_id, event_id, status, attempts, next_attempt_at, is_test, created_at, updated_at, last_attempt_at, last_status_code, last_error, ' +
-  'digest_id, (SELECT g.status FROM deliveries g WHERE g.id = deliveries.digest_id) AS digest_status';
+  'digest_id, (SELECT g.status FROM deliveries g WHERE g.id = deliveries.digest_id) AS digest_status, ' +
+  '(SELECT e.type FROM events e WHERE e.id = deliveries.event_id) AS event_type';
 
 export interface DeliveryFilter {
   webhookId?: string;

@@ -1,0 +1,93 @@
+import { useId } from 'react';
+import type { Policy } from '../../api/types';
+import { placeholders, type AdvancedField, type AdvancedState } from './advanced';
+
+interface Props {
+  value: AdvancedState;
+  onChange: (v: AdvancedState) => void;
+  presetPolicy: Policy | undefined;
+  presetPayload: 'envelope' | 'raw' | undefined;
+  errors: Partial<Record<AdvancedField, string>>;
+  open: boolean;
+}
+
+/** The policy fields a webhook may set over its preset; empty means "as the preset". */
+export function AdvancedFields({ value, onChange, presetPolicy, presetPayload, errors, open }: Props) {
+  const base = useId();
+  const ph = placeholders(presetPolicy);
+  const set = <K extends AdvancedField>(k: K, v: AdvancedState[K]) => onChange({ ...value, [k]: v });
+  const field = (k: AdvancedField) => ({
+    id: `${base}-${k}`,
+    'aria-invalid': errors[k] ? true : undefined,
+    'aria-describedby': `${base}-${k}-hint${errors[k] ? ` ${base}-${k}-err` : ''}`,
+  });
+  const hint = (k: AdvancedField, text: string) => (
+    <>
+      <p id={`${base}-${k}-hint`} className="hint">
+        {text}
+      </p>
+      {errors[k] && (
+        <p id={`${base}-${k}-err`} className="field-error">
+          {errors[k]}
+        </p>
+      )}
+    </>
+  );
+
+  return (
+    <details className="advanced" open={open}>
+      <summary>Advanced policy</summary>
+      <p className="muted small-text">Leave a field empty to keep the preset's value (shown in grey).</p>
+      <div className="form-grid two">
+        <div className="field">
+          <label htmlFor={`${base}-timeoutS`}>Timeout (seconds)</label>
+          <input {...field('timeoutS')} inputMode="decimal" value={value.timeoutS} placeholder={ph.timeoutS} onChange={(e) => set('timeoutS', e.target.value)} />
+          {hint('timeoutS', 'How long Herald waits for an answer, 0.1 to 30 s.')}
+        </div>
+        <div className="field">
+          <label htmlFor={`${base}-retry`}>Retry schedule</label>
+          <input {...field('retry')} value={value.retry} placeholder={ph.retry} onChange={(e) => set('retry', e.target.value)} />
+          {hint('retry', 'Delays after each failed attempt, e.g. 1m, 15m, 30m, 60m; "none" for a single attempt.')}
+        </div>
+        <div className="field">
+          <label htmlFor={`${base}-successStatus`}>Success statuses</label>
+          <input {...field('successStatus')} value={value.successStatus} placeholder={ph.successStatus} onChange={(e) => set('successStatus', e.target.value)} />
+          {hint('successStatus', '2xx, or exact codes such as 200.')}
+        </div>
+        <div className="field">
+          <label htmlFor={`${base}-on410`}>When the endpoint answers 410 Gone</label>
+          <select {...field('on410')} value={value.on410} onChange={(e) => set('on410', e.target.value as AdvancedState['on410'])}>
+            <option value="">As the preset ({presetPolicy?.on_410 === 'retry' ? 'retry' : 'deactivate'})</option>
+            <option value="deactivate">Deactivate the webhook</option>
+            <option value="retry">Retry like any failure</option>
+          </select>
+          {hint('on410', 'Seed 000: a 410 deactivates at once and mails the owners.')}
+        </div>
+        <div className="field span-2">
+          <label htmlFor={`${base}-successBodies`}>Accepted response bodies</label>
+          <textarea {...field('successBodies')} rows={2} value={value.successBodies} placeholder={ph.successBodies} onChange={(e) => set('successBodies', e.target.value)} />
+          {hint('successBodies', 'One per line; when set, only these exact bodies count as success (seed 003).')}
+        </div>
+        <div className="field span-2">
+          <label htmlFor={`${base}-filter`}>Filter rule</label>
+          <input {...field('filter')} value={value.filter} placeholder="entity.rating <= 2" onChange={(e) => set('filter', e.target.value)} />
+          {hint('filter', 'Only events matching this rule over the envelope are delivered; empty delivers every subscribed event.')}
+        </div>
+        <div className="field">
+          <label htmlFor={`${base}-payload`}>Body</label>
+          <select {...field('payload')} value={value.payload} onChange={(e) => set('payload', e.target.value as AdvancedState['payload'])}>
+            <option value="">As the preset ({presetPayload === 'raw' ? 'entity alone' : 'envelope'})</option>
+            <option value="envelope">Event envelope</option>
+            <option value="raw">Entity alone (raw)</option>
+          </select>
+          {hint('payload', 'The envelope carries event, time, org, app and attempt around the entity.')}
+        </div>
+        <div className="field">
+          <label htmlFor={`${base}-alertEmails`}>Alert emails</label>
+          <input {...field('alertEmails')} value={value.alertEmails} placeholder="ops@example.com" onChange={(e) => set('alertEmails', e.target.value)} />
+          {hint('alertEmails', 'Also mailed when the preset sends alerts, besides the org owner and the webhook’s authors.')}
+        </div>
+      </div>
+    </details>
+  );
+}

@@ -1,0 +1,99 @@
+import type { Policy, PolicyOverrides, Webhook } from '../../api/types';
+
+/** The advanced fields as typed (text), and how they become API fields. */
+export interface AdvancedState {
+  timeoutS: string;
+  retry: string;
+  successStatus: string;
+  successBodies: string;
+  on410: '' | 'deactivate' | 'retry';
+  filter: string;
+  payload: '' | 'envelope' | 'raw';
+  alertEmails: string;
+}
+
+export type AdvancedField = keyof AdvancedState;
+
+export function advancedFrom(w: Webhook | undefined): AdvancedState {
+  const o: PolicyOverrides = w?.policy_overrides ?? {};
+  return {
+    timeoutS: o.timeout_ms !== undefined ? String(o.timeout_ms / 1000) : '',
+    retry: o.retry_schedule ? (o.retry_schedule.length === 0 ? 'none' : o.retry_schedule.join(', ')) : '',
+    successStatus: o.success?.status ? o.success.status.join(', ') : '',
+    successBodies: o.success?.bodies ? o.success.bodies.join('\n') : '',
+    on410: o.on_410 ?? '',
+    filter: w?.filter ?? '',
+    payload: '',
+    alertEmails: w?.alert_emails.join(', ') ?? '',
+  };
+}
+
+const DURATION = /^\d+(ms|s|m|h|d)$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export interface ParsedAdvanced {
+  policy: PolicyOverrides;
+  filter: string | null;
+  payload: 'envelope' | 'raw' | undefined;
+  alert_emails: string[];
+  errors: Partial<Record<AdvancedField, string>>;
+}
+
+/** Turns the typed fields into overrides; empty fields keep the preset's value. */
+export function parseAdvanced(a: AdvancedState): ParsedAdvanced {
+  const errors: ParsedAdvanced['errors'] = {};
+  const policy: PolicyOverrides = {};
+  if (a.timeoutS.trim() !== '') {
+    const s = Number(a.timeoutS);
+    if (!Number.isFinite(s) || s < 0.1 || s > 30) errors.timeoutS = 'Between 0.1 and 30 seconds.';
+    else policy.timeout_ms = Math.round(s * 1000);
+  }
+  const retry = a.retry.trim();
+  if (retry !== '') {
+    if (retry.toLowerCase() === 'none') policy.retry_schedule = [];
+    else {
+      const parts = retry.split(/[\s,]+/).filter(Boolean);
+      const bad = parts.filter((p) => !DURATION.test(p));
+      if (bad.length > 0) errors.retry = `Not a duration: ${bad.join(', ')} (write 30s, 5m, 2h, 1d).`;
+      else if (parts.length > 20) errors.retry = 'At most 20 retries.';
+      else policy.retry_schedule = parts;
+    }
+  }
+  const statusText = a.successStatus.trim();
+  const bodies = a.successBodies.split('\n').map((l) => l.trim()).filter(Boolean);
+  if (statusText !== '' || bodies.length > 0) {
+    policy.success = {};
+    if (statusText !== '') {
+      const parts = statusText.split(/[\s,]+/).filter(Boolean);
+      const status: (number | '2xx')[] = [];
+      for (const p of parts) {
+        if (p.toLowerCase() === '2xx') status.push('2xx');
+        else if (/^\d{3}$/.test(p) && Number(p) >= 100 && Number(p) <= 599) status.push(Number(p));
+        else errors.successStatus = `Not a status: ${p} (write 2xx or codes such as 200, 202).`;
+      }
+      policy.success.status = status;
+    }
+    if (bodies.length > 0) policy.success.bodies = bodies;
+  }
+  if (a.on410 !== '') policy.on_410 = a.on410;
+  const emails = a.alertEmails.split(/[\s,;]+/).filter(Boolean);
+  const badMail = emails.filter((e) => !EMAIL.test(e));
+  if (badMail.length > 0) errors.alertEmails = `Not an email address: ${badMail.join(', ')}.`;
+  return {
+    policy,
+    filter: a.filter.trim() === '' ? null : a.filter.trim(),
+    payload: a.payload === '' ? undefined : a.payload,
+    alert_emails: emails,
+    errors,
+  };
+}
+
+/** The preset's value, shown as the placeholder of an empty field. */
+export function placeholders(p: Policy | undefined): Record<'timeoutS' | 'retry' | 'successStatus' | 'successBodies', string> {
+  return {
+    timeoutS: p ? String(p.timeout_ms / 1000) : '',
+    retry: p ? (p.retry_schedule.length ? p.retry_schedule.join(', ') : 'none') : '',
+    successStatus: p ? p.success.status.join(', ') : '',
+    successBodies: p?.success.bodies?.join('\n') ?? '(any body)',
+  };
+}
