@@ -64,6 +64,7 @@ export async function startHerald(config: HeraldConfig, opts: { logger?: Logger;
   const store = await openStore({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
+    sqliteThread: config.sqliteThread ?? true,
     onBackgroundError: (err) => log.warn({ err }, 'store background connection failed; reconnecting'),
   });
   let ready = false;

@@ -45,6 +45,8 @@ export interface HeraldConfig {
   publicUrl: string | undefined;
   /** Folder of the built dashboard (HERALD_DASHBOARD_DIR; default: the dashboard package's dist/). */
   dashboardDir?: string | undefined;
+  /** SQLite: run the hot path on a store thread beside the event loop (HERALD_SQLITE_THREAD, default true). */
+  sqliteThread?: boolean;
 }
 
 export interface WorkerConfig {
@@ -150,6 +152,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<HeraldC
     smtpFrom: env.HERALD_SMTP_FROM || d.smtpFrom,
     publicUrl: env.HERALD_PUBLIC_URL || undefined,
     dashboardDir: env.HERALD_DASHBOARD_DIR || undefined,
+    sqliteThread: bool('HERALD_SQLITE_THREAD', env.HERALD_SQLITE_THREAD, true),
     ...overrides,
   };
   return config;

@@ -17,7 +17,7 @@ import { newId } from '../ids.js';
 import type { Logger } from '../ops/logger.js';
 import * as q from '../store/queries/alerts.js';
 import type { Store } from '../store/store.js';
-import type { FanOutPlanner, NewEvent } from '../store/types.js';
+import type { NewEvent } from '../store/types.js';
 
 export interface EventRelayDeps {
   store: Store;
@@ -36,16 +36,10 @@ export class OperationalEventRelay {
   private looking: Promise<void> | null = null;
   private lookAgain = false;
   private readonly timer = new WakeTimer(() => this.wake());
-  /** Explicit subscribers of each event being ingested (read just before its commit). */
-  private readonly recipients = new Map<string, Set<string>>();
   private readonly queue: IngestQueue;
 
   constructor(private readonly d: EventRelayDeps) {
-    const plan: FanOutPlanner = (event, subscribers) => {
-      const explicit = this.recipients.get(event.id);
-      return planFanOut(event, subscribers.filter((s) => explicit?.has(s.id) ?? false));
-    };
-    this.queue = new IngestQueue(d.store, plan);
+    this.queue = new IngestQueue(d.store, planFanOut);
   }
 
   start(): void {
@@ -109,8 +103,9 @@ export class OperationalEventRelay {
         idempotency_key: operationalIdempotencyKey(row.id),
         request_hash: createHash('sha256').update(`${row.type}\u0000${row.entity}`).digest('base64url'),
         created_at: now,
+        // Only webhooks that name this type receive it (a `*` webhook does not).
+        only_webhooks: [...explicit],
       };
-      this.recipients.set(event.id, explicit);
       try {
         const result = await this.queue.submit([event]);
         const eventId = result.ok ? (result.events[0]?.event_id ?? null) : null;
@@ -118,8 +113,6 @@ export class OperationalEventRelay {
       } catch (err) {
         this.d.log.error({ err, outboxId: row.id }, 'ingesting an operational event failed; it is retried');
         await q.retryOperationalEvent(store.db, row.id, Date.now() + 1000);
-      } finally {
-        this.recipients.delete(event.id);
       }
     }));
   }

@@ -7,13 +7,16 @@ import type { FanOutPlanner, NewEvent, PlannedDelivery, Subscriber } from '../st
  * when the webhook takes digests: it waits for its period, see digest-scheduler.ts); disabled
  * and deactivated ones a `skipped` one that can be recovered later (the seeds lose these;
  * Herald keeps them); drafts get nothing until published. Webhooks scoped to apps only
- * receive events of those apps, and a webhook's rule (filter) must match the envelope.
+ * receive events of those apps, and a webhook's rule (filter) must match the envelope. An
+ * event that names its only recipients (operational events) reaches those alone. The planner
+ * is a pure function of its input, so any thread that writes the store can run it.
  */
 export const planFanOut: FanOutPlanner = (event: NewEvent, subscribers: readonly Subscriber[]): PlannedDelivery[] => {
   const planned: PlannedDelivery[] = [];
   let envelope: Record<string, unknown> | null = null;
   for (const s of subscribers) {
     if (s.state === 'draft') continue;
+    if (event.only_webhooks !== undefined && !event.only_webhooks.includes(s.id)) continue;
     if (s.apps !== null && s.apps.length > 0 && (event.app_id === null || !s.apps.includes(event.app_id))) continue;
     if (s.filter !== null) {
       // The rule sees the envelope as the receiver would (built once per event, only when needed).

@@ -7,6 +7,7 @@ import { PostgresHotPath } from './postgres/hot-path.js';
 import type { Dialect, SqlDatabase } from './sql.js';
 import { SqliteDatabase } from './sqlite/database.js';
 import { SqliteHotPath } from './sqlite/hot-path.js';
+import { ThreadedSqliteHotPath } from './sqlite/hot-path-thread.js';
 import type { HotPath, WorkNotifier } from './types.js';
 
 /** Everything Herald keeps, behind one narrow seam: shared SQL, a batched hot path, a waker. */
@@ -25,6 +26,8 @@ export interface StoreOptions {
   onBackgroundError?: (err: unknown) => void;
   /** PostgreSQL pool size (default 10). */
   poolSize?: number;
+  /** SQLite: run the hot path on a store thread with its own connection (default true). */
+  sqliteThread?: boolean;
 }
 
 /** Opens the store named by the configuration and applies pending migrations. */
@@ -33,17 +36,19 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   mkdirSync(opts.dataDir, { recursive: true });
   const db = new SqliteDatabase(join(opts.dataDir, 'herald.sqlite'));
   await migrate(db);
-  const hot = new SqliteHotPath(db);
+  const local = new SqliteHotPath(db);
   // The SQLite file has one user: leases left by a killed predecessor are released at once.
-  hot.releaseAll(Date.now());
+  local.releaseAll(Date.now());
+  const threaded = opts.sqliteThread === false ? null : await ThreadedSqliteHotPath.start(db.file);
   const notifier = new InProcessNotifier();
   return {
     dialect: 'sqlite',
     db,
-    hot,
+    hot: threaded ?? local,
     notifier,
     close: async () => {
       await notifier.close();
+      await threaded?.close();
       await db.close();
     },
   };

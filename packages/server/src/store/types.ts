@@ -14,6 +14,8 @@ export interface NewEvent {
   idempotency_key: string | null;
   request_hash: string | null;
   created_at: number;
+  /** Fan out only to these webhooks among the subscribers (operational events); not stored. */
+  only_webhooks?: readonly string[];
 }
 
 /** A webhook that subscribes to an event's type, as fan-out sees it. */

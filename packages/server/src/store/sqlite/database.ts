@@ -16,7 +16,7 @@ export class SqliteDatabase implements SqlDatabase {
 
   private walFd: number | null = null;
 
-  constructor(private readonly file: string) {
+  constructor(readonly file: string) {
     this.raw = new Database(file);
     // WAL lets readers run beside the writer; FULL makes each commit durable before we
     // acknowledge it (group commit keeps that affordable). busy_timeout covers a second
