@@ -56,7 +56,7 @@ export interface WorkerConfig {
   claimBatch: number;
   /** Lease length: an attempt's deadline plus margin; renewed while in flight (HERALD_LEASE_MS, default 30000). */
   leaseMs: number;
-  /** Keep-alive connections per receiver origin (HERALD_CONNECTIONS_PER_ORIGIN, default 128). */
+  /** Requests at once and keep-alive connections per receiver origin (HERALD_CONNECTIONS_PER_ORIGIN, default 1024: as many as the process keeps in flight; set lower to shield shared receivers). */
   connectionsPerOrigin: number;
   /** Longest wait between checks for due work when nothing wakes the worker, ms (default 10000). */
   idleCheckMs: number;
@@ -83,7 +83,7 @@ export const DEFAULT_CONFIG: Readonly<HeraldConfig> = Object.freeze({
     maxInFlight: 1024,
     claimBatch: 256,
     leaseMs: 30_000,
-    connectionsPerOrigin: 128,
+    connectionsPerOrigin: 1024,
     idleCheckMs: 10_000,
     shutdownGraceMs: 10_000,
   }),

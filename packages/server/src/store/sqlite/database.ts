@@ -25,7 +25,7 @@ export class SqliteDatabase implements SqlDatabase {
     this.raw.pragma('synchronous = FULL');
     this.raw.pragma('foreign_keys = ON');
     this.raw.pragma('busy_timeout = 5000');
-    this.raw.pragma('cache_size = -65536');
+    this.raw.pragma('cache_size = -16384');
     this.raw.pragma('temp_store = MEMORY');
     this.direct = {
       all: async (sql, params = []) => this.prepare(sql).all(...(params as unknown[])) as never,
