@@ -104,7 +104,6 @@ const PAGES = {
       'Test sends carry `"isTest": true`, the name the seed uses (other presets say `is_test`).',
     ],
     notReproduced: [
-      ['004', 'At the end of the article, you will find examples to download of C# and PHP signature validation.', 'Partly: [signatures.md](../signatures.md#verifying-rsa-sha256) has TypeScript, Python and openssl, and the C# calls in one sentence; there is no PHP example and nothing to download.'],
       ['004', 'For this reason, we recommend you use an asynchronous system that automatically registers all the notifications sent by Dialog Insight in a database or file.', 'Advice to receivers. The receiver README shows the pattern (verify, queue, answer 200); the `herald inbox` command DESIGN.md plans for it is not built yet.'],
     ],
   },

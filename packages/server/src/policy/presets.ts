@@ -245,6 +245,7 @@ const SMARTERBOT_SOURCES: Source[] = from('003', [
 /** Seed 004: the marketing platform's callback webhooks. */
 const DIALOG_INSIGHT_SOURCES: Source[] = from('004', [
   ['Webhooks allow your application to receive real-time data from one or multiple events occurring in the Dialog Insight platform.', 'events: one or many event types; delivered immediately'],
+  ['At the end of the article, you will find examples to download of C# and PHP signature validation.', 'docs/signatures.md: C# and PHP verification examples, beside TypeScript (@herald/receiver), Python and openssl'],
   ['To use a webhook, you must provide a destination URL where you send the notifications and select where and when you want to receive data related to your contacts or messages.', 'url, events, and optionally apps and filter'],
   ['Dialog Insight sends this data to your system when the selected events are triggered.', 'fan-out on ingest to webhooks subscribed to the event type'],
   ['You must then confirm to Dialog Insight that you received the notification.', 'success.status: [200]'],

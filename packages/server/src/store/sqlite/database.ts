@@ -16,7 +16,7 @@ export class SqliteDatabase implements SqlDatabase {
 
   private walFd: number | null = null;
 
-  constructor(readonly file: string) {
+  constructor(readonly file: string, cacheMb = 8) {
     this.raw = new Database(file);
     // WAL lets readers run beside the writer; FULL makes each commit durable before we
     // acknowledge it (group commit keeps that affordable). busy_timeout covers a second
@@ -25,7 +25,7 @@ export class SqliteDatabase implements SqlDatabase {
     this.raw.pragma('synchronous = FULL');
     this.raw.pragma('foreign_keys = ON');
     this.raw.pragma('busy_timeout = 5000');
-    this.raw.pragma('cache_size = -16384');
+    this.raw.pragma(`cache_size = -${cacheMb * 1024}`);
     this.raw.pragma('temp_store = MEMORY');
     this.direct = {
       all: async (sql, params = []) => this.prepare(sql).all(...(params as unknown[])) as never,

@@ -15,7 +15,8 @@ interface Call {
 }
 
 const port = parentPort!;
-const db = new SqliteDatabase((workerData as { file: string }).file);
+// The hot path's connection gets the larger page cache: claims and results walk its indexes.
+const db = new SqliteDatabase((workerData as { file: string }).file, 16);
 const hot = new SqliteHotPath(db);
 
 port.on('message', (call: Call) => {

@@ -45,9 +45,9 @@ export class ThreadedSqliteHotPath implements HotPath {
     // From dist, or from source when TypeScript runs through tsx (tests): the thread loads tsx too.
     const fromSource = import.meta.url.endsWith('.ts');
     const main = new URL(`./hot-path-thread-main.${fromSource ? 'ts' : 'js'}`, import.meta.url);
-    const worker = fromSource
-      ? new Worker(tsxBootstrap(main), { eval: true, workerData: { file } })
-      : new Worker(main, { workerData: { file } });
+    // The thread holds only the batches in transit: a small heap keeps the process's memory down.
+    const options = { workerData: { file }, resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 256 } };
+    const worker = fromSource ? new Worker(tsxBootstrap(main), { ...options, eval: true }) : new Worker(main, options);
     await new Promise<void>((resolve, reject) => {
       const onMessage = (m: { ready?: boolean }) => {
         if (!m.ready) return;
