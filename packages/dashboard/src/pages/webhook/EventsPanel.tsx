@@ -51,7 +51,7 @@ export function EventsPanel({ org, w }: { org: string; w: Webhook }) {
                   <button type="button" className="button small" aria-expanded={isOpen('example')} aria-controls={panelId} onClick={() => toggle(t.name, 'example')}>
                     Example<span className="visually-hidden"> of {t.name}</span>
                   </button>
-                  {can('events:write') && (
+                  {can('webhooks:write') && (
                     <button type="button" className="button small" aria-expanded={isOpen('test')} aria-controls={panelId} onClick={() => toggle(t.name, 'test')}>
                       Test<span className="visually-hidden"> {t.name}</span>
                     </button>
