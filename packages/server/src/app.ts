@@ -61,13 +61,20 @@ export async function startHerald(config: HeraldConfig, opts: { logger?: Logger;
   const log = opts.logger ?? createLogger(config.logLevel);
   // Read before anything opens: an unusable file stops the start with a message.
   const trustedCas = config.trustedCaFile ? loadTrustedCas(config.trustedCaFile) : undefined;
+  let ready = false;
+  let fatal = false;
   const store = await openStore({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
     sqliteThread: config.sqliteThread ?? true,
     onBackgroundError: (err) => log.warn({ err }, 'store background connection failed; reconnecting'),
+    onFatal: (err) => {
+      // /healthz answers 503 from now on, so a supervisor restarts the process.
+      ready = false;
+      fatal = true;
+      log.fatal({ err }, 'the store stopped working; restart Herald (nothing acknowledged is lost)');
+    },
   });
-  let ready = false;
   const box = new SecretBox(loadMasterKey({ ...(config.masterKey ? { envValue: config.masterKey } : {}), dataDir: config.dataDir }));
   const metrics = new Metrics(store);
   const ingest = new IngestQueue(store, planFanOut);
@@ -102,7 +109,7 @@ export async function startHerald(config: HeraldConfig, opts: { logger?: Logger;
   worker?.start();
   digests?.start();
   retention?.start();
-  ready = true;
+  ready = !fatal;
   log.info({ url, store: store.dialect, role: config.role }, 'Herald is ready');
 
   let closing: Promise<void> | null = null;

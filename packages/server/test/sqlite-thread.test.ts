@@ -51,3 +51,17 @@ for (const sqliteThread of [true, false]) {
     }
   });
 }
+
+test('if the store thread dies, store calls fail and Herald reports itself unhealthy', async () => {
+  const { TestHerald } = await import('./helpers/herald.js');
+  const h = await TestHerald.start('sqlite');
+  try {
+    assert.equal((await fetch(`${h.url}/healthz`)).status, 200);
+    const hot = h.herald.store.hot as ThreadedSqliteHotPath;
+    await (hot as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await assert.rejects(hot.nextDueAt(), /store thread stopped/);
+    assert.equal((await fetch(`${h.url}/healthz`)).status, 503, 'a supervisor restarts it');
+  } finally {
+    await h.stop();
+  }
+});

@@ -28,6 +28,8 @@ export interface StoreOptions {
   poolSize?: number;
   /** SQLite: run the hot path on a store thread with its own connection (default true). */
   sqliteThread?: boolean;
+  /** Called if the store can no longer work (the SQLite store thread died). */
+  onFatal?: (err: Error) => void;
 }
 
 /** Opens the store named by the configuration and applies pending migrations. */
@@ -39,7 +41,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   const local = new SqliteHotPath(db);
   // The SQLite file has one user: leases left by a killed predecessor are released at once.
   local.releaseAll(Date.now());
-  const threaded = opts.sqliteThread === false ? null : await ThreadedSqliteHotPath.start(db.file);
+  const threaded = opts.sqliteThread === false ? null : await ThreadedSqliteHotPath.start(db.file, opts.onFatal);
   const notifier = new InProcessNotifier();
   return {
     dialect: 'sqlite',

@@ -22,7 +22,10 @@ export class ThreadedSqliteHotPath implements HotPath {
   private readonly pending = new Map<number, Pending>();
   private failed: Error | null = null;
 
-  private constructor(private readonly worker: Worker) {
+  private constructor(
+    private readonly worker: Worker,
+    onFatal: (err: Error) => void,
+  ) {
     worker.on('message', (m: { id?: number; result?: unknown; error?: { message: string; name: string; code?: string; stack?: string } }) => {
       if (m.id === undefined) return;
       const p = this.pending.get(m.id);
@@ -32,21 +35,28 @@ export class ThreadedSqliteHotPath implements HotPath {
       else p.resolve(m.result);
     });
     const fail = (err: Error) => {
+      if (this.failed) return;
       this.failed = err;
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
+      onFatal(err);
     };
     worker.on('error', (err) => fail(new Error(`the SQLite store thread failed: ${err.message}`)));
     worker.on('exit', (code) => fail(new Error(`the SQLite store thread stopped (exit ${code})`)));
   }
 
-  /** Starts the store thread on `file` (already migrated) and waits until it is ready. */
-  static async start(file: string): Promise<ThreadedSqliteHotPath> {
+  /**
+   * Starts the store thread on `file` (already migrated) and waits until it is ready. If the
+   * thread ever dies, every call fails from then on and `onFatal` is told (the process then
+   * reports itself unhealthy: nothing unacknowledged is lost, a restart resumes the work).
+   */
+  static async start(file: string, onFatal: (err: Error) => void = () => undefined): Promise<ThreadedSqliteHotPath> {
     // From dist, or from source when TypeScript runs through tsx (tests): the thread loads tsx too.
     const fromSource = import.meta.url.endsWith('.ts');
     const main = new URL(`./hot-path-thread-main.${fromSource ? 'ts' : 'js'}`, import.meta.url);
     // The thread holds only the batches in transit: a small heap keeps the process's memory down.
-    const options = { workerData: { file }, resourceLimits: { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 256 } };
+    // (Only the young generation is bounded: a large group commit may still hold a lot at once.)
+    const options = { workerData: { file }, resourceLimits: { maxYoungGenerationSizeMb: 16 } };
     const worker = fromSource ? new Worker(tsxBootstrap(main), { ...options, eval: true }) : new Worker(main, options);
     await new Promise<void>((resolve, reject) => {
       const onMessage = (m: { ready?: boolean }) => {
@@ -58,7 +68,7 @@ export class ThreadedSqliteHotPath implements HotPath {
       worker.on('message', onMessage);
       worker.once('error', reject);
     });
-    return new ThreadedSqliteHotPath(worker);
+    return new ThreadedSqliteHotPath(worker, onFatal);
   }
 
   private call<T>(method: string, args: unknown[]): Promise<T> {
