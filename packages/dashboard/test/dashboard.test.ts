@@ -302,6 +302,27 @@ describe('dashboard (admin key)', () => {
     assert.equal(stored.policy_overrides.timeout_ms, 7500);
   });
 
+  test('editing keeps policy fields: pace and order are shown, and overrides the form does not show survive a save', async () => {
+    // Set by API: a FIFO order, a rate limit, and a jitter, which the form has no field for.
+    await must(h, 'PATCH', `/orgs/acme/webhooks/${created.id}`, { policy: { timeout_ms: 7500, retry_schedule: ['5s', '1m'], retry_jitter: 0.1, rate_limit: 20, ordering: 'fifo' } }, 200);
+    await page.goto(`${h.url}/#/o/acme/webhooks/${created.id}/edit`);
+    await page.reload(); // the page read the webhook before the API change above
+    await page.getByRole('textbox', { name: 'Rate limit (requests per second)' }).waitFor();
+    assert.equal(await page.getByRole('textbox', { name: 'Rate limit (requests per second)' }).inputValue(), '20');
+    assert.equal(await page.getByRole('combobox', { name: 'Order' }).inputValue(), 'fifo');
+    await page.getByRole('textbox', { name: 'Most requests at once' }).fill('0');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('A whole number from 1 to 10,000.').waitFor();
+    await page.getByRole('textbox', { name: 'Most requests at once' }).fill('4');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Changes saved.').waitFor();
+    const stored = await must(h, 'GET', `/orgs/acme/webhooks/${created.id}`, undefined, 200);
+    assert.deepEqual(
+      [stored.policy_overrides.ordering, stored.policy_overrides.rate_limit, stored.policy_overrides.max_in_flight, stored.policy_overrides.retry_jitter],
+      ['fifo', 20, 4, 0.1],
+    );
+  });
+
   test('an org-limited read-only key lands in its org and sees no write button', async () => {
     const key = await must(h, 'POST', '/api-keys', { name: 'viewer', scopes: ['orgs:read', 'webhooks:read', 'keys:read', 'deliveries:read', 'event_types:read'], org_id: 'acme' }, 201);
     const viewer = await WatchedPage.open(browser);

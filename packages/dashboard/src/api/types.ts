@@ -61,14 +61,25 @@ export interface Policy {
   retry_jitter: number;
   success: SuccessRule;
   on_410: 'deactivate' | 'retry';
+  rate_limit?: number | null;
+  max_in_flight?: number | null;
+  ordering?: 'any' | 'fifo';
 }
 
+/**
+ * The policy fields a webhook sets over its preset (the server's PolicyInput schema). The
+ * server may know fields this app does not: forms keep those as they are (see advanced.ts).
+ */
 export interface PolicyOverrides {
   timeout_ms?: number;
   retry_schedule?: string[];
   retry_jitter?: number;
   success?: { status?: (number | '2xx')[]; bodies?: string[] | null };
   on_410?: 'deactivate' | 'retry';
+  rate_limit?: number | null;
+  max_in_flight?: number | null;
+  ordering?: 'any' | 'fifo';
+  [other: string]: unknown;
 }
 
 export interface Preset {

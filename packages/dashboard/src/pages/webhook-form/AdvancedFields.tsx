@@ -63,6 +63,25 @@ export function AdvancedFields({ value, onChange, presetPolicy, presetPayload, e
           </select>
           {hint('on410', 'Seed 000: a 410 deactivates at once and mails the owners.')}
         </div>
+        <div className="field">
+          <label htmlFor={`${base}-rateLimit`}>Rate limit (requests per second)</label>
+          <input {...field('rateLimit')} inputMode="decimal" value={value.rateLimit} placeholder="no limit" onChange={(e) => set('rateLimit', e.target.value)} />
+          {hint('rateLimit', 'Most requests started per second, per worker process; a burst of one second, then paced.')}
+        </div>
+        <div className="field">
+          <label htmlFor={`${base}-maxInFlight`}>Most requests at once</label>
+          <input {...field('maxInFlight')} inputMode="numeric" value={value.maxInFlight} placeholder="no cap" onChange={(e) => set('maxInFlight', e.target.value)} />
+          {hint('maxInFlight', 'Concurrency cap for this endpoint, per worker process.')}
+        </div>
+        <div className="field">
+          <label htmlFor={`${base}-ordering`}>Order</label>
+          <select {...field('ordering')} value={value.ordering} onChange={(e) => set('ordering', e.target.value as AdvancedState['ordering'])}>
+            <option value="">As the preset (any order)</option>
+            <option value="any">Any order, many at once</option>
+            <option value="fifo">FIFO: one at a time, oldest first</option>
+          </select>
+          {hint('ordering', 'FIFO holds the rest while the oldest delivery is retried.')}
+        </div>
         <div className="field span-2">
           <label htmlFor={`${base}-successBodies`}>Accepted response bodies</label>
           <textarea {...field('successBodies')} rows={2} value={value.successBodies} placeholder={ph.successBodies} onChange={(e) => set('successBodies', e.target.value)} />

@@ -7,6 +7,11 @@ export interface AdvancedState {
   successStatus: string;
   successBodies: string;
   on410: '' | 'deactivate' | 'retry';
+  rateLimit: string;
+  maxInFlight: string;
+  ordering: '' | 'any' | 'fifo';
+  /** Overrides this form does not show, sent back unchanged so that saving never drops them. */
+  other: PolicyOverrides;
   filter: string;
   payload: '' | 'envelope' | 'raw';
   alertEmails: string;
@@ -22,11 +27,18 @@ export function advancedFrom(w: Webhook | undefined): AdvancedState {
     successStatus: o.success?.status ? o.success.status.join(', ') : '',
     successBodies: o.success?.bodies ? o.success.bodies.join('\n') : '',
     on410: o.on_410 ?? '',
+    rateLimit: typeof o.rate_limit === 'number' ? String(o.rate_limit) : '',
+    maxInFlight: typeof o.max_in_flight === 'number' ? String(o.max_in_flight) : '',
+    ordering: o.ordering ?? '',
+    other: Object.fromEntries(Object.entries(o).filter(([k]) => !MANAGED.has(k))),
     filter: w?.filter ?? '',
     payload: '',
     alertEmails: w?.alert_emails.join(', ') ?? '',
   };
 }
+
+/** The overrides the advanced fields edit; any other is kept as it is. */
+const MANAGED = new Set(['timeout_ms', 'retry_schedule', 'success', 'on_410', 'rate_limit', 'max_in_flight', 'ordering']);
 
 const DURATION = /^\d+(ms|s|m|h|d)$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -42,7 +54,7 @@ export interface ParsedAdvanced {
 /** Turns the typed fields into overrides; empty fields keep the preset's value. */
 export function parseAdvanced(a: AdvancedState): ParsedAdvanced {
   const errors: ParsedAdvanced['errors'] = {};
-  const policy: PolicyOverrides = {};
+  const policy: PolicyOverrides = { ...a.other };
   if (a.timeoutS.trim() !== '') {
     const s = Number(a.timeoutS);
     if (!Number.isFinite(s) || s < 0.1 || s > 30) errors.timeoutS = 'Between 0.1 and 30 seconds.';
@@ -76,6 +88,17 @@ export function parseAdvanced(a: AdvancedState): ParsedAdvanced {
     if (bodies.length > 0) policy.success.bodies = bodies;
   }
   if (a.on410 !== '') policy.on_410 = a.on410;
+  if (a.rateLimit.trim() !== '') {
+    const r = Number(a.rateLimit);
+    if (!Number.isFinite(r) || r <= 0 || r > 100_000) errors.rateLimit = 'Requests per second, more than 0 and at most 100,000.';
+    else policy.rate_limit = r;
+  }
+  if (a.maxInFlight.trim() !== '') {
+    const m = Number(a.maxInFlight);
+    if (!Number.isInteger(m) || m < 1 || m > 10_000) errors.maxInFlight = 'A whole number from 1 to 10,000.';
+    else policy.max_in_flight = m;
+  }
+  if (a.ordering !== '') policy.ordering = a.ordering;
   const emails = a.alertEmails.split(/[\s,;]+/).filter(Boolean);
   const badMail = emails.filter((e) => !EMAIL.test(e));
   if (badMail.length > 0) errors.alertEmails = `Not an email address: ${badMail.join(', ')}.`;
