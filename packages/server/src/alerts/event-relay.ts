@@ -18,6 +18,7 @@ import type { Logger } from '../ops/logger.js';
 import * as q from '../store/queries/alerts.js';
 import type { Store } from '../store/store.js';
 import type { NewEvent } from '../store/types.js';
+import { SerialRunner } from '../engine/serial-runner.js';
 
 export interface EventRelayDeps {
   store: Store;
@@ -33,8 +34,7 @@ export const operationalIdempotencyKey = (outboxId: string) => `herald:${outboxI
 
 export class OperationalEventRelay {
   private running = false;
-  private looking: Promise<void> | null = null;
-  private lookAgain = false;
+  private readonly looks = new SerialRunner(() => this.look(), () => this.running);
   private readonly timer = new WakeTimer(() => this.wake());
   private readonly queue: IngestQueue;
 
@@ -49,18 +49,7 @@ export class OperationalEventRelay {
   }
 
   wake(): void {
-    if (!this.running) return;
-    if (this.looking) {
-      this.lookAgain = true;
-      return;
-    }
-    this.looking = this.look().finally(() => {
-      this.looking = null;
-      if (this.lookAgain && this.running) {
-        this.lookAgain = false;
-        this.wake();
-      }
-    });
+    this.looks.wake();
   }
 
   private async look(): Promise<void> {
@@ -125,6 +114,6 @@ export class OperationalEventRelay {
     if (!this.running) return;
     this.running = false;
     this.timer.cancel();
-    await this.looking;
+    await this.looks.settled();
   }
 }

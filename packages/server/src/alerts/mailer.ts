@@ -14,6 +14,7 @@ import type { Logger } from '../ops/logger.js';
 import * as q from '../store/queries/alerts.js';
 import type { Store } from '../store/store.js';
 import { WakeTimer } from '../engine/wake-timer.js';
+import { SerialRunner } from '../engine/serial-runner.js';
 
 export interface MailerDeps {
   store: Store;
@@ -45,8 +46,7 @@ export interface MailTransport {
 
 export class AlertMailer {
   private running = false;
-  private looking: Promise<void> | null = null;
-  private lookAgain = false;
+  private readonly looks = new SerialRunner(() => this.look(), () => this.running);
   private readonly timer = new WakeTimer(() => this.wake());
   private readonly transport: MailTransport | null;
 
@@ -64,18 +64,7 @@ export class AlertMailer {
   }
 
   wake(): void {
-    if (!this.running) return;
-    if (this.looking) {
-      this.lookAgain = true;
-      return;
-    }
-    this.looking = this.look().finally(() => {
-      this.looking = null;
-      if (this.lookAgain && this.running) {
-        this.lookAgain = false;
-        this.wake();
-      }
-    });
+    this.looks.wake();
   }
 
   private async look(): Promise<void> {
@@ -133,7 +122,7 @@ export class AlertMailer {
     if (!this.running) return;
     this.running = false;
     this.timer.cancel();
-    await this.looking;
+    await this.looks.settled();
     this.transport?.close();
   }
 }

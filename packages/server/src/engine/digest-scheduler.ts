@@ -4,6 +4,7 @@ import { dueDigests, earliestDigestAt, moveDigestAt, releaseWaiting, type DueDig
 import type { Store } from '../store/store.js';
 import { gatherDigests } from './digest-gather.js';
 import { WakeTimer } from './wake-timer.js';
+import { SerialRunner } from './serial-runner.js';
 
 export interface DigestSchedulerDeps {
   store: Store;
@@ -32,8 +33,7 @@ export class DigestScheduler {
   private running = false;
   private readonly wakeTimer = new WakeTimer(() => this.wake());
   private nudgeTimer: NodeJS.Timeout | null = null;
-  private looking: Promise<void> | null = null;
-  private lookAgain = false;
+  private readonly looks = new SerialRunner(() => this.look(), () => this.running);
   private unsubscribe: (() => void) | null = null;
 
   constructor(private readonly d: DigestSchedulerDeps) {}
@@ -47,18 +47,7 @@ export class DigestScheduler {
 
   /** Looks for due periods now (a look already under way runs once more afterwards). */
   wake(): void {
-    if (!this.running) return;
-    if (this.looking) {
-      this.lookAgain = true;
-      return;
-    }
-    this.looking = this.look().finally(() => {
-      this.looking = null;
-      if (this.lookAgain && this.running) {
-        this.lookAgain = false;
-        this.wake();
-      }
-    });
+    this.looks.wake();
   }
 
   private nudge(): void {
@@ -132,6 +121,6 @@ export class DigestScheduler {
     this.wakeTimer.cancel();
     if (this.nudgeTimer) clearTimeout(this.nudgeTimer);
     this.nudgeTimer = null;
-    await this.looking;
+    await this.looks.settled();
   }
 }
