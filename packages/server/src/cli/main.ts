@@ -5,7 +5,7 @@ import { catalogueCommand } from './catalogue.js';
 const HELP = `herald — self-hostable webhook delivery
 
 Usage:
-  herald serve [--role all|api|worker]   start Herald (API and workers; a placeholder page at /)
+  herald serve [--role all|api|worker]   start Herald: API, dashboard at / and workers
   herald catalogue load <salesiq|smarterbot|file.json> [--replace]
                                          import event types into a running Herald
   herald catalogue list                  the event types a running Herald knows

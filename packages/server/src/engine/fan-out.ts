@@ -24,7 +24,7 @@ export const planFanOut: FanOutPlanner = (event: NewEvent, subscribers: readonly
       if (!compileFilter(s.filter).matches(envelope)) continue;
     }
     const status = s.state !== 'enabled' ? 'skipped' : s.digest ? 'batched' : 'pending';
-    planned.push({ id: newId('msg', event.created_at), webhook_id: s.id, status });
+    planned.push({ id: newId('msg', event.created_at), webhook_id: s.id, status, ...(s.fifo && status === 'pending' ? { fifo: true } : {}) });
   }
   return planned;
 };

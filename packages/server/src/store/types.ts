@@ -35,6 +35,8 @@ export interface PlannedDelivery {
   id: string;
   webhook_id: string;
   status: 'pending' | 'batched' | 'skipped';
+  /** Of a fifo webhook: stored with the fifo mark, so it waits behind older pending ones. */
+  fifo?: boolean;
 }
 
 /** Decides which subscribers get a delivery; runs inside the ingest transaction. */

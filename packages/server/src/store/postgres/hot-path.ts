@@ -118,7 +118,7 @@ export class PostgresHotPath implements HotPath {
           dl[3]!.push(e.id);
           dl[4]!.push(d.status);
           dl[5]!.push(d.status === 'pending' ? e.created_at : null);
-          const fifo = d.status === 'pending' && subs.some((x) => x.fifo && x.id === d.webhook_id);
+          const fifo = d.fifo === true;
           if (fifo) fifoTouched.add(d.webhook_id);
           dl[6]!.push(fifo ? 1 : 0);
         }

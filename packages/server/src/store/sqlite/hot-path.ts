@@ -126,7 +126,7 @@ export class SqliteHotPath implements HotPath {
           );
           for (const d of planned) {
             const due = d.status === 'pending' ? ev.created_at : null;
-            const fifo = d.status === 'pending' && subs.some((x) => x.fifo && x.id === d.webhook_id);
+            const fifo = d.fifo === true;
             if (fifo) fifoTouched.add(d.webhook_id);
             this.st.insertDelivery!.run(d.id, ev.org_id, d.webhook_id, ev.id, d.status, due, ev.created_at, ev.created_at, fifo ? 1 : 0);
           }
