@@ -55,6 +55,8 @@ export async function startHerald({ name, role = 'all', storeEnv, extraEnv = {},
     NODE_ENV: 'production',
     ...storeEnv,
     ...extraEnv,
+    // BENCH_HERALD_ENV="K=V K2=V2" sets Herald settings for an experiment, e.g. HERALD_WORKER_CONCURRENCY=256.
+    ...Object.fromEntries((process.env.BENCH_HERALD_ENV ?? '').split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
   };
   const tSpawn = performance.timeOrigin + performance.now();
   // BENCH_HERALD_NODE_ARGS passes Node flags to Herald only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".

@@ -1,11 +1,10 @@
-import type { Readable } from 'node:stream';
-import { Agent, request, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import type { AttemptErrorCode } from '../model.js';
 import { BlockedAddressError, guardedLookupWith, isDnsErrorCode, isPublicAddress, literalIp, systemResolver, type Resolver } from './address-guard.js';
 import { ClientAgents } from './client-agents.js';
 import type { ClientIdentity } from './client-certificate.js';
 import { OriginLimiter } from './origin-limiter.js';
-import { readCapped } from './response-body.js';
+import { CaptureHandler } from './capture-handler.js';
 
 export interface SendResult {
   status_code: number | null;
@@ -39,6 +38,17 @@ export interface OutboundRequest {
   identity?: ClientIdentity | null | undefined;
 }
 
+/** A parsed destination; `blocked` names a literal private IP the guard refuses. */
+interface Target {
+  url: string;
+  origin: string;
+  path: string;
+  blocked: string | null;
+}
+
+/** Distinct URLs whose parse is kept (cleared when full). */
+const TARGET_CACHE = 10_000;
+
 /**
  * POSTs requests with undici's dispatcher API (keep-alive pools per origin; several times
  * the throughput of fetch). Each attempt has a total deadline that also covers a receiver
@@ -48,6 +58,7 @@ export class HttpSender {
   private readonly agent: Agent;
   private readonly clientAgents: ClientAgents;
   private readonly limiter: OriginLimiter;
+  private readonly targets = new Map<string, Target>();
   /** The resolver the address guard uses; URL checks at save time use the same one. */
   readonly resolve: Resolver;
 
@@ -74,70 +85,76 @@ export class HttpSender {
   }
 
   async request(url: string, req: OutboundRequest): Promise<SendResult> {
-    let origin: string;
-    try {
-      origin = new URL(url).origin;
-    } catch {
+    const target = this.target(url);
+    if (!target) {
       return { status_code: null, headers: null, body: null, truncated: false, duration_ms: 0, error_code: 'error', error_message: `Invalid URL ${url}`, retry_after_ms: null };
     }
-    const release = await this.limiter.acquire(origin);
+    const release = this.limiter.tryAcquire(target.origin) ?? await this.limiter.acquire(target.origin);
     try {
       const dispatcher = req.identity ? this.clientAgents.get(req.identity) : this.agent;
-      return await this.sendNow(url, req, dispatcher);
+      return await this.sendNow(target, req, dispatcher);
     } finally {
       release();
     }
   }
 
-  private async sendNow(url: string, req: OutboundRequest, dispatcher: Dispatcher): Promise<SendResult> {
-    const started = performance.now();
-    const done = (r: Partial<SendResult>): SendResult => ({
-      status_code: null, headers: null, body: null, truncated: false, error_code: null, error_message: null,
-      retry_after_ms: null, ...r, duration_ms: Math.round(performance.now() - started),
-    });
-    // The deadline covers headers and the whole body. A plain controller and timer cost a
-    // twentieth of AbortSignal.timeout(), which also keeps a weak reference per request.
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(new DOMException('The attempt deadline passed', 'TimeoutError')), req.timeoutMs);
+  /** Origin and path of a URL, parsed once per distinct URL (a webhook's URL is sent to many times). */
+  private target(url: string): Target | null {
+    let t = this.targets.get(url);
+    if (t) return t;
+    let u: URL;
     try {
-      if (!this.opts.allowPrivateUrls) {
-        // A literal IP never reaches the lookup hook: judge it here.
-        const ip = literalIp(new URL(url).hostname);
-        if (ip !== null && !isPublicAddress(ip)) throw new BlockedAddressError(ip, ip);
-      }
-      const res = await request(url, {
-        method: req.method,
-        headers: req.headers,
-        ...(req.body === undefined ? {} : { body: req.body }),
-        dispatcher,
-        // The deadline is the signal: undici's own timeouts run on a coarse clock that can fire
-        // up to half a second early, so they only back it up.
-        signal: deadline.signal,
-        headersTimeout: req.timeoutMs + 1000,
-        bodyTimeout: req.timeoutMs + 1000,
-      });
-      const encoding = res.headers['content-encoding'];
-      const { text, truncated } = await readCapped(res.body as unknown as Readable, this.opts.responseBodyLimit, Array.isArray(encoding) ? undefined : encoding);
-      const responseHeaders: Record<string, string> = {};
-      for (const [k, v] of Object.entries(res.headers)) {
-        if (v !== undefined) responseHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
-      }
-      return done({
-        status_code: res.statusCode,
-        headers: responseHeaders,
-        body: text,
-        truncated,
-        retry_after_ms: res.statusCode === 429 || res.statusCode === 503 ? parseRetryAfter(responseHeaders['retry-after']) : null,
-      });
-    } catch (err) {
+      u = new URL(url);
+    } catch {
+      return null;
+    }
+    // A literal IP never reaches the lookup hook: it is judged here.
+    const ip = literalIp(u.hostname);
+    t = { url, origin: u.origin, path: `${u.pathname}${u.search}`, blocked: !this.opts.allowPrivateUrls && ip !== null && !isPublicAddress(ip) ? ip : null };
+    if (this.targets.size >= TARGET_CACHE) this.targets.clear();
+    this.targets.set(url, t);
+    return t;
+  }
+
+  private sendNow(target: Target, req: OutboundRequest, dispatcher: Dispatcher): Promise<SendResult> {
+    const started = performance.now();
+    const duration = () => Math.round(performance.now() - started);
+    const failed = (err: unknown): SendResult => {
       const { code, message } = classify(err);
       // A receiver that demands a client certificate often just closes the TLS connection.
-      const hint = code === 'connection_reset' && url.startsWith('https:') && !req.identity
+      const hint = code === 'connection_reset' && target.url.startsWith('https:') && !req.identity
         ? ' (if the receiver requires a client certificate, upload one: mutual TLS)' : '';
-      return done({ error_code: code, error_message: message + hint });
-    } finally {
-      clearTimeout(timer);
-    }
+      return { status_code: null, headers: null, body: null, truncated: false, duration_ms: duration(), error_code: code, error_message: message + hint, retry_after_ms: null };
+    };
+    if (target.blocked) return Promise.resolve(failed(new BlockedAddressError(target.blocked, target.blocked)));
+    return new Promise<SendResult>((resolve) => {
+      // The deadline covers waiting for a socket, the headers and the whole body.
+      const timer = setTimeout(() => handler.end(new DOMException('The attempt deadline passed', 'TimeoutError')), req.timeoutMs);
+      const handler = new CaptureHandler(this.opts.responseBodyLimit, (c) => {
+        clearTimeout(timer);
+        if (!c.ok) return resolve(failed(c.error));
+        resolve({
+          status_code: c.status, headers: c.headers, body: c.body, truncated: c.truncated, duration_ms: duration(),
+          error_code: null, error_message: null,
+          retry_after_ms: c.status === 429 || c.status === 503 ? parseRetryAfter(c.headers['retry-after']) : null,
+        });
+      });
+      try {
+        dispatcher.dispatch({
+          origin: target.origin,
+          path: target.path,
+          method: req.method,
+          headers: req.headers,
+          body: req.body ?? null,
+          // The timer above is the deadline: undici's own timeouts run on a coarse clock that can
+          // fire up to half a second early, so they only back it up.
+          headersTimeout: req.timeoutMs + 1000,
+          bodyTimeout: req.timeoutMs + 1000,
+        }, handler);
+      } catch (err) {
+        handler.end(err as Error);
+      }
+    });
   }
 
   /** Called after the worker has finished or given back its work: requests still open are abandoned. */

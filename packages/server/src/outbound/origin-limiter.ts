@@ -8,15 +8,27 @@ export class OriginLimiter {
 
   constructor(private readonly limit: number) {}
 
-  async acquire(origin: string): Promise<() => void> {
+  /** A slot at once, or null when the origin is full (then `acquire` waits for one). */
+  tryAcquire(origin: string): (() => void) | null {
     let o = this.origins.get(origin);
     if (!o) {
       o = { active: 0, waiting: [] };
       this.origins.set(origin, o);
     }
-    if (o.active >= this.limit) await new Promise<void>((resolve) => o!.waiting.push(resolve));
-    else o.active++;
-    const slot = o;
+    if (o.active >= this.limit) return null;
+    o.active++;
+    return this.releaser(origin, o);
+  }
+
+  async acquire(origin: string): Promise<() => void> {
+    const now = this.tryAcquire(origin);
+    if (now) return now;
+    const o = this.origins.get(origin)!;
+    await new Promise<void>((resolve) => o.waiting.push(resolve));
+    return this.releaser(origin, o);
+  }
+
+  private releaser(origin: string, slot: { active: number; waiting: (() => void)[] }): () => void {
     let released = false;
     return () => {
       if (released) return;
