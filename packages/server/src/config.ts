@@ -56,7 +56,7 @@ export interface WorkerConfig {
   claimBatch: number;
   /** Lease length: an attempt's deadline plus margin; renewed while in flight (HERALD_LEASE_MS, default 30000). */
   leaseMs: number;
-  /** Requests at once and keep-alive connections per receiver origin (HERALD_CONNECTIONS_PER_ORIGIN, default 1024: as many as the process keeps in flight; set lower to shield shared receivers). */
+  /** The most requests at once and keep-alive connections per receiver origin (HERALD_CONNECTIONS_PER_ORIGIN, default 1024: as many as the process keeps in flight; the limit adapts below it, see outbound/origin-limiter.ts; set lower to shield shared receivers). */
   connectionsPerOrigin: number;
   /** Longest wait between checks for due work when nothing wakes the worker, ms (default 10000). */
   idleCheckMs: number;

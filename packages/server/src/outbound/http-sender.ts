@@ -159,6 +159,7 @@ export class HttpSender {
 
   /** Called after the worker has finished or given back its work: requests still open are abandoned. */
   async close(): Promise<void> {
+    this.limiter.stopAdjusting();
     await Promise.all([this.agent.destroy(), this.clientAgents.close()]);
   }
 }
