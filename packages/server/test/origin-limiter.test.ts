@@ -46,6 +46,15 @@ describe('per-origin request limit', () => {
     l.stopAdjusting();
   });
 
+  test('a fast receiver does not get more slots however many requests wait: they are a burst, not a slow receiver', () => {
+    const l = new OriginLimiter(1024);
+    const { granted } = take(l, 100);
+    for (const r of granted) r(); // answered at once
+    l.adjust(0.3, 250);
+    assert.equal(l.limitOf(ORIGIN), 64);
+    l.stopAdjusting();
+  });
+
   test('when the process is saturated, a fast origin shrinks toward what its traffic needs, not below the floor', () => {
     const l = new OriginLimiter(1024);
     const { granted } = take(l, 64);

@@ -7,9 +7,10 @@ interface Origin {
   limit: number;
   /** Someone waited for a slot since the last adjustment (demand above the limit). */
   waited: boolean;
-  /** Requests finished since the last adjustment, and the shortest of them (ms). */
+  /** Requests finished since the last adjustment, the shortest of them and their total time (ms). */
   done: number;
   fastestMs: number;
+  totalMs: number;
 }
 
 /** Below this share of busy time the process has room for more requests at once. */
@@ -17,6 +18,12 @@ const ROOM = 0.8;
 /** At or above it the process is saturated: more requests at once only cost memory and CPU. */
 const SATURATED = 0.92;
 const ADJUST_EVERY_MS = 250;
+/**
+ * Answers faster than this on average never need more than the starting 64 slots: 64 at 5 ms
+ * is 12,800 requests/s to one origin, more than one process delivers. Waiters behind such a
+ * receiver are a burst of claimed work, or a slow store, not a slow receiver.
+ */
+const SLOW_ANSWER_MS = 5;
 
 /**
  * At most `limit` requests at once per origin. Requests beyond it wait here, before their
@@ -24,9 +31,10 @@ const ADJUST_EVERY_MS = 250;
  * having been sent (and count as that receiver's failure).
  *
  * The limit adapts between a floor (32, or the maximum if lower) and the configured maximum.
- * Every 250 ms the event loop's busy share is read: with room to spare and requests waiting
- * for an origin, its limit grows by 30 % (a slow receiver gets the hundreds of requests in
- * flight its throughput needs within a couple of seconds); when the process is saturated, an
+ * Every 250 ms the event loop's busy share is read: with room to spare, requests waiting for
+ * an origin and its answers taking 5 ms or more on average, its limit grows by 30 % (a slow
+ * receiver gets the hundreds of requests in flight its throughput needs within a couple of
+ * seconds); when the process is saturated, an
  * origin's limit shrinks toward what its traffic needs (finished/s × its fastest answer × 2),
  * since requests beyond that only wait in this process, each holding a socket and memory. On
  * a fast local receiver this is 16 % more deliveries/s and 45 MB less memory than 1,024 sockets.
@@ -46,7 +54,7 @@ export class OriginLimiter {
   tryAcquire(origin: string): (() => void) | null {
     let o = this.origins.get(origin);
     if (!o) {
-      o = { active: 0, waiting: [], limit: Math.min(this.max, this.floor * 2), waited: false, done: 0, fastestMs: Infinity };
+      o = { active: 0, waiting: [], limit: Math.min(this.max, this.floor * 2), waited: false, done: 0, fastestMs: Infinity, totalMs: 0 };
       this.origins.set(origin, o);
       this.startAdjusting();
     }
@@ -72,6 +80,7 @@ export class OriginLimiter {
       released = true;
       slot.done++;
       const ms = performance.now() - started;
+      slot.totalMs += ms;
       if (ms < slot.fastestMs) slot.fastestMs = ms;
       // The slot passes straight to the next waiter, unless the limit has shrunk below it.
       const next = slot.active <= slot.limit ? slot.waiting.shift() : undefined;
@@ -100,7 +109,8 @@ export class OriginLimiter {
         this.origins.delete(origin);
         continue;
       }
-      if (busy < ROOM && (o.waited || o.waiting.length > 0)) {
+      const slowReceiver = o.done === 0 || o.totalMs / o.done >= SLOW_ANSWER_MS;
+      if (busy < ROOM && slowReceiver && (o.waited || o.waiting.length > 0)) {
         o.limit = Math.min(this.max, Math.ceil(o.limit * 1.3));
         this.admit(o);
       } else if (busy >= SATURATED && o.done > 0) {
@@ -110,6 +120,7 @@ export class OriginLimiter {
       o.waited = o.waiting.length > 0;
       o.done = 0;
       o.fastestMs = Infinity;
+      o.totalMs = 0;
     }
     if (this.origins.size === 0) this.stopAdjusting();
   }
