@@ -39,6 +39,16 @@ function tail(file, n = 30) {
   }
 }
 
+/** BENCH_HERALD_ENV="K=V K2=V2" as an object; a word without "=" is refused with what to write. */
+function benchHeraldEnv() {
+  const words = (process.env.BENCH_HERALD_ENV ?? '').split(/\s+/).filter(Boolean);
+  return Object.fromEntries(words.map((kv) => {
+    const at = kv.indexOf('=');
+    if (at < 1) throw new Error(`BENCH_HERALD_ENV: "${kv}" is not KEY=VALUE (write e.g. BENCH_HERALD_ENV="HERALD_WORKER_CONCURRENCY=256")`);
+    return [kv.slice(0, at), kv.slice(at + 1)];
+  }));
+}
+
 /**
  * Start `herald serve --role <role>` and wait until GET /healthz answers 200.
  * storeEnv: { HERALD_DATA_DIR } or { HERALD_DATABASE_URL }.
@@ -56,7 +66,7 @@ export async function startHerald({ name, role = 'all', storeEnv, extraEnv = {},
     ...storeEnv,
     ...extraEnv,
     // BENCH_HERALD_ENV="K=V K2=V2" sets Herald settings for an experiment, e.g. HERALD_WORKER_CONCURRENCY=256.
-    ...Object.fromEntries((process.env.BENCH_HERALD_ENV ?? '').split(/\s+/).filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
+    ...benchHeraldEnv(),
   };
   const tSpawn = performance.timeOrigin + performance.now();
   // BENCH_HERALD_NODE_ARGS passes Node flags to Herald only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".

@@ -85,6 +85,7 @@ export async function startHerald(config: HeraldConfig, opts: { logger?: Logger;
     trustedCas,
     resolve: opts.resolve,
   });
+  metrics.watchOutbound(() => sender.waiting);
   const ctx: AppContext = { config, store, box, ingest, metrics, sender, log, ready: () => ready };
   const generatedAdminKey = await bootstrapAdminKey(store, config);
   await registerSystemEventTypes(store.db);

@@ -207,6 +207,7 @@ for (const kind of STORE_KINDS) {
       assert.equal(health.status, 200);
       const metrics = await (await fetch(`${h.url}/metrics`)).text();
       assert.match(metrics, /herald_deliveries_due/);
+      assert.match(metrics, /^herald_requests_waiting_for_origin 0$/m);
     });
 
     // Last in this suite: it breaks the store on purpose.

@@ -70,6 +70,30 @@ describe('outbound requests', () => {
     }
   });
 
+  test('a slow receiver gets more requests at once than the starting 64, up to the maximum; the requests waiting for a slot are counted', async () => {
+    let now = 0;
+    let most = 0;
+    rx.respond((_r, res) => {
+      most = Math.max(most, ++now);
+      setTimeout(() => {
+        now--;
+        res.end('ok');
+      }, 60);
+    });
+    const sender = new HttpSender({ connectionsPerOrigin: 150, responseBodyLimit: 1024, allowPrivateUrls: true });
+    try {
+      const all = Array.from({ length: 800 }, () => sender.send(rx.url('/adaptive'), {}, '{}', 10_000));
+      assert.equal(sender.waiting, 800 - 64, 'the first 64 go at once, the rest wait for a slot');
+      const results = await Promise.all(all);
+      assert.ok(results.every((r) => r.status_code === 200));
+      assert.ok(most > 64 && most <= 150, `at most ${most} at once at the receiver`);
+      assert.equal(sender.waiting, 0);
+    } finally {
+      await sender.close();
+      rx.respond((_r, res) => void res.end('ok'));
+    }
+  });
+
   test('response bodies are kept up to the cap and marked truncated', async () => {
     const sender = new HttpSender({ connectionsPerOrigin: 4, responseBodyLimit: 1000, allowPrivateUrls: true });
     rx.respond((_r, res) => void res.end('x'.repeat(5_000_000)));

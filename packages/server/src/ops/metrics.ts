@@ -76,4 +76,19 @@ export class Metrics {
       });
     }
   }
+
+  /**
+   * Requests waiting for a slot of their receiver's origin (the adaptive per-origin limit,
+   * outbound/origin-limiter.ts): steadily high with a slow receiver means it is the limit.
+   */
+  watchOutbound(waiting: () => number): void {
+    new Gauge({
+      name: 'herald_requests_waiting_for_origin',
+      help: 'Outbound requests waiting for a free slot of their receiver origin',
+      registers: [this.registry],
+      collect() {
+        this.set(waiting());
+      },
+    });
+  }
 }

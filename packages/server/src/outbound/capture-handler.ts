@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import type { Dispatcher } from 'undici';
-import { readCapped } from './response-body.js';
+import { printable, readCapped } from './response-body.js';
 
 /** What one request ended with: a response (body read up to the cap) or an error. */
 export type Captured =
@@ -110,9 +110,7 @@ export class CaptureHandler implements Dispatcher.DispatchHandler {
   private text(): string {
     const bytes = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.size);
     this.chunks = [];
-    // NUL cannot be stored in PostgreSQL text: shown as U+FFFD, as readCapped does.
-    const s = bytes.toString('utf8');
-    return s.includes('\u0000') ? s.replaceAll('\u0000', '\uFFFD') : s;
+    return printable(bytes);
   }
 
   private finish(c: Captured): void {

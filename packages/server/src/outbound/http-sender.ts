@@ -157,6 +157,11 @@ export class HttpSender {
     });
   }
 
+  /** Requests waiting for a slot of their origin (a metric). */
+  get waiting(): number {
+    return this.limiter.queued;
+  }
+
   /** Called after the worker has finished or given back its work: requests still open are abandoned. */
   async close(): Promise<void> {
     this.limiter.stopAdjusting();

@@ -37,7 +37,7 @@ const SLOW_ANSWER_MS = 5;
  * seconds); when the process is saturated, an
  * origin's limit shrinks toward what its traffic needs (finished/s × its fastest answer × 2),
  * since requests beyond that only wait in this process, each holding a socket and memory. On
- * a fast local receiver this is 16 % more deliveries/s and 45 MB less memory than 1,024 sockets.
+ * a fast local receiver this kept the drain rate of 1,024 sockets with ~40 MB less memory.
  */
 export class OriginLimiter {
   private readonly origins = new Map<string, Origin>();
@@ -97,7 +97,7 @@ export class OriginLimiter {
     return n;
   }
 
-  /** The current limit of an origin (for tests and metrics). */
+  /** The current limit of an origin (for tests). */
   limitOf(origin: string): number | null {
     return this.origins.get(origin)?.limit ?? null;
   }

@@ -65,7 +65,7 @@ function decompressorFor(encoding: string | undefined) {
 }
 
 /** UTF-8 text of the bytes, with NUL (which PostgreSQL text cannot hold) shown as U+FFFD. */
-function printable(bytes: Buffer): string {
+export function printable(bytes: Buffer): string {
   // eslint-disable-next-line no-control-regex
   return bytes.toString('utf8').replace(/\u0000/g, '\uFFFD');
 }
