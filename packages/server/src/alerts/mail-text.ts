@@ -5,6 +5,7 @@
 import type { AlertRule } from '../policy/presets.js';
 import { nextDailyMark } from './daily-errors.js';
 import type { AlertState, DeactivationReason, Failure } from './types.js';
+import { iso } from '../time.js';
 
 /** What a mail reports (a rule's deactivation is reported once it took effect). */
 export type ReportedAlert =
@@ -51,7 +52,6 @@ export function humanDuration(ms: number): string {
   return `${ms} ms`;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /** "status 500" or "error timeout: …", then the start of the response when there was one. */
 export function describeFailure(f: Failure): string {
@@ -118,7 +118,7 @@ function ordinal(n: number): string {
 function howToReEnable(w: MailWebhook, a: ReportedAlert, publicUrl: string | undefined): string {
   const base = publicUrl ? publicUrl.replace(/\/+$/, '') : '<herald address>';
   const path = `${base}/api/v1/orgs/${w.org_id}/webhooks/${w.id}`;
-  const since = new Date(a.failure.at).toISOString();
+  const since = iso(a.failure.at);
   const lines = [
     a.type === 'deactivated' ? 'How to re-enable it, once the endpoint works:' : 'If Herald deactivates it, re-enable it once the endpoint works:',
     `    curl -X PATCH ${path} -H 'authorization: Bearer <API key>' -H 'content-type: application/json' -d '{"state":"enabled"}'`,

@@ -4,6 +4,7 @@
  */
 import { DELIVERY_EXHAUSTED, WEBHOOK_DEACTIVATED } from '../catalogue/system.js';
 import type { AlertState, DeactivationReason, Failure } from './types.js';
+import { iso } from '../time.js';
 
 /** One row of the operational_events outbox, before it is written. */
 export interface OperationalEvent {
@@ -15,7 +16,6 @@ export interface OperationalEvent {
   event_time: number;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
 
 export function lastErrorView(f: Failure) {
   return {

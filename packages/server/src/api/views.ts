@@ -1,9 +1,10 @@
 import type { ApiKey, App, Attempt, Delivery, EventType, Org, StoredEvent, Webhook, WebhookKey } from '../model.js';
 import { isPresetName } from '../policy/presets.js';
 import { policyView, resolvePolicy, type PolicyOverrides } from '../policy/resolve.js';
+import { iso } from '../time.js';
 
 /** API representations: times as ISO 8601 strings, internal columns left out. */
-export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+export { iso };
 
 export const orgView = (o: Org) => ({ id: o.id, name: o.name, owner_email: o.owner_email, settings: o.settings, created_at: iso(o.created_at), updated_at: iso(o.updated_at) });
 

@@ -1,4 +1,4 @@
-import { iso } from '../api/views.js';
+import { iso } from '../time.js';
 import { recentAttempts, recentTotals } from '../store/queries/attempt-stats.js';
 import type { SqlExecutor } from '../store/sql.js';
 
