@@ -52,7 +52,6 @@ export function humanDuration(ms: number): string {
   return `${ms} ms`;
 }
 
-
 /** "status 500" or "error timeout: …", then the start of the response when there was one. */
 export function describeFailure(f: Failure): string {
   const what = f.status_code !== null

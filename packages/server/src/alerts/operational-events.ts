@@ -16,7 +16,6 @@ export interface OperationalEvent {
   event_time: number;
 }
 
-
 export function lastErrorView(f: Failure) {
   return {
     delivery_id: f.delivery_id,
