@@ -1,6 +1,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { Socket } from 'node:net';
 import { createSecureContext, TLSSocket, type SecureContextOptions } from 'node:tls';
+import { iso } from '../time.js';
 
 /**
  * Client certificates for mutual TLS (seed 004): a PKCS#12 file (.pfx/.p12) or a PEM
@@ -106,7 +107,7 @@ export function inspectClientCertificate(m: ClientCertificateMaterial, now = Dat
   const from = Date.parse(cert.validFrom);
   const to = Date.parse(cert.validTo);
   if (!(now >= from && now <= to)) {
-    throw new ClientCertificateError('expired', `valid from ${cert.validFrom} to ${cert.validTo}`, { from: new Date(from).toISOString(), to: new Date(to).toISOString() });
+    throw new ClientCertificateError('expired', `valid from ${cert.validFrom} to ${cert.validTo}`, { from: iso(from), to: iso(to) });
   }
   return {
     subject: cert.subject.split('\n').join(', '),
