@@ -1,17 +1,18 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from './api/context.js';
 import { hashApiKey, newApiKeySecret } from './api/auth.js';
-import { AlertService } from './alerts/alert-service.js';
+import type { AlertService } from './alerts/alert-service.js';
 import { buildApi } from './api/server.js';
+import { BackgroundServices } from './background/services.js';
+import { DeliveryThread } from './background/thread.js';
 import { registerSystemEventTypes } from './catalogue/system.js';
 import type { HeraldConfig } from './config.js';
 import { loadMasterKey, SecretBox } from './crypto/secret-box.js';
-import { DigestScheduler } from './engine/digest-scheduler.js';
-import { RetentionJob } from './engine/retention.js';
+import type { DigestScheduler } from './engine/digest-scheduler.js';
+import type { RetentionJob } from './engine/retention.js';
 import { planFanOut } from './engine/fan-out.js';
 import { IngestQueue } from './engine/ingest-queue.js';
-import { WebhookRuntimeCache } from './engine/webhook-runtime.js';
-import { DeliveryWorker } from './engine/worker.js';
+import type { DeliveryWorker } from './engine/worker.js';
 import { newId } from './ids.js';
 import { API_SCOPES } from './model.js';
 import { createLogger, type Logger } from './ops/logger.js';
@@ -26,13 +27,16 @@ export interface Herald {
   config: HeraldConfig;
   store: Store;
   app: FastifyInstance;
+  /** The delivery engine when it runs on this thread (worker processes without a delivery thread). */
   worker: DeliveryWorker | null;
-  /** Closes digest periods (worker processes only). */
+  /** Closes digest periods (as `worker`). */
   digests: DigestScheduler | null;
-  /** Alert rules, mail and operational events (worker processes only). */
+  /** Alert rules, mail and operational events (as `worker`). */
   alerts: AlertService | null;
-  /** Purges attempts and logs past each org's retention (worker processes only). */
+  /** Purges attempts and logs past each org's retention (as `worker`). */
   retention: RetentionJob | null;
+  /** `--role all` with config.deliveryThread: the background services' own thread (then the four above are null). */
+  deliveryThread: DeliveryThread | null;
   log: Logger;
   /** The address the HTTP server listens on. */
   url: string;
@@ -63,17 +67,18 @@ export async function startHerald(config: HeraldConfig, opts: { logger?: Logger;
   const trustedCas = config.trustedCaFile ? loadTrustedCas(config.trustedCaFile) : undefined;
   let ready = false;
   let fatal = false;
+  // A store or delivery thread died: /healthz answers 503 from now on, so a supervisor restarts the process.
+  const onFatal = (err: Error) => {
+    ready = false;
+    fatal = true;
+    log.fatal({ err }, 'a thread of Herald stopped working; restart Herald (nothing acknowledged is lost)');
+  };
   const store = await openStore({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
     sqliteThread: config.sqliteThread ?? true,
     onBackgroundError: (err) => log.warn({ err }, 'store background connection failed; reconnecting'),
-    onFatal: (err) => {
-      // /healthz answers 503 from now on, so a supervisor restarts the process.
-      ready = false;
-      fatal = true;
-      log.fatal({ err }, 'the store stopped working; restart Herald (nothing acknowledged is lost)');
-    },
+    onFatal,
   });
   const box = new SecretBox(loadMasterKey({ ...(config.masterKey ? { envValue: config.masterKey } : {}), dataDir: config.dataDir }));
   const metrics = new Metrics(store);
@@ -90,40 +95,46 @@ export async function startHerald(config: HeraldConfig, opts: { logger?: Logger;
   const generatedAdminKey = await bootstrapAdminKey(store, config);
   await registerSystemEventTypes(store.db);
 
-  let worker: DeliveryWorker | null = null;
-  let digests: DigestScheduler | null = null;
-  let alerts: AlertService | null = null;
-  let retention: RetentionJob | null = null;
-  if (config.role !== 'api') {
-    alerts = new AlertService(store, config, log);
-    retention = new RetentionJob({ store, log, clockScale: config.clockScale });
-    digests = new DigestScheduler({ store, log, clockScale: config.clockScale, idleCheckMs: config.worker.idleCheckMs });
-    worker = new DeliveryWorker({
-      store, sender, metrics, log, config: config.worker, clockScale: config.clockScale, onCompleted: alerts.onCompleted,
-      runtimes: new WebhookRuntimeCache(store.db, box, (webhookId, err) =>
-        log.error({ err, webhookId }, 'webhook settings cannot be loaded (keys unreadable?); its deliveries wait')),
-    });
-  }
+  // --role all: delivery on a thread of its own, unless turned off, or the SQLite store has no
+  // store thread to share, or a test injected a resolver (functions cannot cross threads).
+  const wantThread = config.role === 'all' && config.deliveryThread === true && !opts.resolve;
+  const hotPathPort = wantThread && store.dialect === 'sqlite' ? store.shareHotPath() : null;
+  const threaded = wantThread && (store.dialect === 'postgres' || hotPathPort !== null);
+  const background = config.role !== 'api' && !threaded ? new BackgroundServices({ store, config, box, sender, metrics, log }) : null;
   const app = await buildApi(ctx, { serveApi: config.role !== 'worker' });
   const url = await app.listen({ port: config.port, host: config.host });
-  alerts?.start();
-  worker?.start();
-  digests?.start();
-  retention?.start();
+  let deliveryThread: DeliveryThread | null = null;
+  if (threaded) {
+    try {
+      deliveryThread = await DeliveryThread.start({ config, hotPathPort, onFatal });
+    } catch (err) {
+      await app.close();
+      await sender.close();
+      await store.close();
+      throw err;
+    }
+    const thread = deliveryThread;
+    metrics.addSource(() => thread.metrics());
+    // PostgreSQL wakes the thread through LISTEN like any other process; SQLite through here.
+    if (store.dialect === 'sqlite') store.notifier.subscribe(() => thread.wake());
+  }
+  background?.start();
   ready = !fatal;
   log.info({ url, store: store.dialect, role: config.role }, 'Herald is ready');
 
   let closing: Promise<void> | null = null;
   return {
-    config, store, app, worker, digests, alerts, retention, log, url, generatedAdminKey,
+    config, store, app, log, url, generatedAdminKey, deliveryThread,
+    worker: background?.worker ?? null,
+    digests: background?.digests ?? null,
+    alerts: background?.alerts ?? null,
+    retention: background?.retention ?? null,
     close: () => {
       closing ??= (async () => {
         ready = false;
         await app.close();
-        await digests?.stop();
-        await retention?.stop();
-        await worker?.stop(config.worker.shutdownGraceMs);
-        await alerts?.stop();
+        await background?.stop(config.worker.shutdownGraceMs);
+        await deliveryThread?.stop(config.worker.shutdownGraceMs);
         await sender.close();
         await store.close();
       })();

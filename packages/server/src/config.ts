@@ -47,6 +47,12 @@ export interface HeraldConfig {
   dashboardDir?: string | undefined;
   /** SQLite: run the hot path on a store thread beside the event loop (HERALD_SQLITE_THREAD, default true). */
   sqliteThread?: boolean;
+  /**
+   * `--role all`: run delivery, alerts, digests and retention on a thread of their own beside
+   * the API's event loop (HERALD_DELIVERY_THREAD; default true for `herald serve`, false for
+   * programs that call startHerald without setting it).
+   */
+  deliveryThread?: boolean;
 }
 
 export interface WorkerConfig {
@@ -153,6 +159,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<HeraldC
     publicUrl: env.HERALD_PUBLIC_URL || undefined,
     dashboardDir: env.HERALD_DASHBOARD_DIR || undefined,
     sqliteThread: bool('HERALD_SQLITE_THREAD', env.HERALD_SQLITE_THREAD, true),
+    deliveryThread: bool('HERALD_DELIVERY_THREAD', env.HERALD_DELIVERY_THREAD, true),
     ...overrides,
   };
   return config;

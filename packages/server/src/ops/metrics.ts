@@ -1,12 +1,20 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Store } from '../store/store.js';
 
 /** herald_deliveries_due counts at most this many (it reads "at least" beyond). */
 export const DUE_COUNT_CAP = 10_000;
 
-/** Prometheus metrics of one Herald process, on its own registry (tests run several in one process). */
+/** A registry's metrics as plain data (what crosses from a delivery thread to the main thread). */
+export type MetricsSnapshot = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
+
+/**
+ * Prometheus metrics of one Herald process, on its own registry (tests run several in one
+ * process). A delivery thread keeps its own instance (without the process and store gauges);
+ * the main thread adds it as a source and /metrics shows the sum.
+ */
 export class Metrics {
   readonly registry = new Registry();
+  private readonly sources: (() => Promise<MetricsSnapshot>)[] = [];
   /** Deliveries whose outcome was committed, by outcome: succeeded, failed, retry, skipped, cancelled. */
   readonly completed: Counter<'outcome'>;
   readonly attemptSeconds: Histogram<'outcome'>;
@@ -14,9 +22,10 @@ export class Metrics {
   readonly eventsIngested: Counter;
   readonly fenced: Counter;
 
-  constructor(store: Store | null) {
+  /** @param processMetrics the process's CPU, memory and event-loop figures (the main thread's instance only). */
+  constructor(store: Store | null, processMetrics = true) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: 'herald_process_' });
+    if (processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'herald_process_' });
     this.completed = new Counter({
       name: 'herald_deliveries_completed_total',
       help: 'Delivery attempts whose outcome was committed to the store, by outcome',
@@ -90,5 +99,21 @@ export class Metrics {
         this.set(waiting());
       },
     });
+  }
+
+  /** Adds the metrics of another thread of this process to what render() shows. */
+  addSource(snapshot: () => Promise<MetricsSnapshot>): void {
+    this.sources.push(snapshot);
+  }
+
+  /** The Prometheus text of this registry, summed with every added source's metrics. */
+  async render(): Promise<string> {
+    if (this.sources.length === 0) return this.registry.metrics();
+    const all = await Promise.all([this.registry.getMetricsAsJSON(), ...this.sources.map((s) => s())]);
+    return AggregatorRegistry.aggregate(all).metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
   }
 }

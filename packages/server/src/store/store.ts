@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { MessagePort } from 'node:worker_threads';
 import { migrate } from './migrate.js';
 import { InProcessNotifier, PostgresNotifier } from './notifier.js';
 import { PostgresDatabase } from './postgres/database.js';
@@ -7,7 +8,7 @@ import { PostgresHotPath } from './postgres/hot-path.js';
 import type { Dialect, SqlDatabase } from './sql.js';
 import { SqliteDatabase } from './sqlite/database.js';
 import { SqliteHotPath } from './sqlite/hot-path.js';
-import { ThreadedSqliteHotPath } from './sqlite/hot-path-thread.js';
+import { PortHotPath, ThreadedSqliteHotPath } from './sqlite/hot-path-thread.js';
 import type { HotPath, WorkNotifier } from './types.js';
 
 /** Everything Herald keeps, behind one narrow seam: shared SQL, a batched hot path, a waker. */
@@ -16,6 +17,12 @@ export interface Store {
   readonly db: SqlDatabase;
   readonly hot: HotPath;
   readonly notifier: WorkNotifier;
+  /**
+   * SQLite with a store thread: a port to that thread, to hand to another thread of this process
+   * (StoreOptions.sqliteHotPathPort), so that every hot-path write stays on one connection.
+   * Null where another thread can simply open its own store (PostgreSQL) or there is no store thread.
+   */
+  shareHotPath(): MessagePort | null;
   close(): Promise<void>;
 }
 
@@ -30,6 +37,12 @@ export interface StoreOptions {
   sqliteThread?: boolean;
   /** Called if the store can no longer work (the SQLite store thread died). */
   onFatal?: (err: Error) => void;
+  /**
+   * SQLite, in a thread of a process whose store is already open (migrated, leases released):
+   * use that process's store thread through this port (Store.shareHotPath) beside a connection
+   * of this thread's own for everything else.
+   */
+  sqliteHotPathPort?: MessagePort;
 }
 
 /** Opens the store named by the configuration and applies pending migrations. */
@@ -37,6 +50,22 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
   if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts);
   mkdirSync(opts.dataDir, { recursive: true });
   const db = new SqliteDatabase(join(opts.dataDir, 'herald.sqlite'));
+  if (opts.sqliteHotPathPort) {
+    const hot = new PortHotPath(opts.sqliteHotPathPort, opts.onFatal);
+    const notifier = new InProcessNotifier();
+    return {
+      dialect: 'sqlite',
+      db,
+      hot,
+      notifier,
+      shareHotPath: () => null,
+      close: async () => {
+        await notifier.close();
+        await hot.close();
+        await db.close();
+      },
+    };
+  }
   await migrate(db);
   const local = new SqliteHotPath(db);
   // The SQLite file has one user: leases left by a killed predecessor are released at once.
@@ -48,6 +77,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     db,
     hot: threaded ?? local,
     notifier,
+    shareHotPath: () => threaded?.connect() ?? null,
     close: async () => {
       await notifier.close();
       await threaded?.close();
@@ -80,6 +110,7 @@ async function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
     db,
     hot,
     notifier,
+    shareHotPath: () => null,
     close: async () => {
       await notifier.close();
       await db.close();

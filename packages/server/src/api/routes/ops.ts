@@ -13,8 +13,8 @@ export function opsRoutes(app: FastifyInstance, ctx: AppContext): void {
     return { status: 'ok', store: ctx.store.dialect, role: ctx.config.role };
   });
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
-    reply.header('content-type', ctx.metrics.registry.contentType);
-    return ctx.metrics.registry.metrics();
+    reply.header('content-type', ctx.metrics.contentType);
+    return ctx.metrics.render();
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }

@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Webhook as StandardWebhook } from 'standardwebhooks';
+import { configFromEnv } from '../src/config.js';
+import { openStore } from '../src/store/store.js';
+import { eventually, TestHerald } from './helpers/herald.js';
+import { TestReceiver } from './helpers/receiver.js';
+import { TestSmtpServer } from './helpers/smtp.js';
+import { STORE_KINDS } from './helpers/stores.js';
+
+/**
+ * `--role all` with the background services on their own thread (src/background/thread.ts):
+ * delivery, signing, alerts and graceful stop work as on the main thread, notifications of new
+ * work reach the thread (every wait here is shorter than the 10 s idle check, so a missed wake
+ * fails the test), and /metrics adds the thread's counters to the main thread's.
+ */
+
+test('HERALD_DELIVERY_THREAD: on by default for herald serve, off when set false, refused when not a boolean', () => {
+  assert.equal(configFromEnv({}).deliveryThread, true);
+  assert.equal(configFromEnv({ HERALD_DELIVERY_THREAD: 'false' }).deliveryThread, false);
+  assert.throws(() => configFromEnv({ HERALD_DELIVERY_THREAD: 'sometimes' }), /HERALD_DELIVERY_THREAD must be true or false/);
+});
+
+let smtp: TestSmtpServer;
+before(async () => {
+  smtp = await TestSmtpServer.start();
+});
+after(async () => {
+  await smtp.close();
+});
+
+/** The value of a sample line of the Prometheus text, e.g. `herald_events_ingested_total`. */
+function sample(text: string, line: string): number | null {
+  const found = text.split('\n').find((l) => l.startsWith(`${line} `));
+  return found === undefined ? null : Number(found.slice(line.length + 1));
+}
+
+for (const kind of STORE_KINDS) {
+  describe(`delivery thread (${kind})`, () => {
+    let h: TestHerald;
+    let rx: TestReceiver;
+    before(async () => {
+      rx = await TestReceiver.start();
+      rx.respond((r, res) => {
+        res.statusCode = r.path === '/fail' ? 500 : 200;
+        if (r.path === '/slow') setTimeout(() => res.end('ok'), 400);
+        else res.end('ok');
+      });
+      h = await TestHerald.start(kind, { deliveryThread: true, clockScale: 3600, smtpUrl: smtp.url });
+      const o = await h.api('POST', '/orgs', { id: 'acme', name: 'Acme', owner_email: 'owner@acme.test' });
+      assert.equal(o.status, 201);
+    });
+    after(async () => {
+      await h.stop();
+      await rx.close();
+    });
+
+    test('the background services run on the thread, not on the main thread', () => {
+      assert.ok(h.herald.deliveryThread !== null);
+      assert.equal(h.herald.worker, null);
+      assert.equal(h.herald.alerts, null);
+    });
+
+    test('ingested events are delivered, signed, and counted once in /metrics', async () => {
+      const w = await h.api('POST', '/orgs/acme/webhooks', { url: rx.url('/ok'), events: ['order.paid'] });
+      assert.equal(w.status, 201);
+      const events = Array.from({ length: 50 }, (_, i) => ({ event: 'order.paid', entity: { id: `o${i}` } }));
+      const r = await h.api('POST', '/orgs/acme/events/batch', { events });
+      assert.equal(r.status, 202);
+      await eventually(async () => rx.posts.filter((p) => p.path === '/ok').length >= 50, 5000);
+      const verifier = new StandardWebhook(w.body.key.secret as string);
+      for (const p of rx.posts.filter((x) => x.path === '/ok')) {
+        const payload = verifier.verify(p.body, p.headers as Record<string, string>) as { event: string };
+        assert.equal(payload.event, 'order.paid');
+      }
+      const text = await eventually(async () => {
+        const t = await (await fetch(`${h.url}/metrics`)).text();
+        return sample(t, 'herald_deliveries_completed_total{outcome="succeeded"}') === 50 ? t : null;
+      }, 5000);
+      assert.equal(sample(text, 'herald_events_ingested_total'), 50, "the main thread's counter");
+      assert.equal(sample(text, 'herald_deliveries_in_flight'), 0, "the thread's gauge");
+      const types = text.split('\n').filter((l) => l.startsWith('# TYPE '));
+      assert.equal(new Set(types).size, types.length, 'each metric once');
+      assert.ok(types.includes('# TYPE herald_process_process_cpu_user_seconds_total counter'), "the process's figures, from the main thread");
+      // The single-event endpoint wakes the thread too.
+      assert.equal((await h.api('POST', '/orgs/acme/events', { event: 'order.paid', entity: { id: 'single' } })).status, 202);
+      await eventually(async () => rx.posts.some((p) => p.path === '/ok' && p.body.includes('"single"')), 5000);
+    });
+
+    test('failure alerts are evaluated and mailed from the thread', async () => {
+      const w = await h.api('POST', '/orgs/acme/webhooks', { url: rx.url('/fail'), events: ['order.failed'], preset: 'salesiq', policy: { retry_schedule: [] } });
+      assert.equal(w.status, 201);
+      for (let i = 0; i < 2; i++) {
+        assert.equal((await h.api('POST', '/orgs/acme/events', { event: 'order.failed', entity: { id: `f${i}` } })).status, 202);
+        await eventually(async () => rx.posts.filter((p) => p.path === '/fail').length > i, 5000);
+      }
+      const [mail] = await smtp.waitFor(w.body.id, 1);
+      assert.equal(mail!.headers['x-herald-alert'], 'warning_1');
+    });
+
+    test('a graceful stop lets the requests in flight on the thread finish and records them', async () => {
+      const w = await h.api('POST', '/orgs/acme/webhooks', { url: rx.url('/slow'), events: ['order.slow'] });
+      assert.equal(w.status, 201);
+      const events = Array.from({ length: 5 }, (_, i) => ({ event: 'order.slow', entity: { id: `s${i}` } }));
+      assert.equal((await h.api('POST', '/orgs/acme/events/batch', { events })).status, 202);
+      await eventually(async () => rx.posts.filter((p) => p.path === '/slow').length === 5, 5000);
+      await h.herald.close();
+      const store = await openStore({ dataDir: h.store.dataDir, databaseUrl: h.store.databaseUrl, sqliteThread: false });
+      try {
+        const rows = await store.db.all<{ status: string }>('SELECT status FROM deliveries WHERE webhook_id = ?', [w.body.id]);
+        assert.deepEqual(rows.map((x) => x.status), Array(5).fill('succeeded'));
+      } finally {
+        await store.close();
+      }
+    });
+  });
+}
+
+test('if the delivery thread dies, Herald reports itself unhealthy', async () => {
+  const h = await TestHerald.start('sqlite', { deliveryThread: true });
+  try {
+    assert.equal((await fetch(`${h.url}/healthz`)).status, 200);
+    await (h.herald.deliveryThread as unknown as { thread: { terminate(): Promise<number> } }).thread.terminate();
+    await eventually(async () => (await fetch(`${h.url}/healthz`)).status === 503, 5000);
+    // Its metrics are gone with it; the main thread's still answer.
+    assert.equal((await fetch(`${h.url}/metrics`)).status, 200);
+  } finally {
+    await h.stop();
+  }
+});
