@@ -115,8 +115,8 @@ export async function startHerald(config: HeraldConfig, opts: { logger?: Logger;
     }
     const thread = deliveryThread;
     metrics.addSource(() => thread.metrics());
-    // PostgreSQL wakes the thread through LISTEN like any other process; SQLite through here.
-    if (store.dialect === 'sqlite') store.notifier.subscribe(() => thread.wake());
+    // Work stored here wakes the thread at once (on PostgreSQL its LISTEN would too, a round trip later).
+    store.notifier.subscribe(() => thread.wake());
   }
   background?.start();
   ready = !fatal;

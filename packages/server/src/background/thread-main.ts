@@ -37,7 +37,8 @@ metrics.watchOutbound(() => sender.waiting);
 const services = new BackgroundServices({ store, config, box, sender, metrics, log });
 
 parent.on('message', (m: ToThread) => {
-  if ('wake' in m) store.notifier.notify();
+  // The main thread stored new work and (PostgreSQL) already told other processes.
+  if ('wake' in m) store.notifier.wakeLocal();
   else if ('metrics' in m) void metrics.registry.getMetricsAsJSON().then((snapshot) => send({ id: m.id, metrics: snapshot }));
   else if ('stop' in m) {
     void (async () => {

@@ -9,6 +9,10 @@ export class InProcessNotifier implements WorkNotifier {
     for (const fn of this.listeners) fn();
   }
 
+  wakeLocal(): void {
+    this.notify();
+  }
+
   subscribe(fn: () => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
@@ -39,7 +43,7 @@ export class PostgresNotifier implements WorkNotifier {
 
   async start(): Promise<void> {
     const client = await this.connect();
-    client.on('notification', () => this.wake());
+    client.on('notification', () => this.wakeLocal());
     client.on('error', (err) => this.reconnect(err));
     client.on('end', () => this.reconnect(new Error('LISTEN connection ended')));
     await client.query(`LISTEN "${this.channel}"`);
@@ -56,7 +60,7 @@ export class PostgresNotifier implements WorkNotifier {
     setTimeout(() => {
       if (this.closed) return;
       this.start().then(
-        () => this.wake(),
+        () => this.wakeLocal(),
         (e: unknown) => {
           this.client = {} as pg.Client; // mark "had a client" so reconnect keeps trying
           this.reconnect(e);
@@ -65,13 +69,13 @@ export class PostgresNotifier implements WorkNotifier {
     }, delay).unref();
   }
 
-  private wake(): void {
+  wakeLocal(): void {
     for (const fn of this.listeners) fn();
   }
 
   /** Wakes local workers at once, and every other process through the server. */
   notify(): void {
-    this.wake();
+    this.wakeLocal();
     this.send(this.channel).catch((err: unknown) => this.onError(err));
   }
 

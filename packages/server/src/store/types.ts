@@ -112,7 +112,10 @@ export interface HotPath {
 
 /** Wakes workers when work is added: in-process on SQLite, LISTEN/NOTIFY on PostgreSQL. */
 export interface WorkNotifier {
+  /** New work: wakes this process's listeners and (PostgreSQL) every other process. */
   notify(): void;
+  /** Wakes this thread's listeners only: for work another thread of the process already announced. */
+  wakeLocal(): void;
   subscribe(fn: () => void): () => void;
   close(): Promise<void>;
 }
