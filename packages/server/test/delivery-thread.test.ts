@@ -98,6 +98,17 @@ for (const kind of STORE_KINDS) {
       assert.equal(mail!.headers['x-herald-alert'], 'warning_1');
     });
 
+    test("digest periods are closed on the thread, which learns of a new digest webhook from the main thread's wake-up", async () => {
+      // An hour lasts one second here; the thread would otherwise look again only after 10 s.
+      const w = await h.api('POST', '/orgs/acme/webhooks', { url: rx.url('/digest'), events: ['order.digest'], delivery: { mode: 'digest', every: '1h' } });
+      assert.equal(w.status, 201);
+      const events = Array.from({ length: 3 }, (_, i) => ({ event: 'order.digest', entity: { id: `d${i}` } }));
+      assert.equal((await h.api('POST', '/orgs/acme/events/batch', { events })).status, 202);
+      const post = await eventually(async () => rx.posts.find((p) => p.path === '/digest'), 5000);
+      const batch = new StandardWebhook(w.body.key.secret as string).verify(post.body, post.headers as Record<string, string>) as { entity: { id: string } }[];
+      assert.deepEqual(batch.map((e) => e.entity.id), ['d0', 'd1', 'd2']);
+    });
+
     test('a graceful stop lets the requests in flight on the thread finish and records them', async () => {
       const w = await h.api('POST', '/orgs/acme/webhooks', { url: rx.url('/slow'), events: ['order.slow'] });
       assert.equal(w.status, 201);
