@@ -45,39 +45,30 @@ export interface StoreOptions {
   sqliteHotPathPort?: MessagePort;
 }
 
-/** Opens the store named by the configuration and applies pending migrations. */
+/** Opens the store named by the configuration and applies pending migrations (not when attached to another thread's store thread). */
 export async function openStore(opts: StoreOptions): Promise<Store> {
   if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts);
   mkdirSync(opts.dataDir, { recursive: true });
   const db = new SqliteDatabase(join(opts.dataDir, 'herald.sqlite'));
+  let hot: HotPath;
+  let threaded: ThreadedSqliteHotPath | PortHotPath | null = null;
   if (opts.sqliteHotPathPort) {
-    const hot = new PortHotPath(opts.sqliteHotPathPort, opts.onFatal);
-    const notifier = new InProcessNotifier();
-    return {
-      dialect: 'sqlite',
-      db,
-      hot,
-      notifier,
-      shareHotPath: () => null,
-      close: async () => {
-        await notifier.close();
-        await hot.close();
-        await db.close();
-      },
-    };
+    hot = threaded = new PortHotPath(opts.sqliteHotPathPort, opts.onFatal);
+  } else {
+    await migrate(db);
+    const local = new SqliteHotPath(db);
+    // The SQLite file has one user: leases left by a killed predecessor are released at once.
+    local.releaseAll(Date.now());
+    threaded = opts.sqliteThread === false ? null : await ThreadedSqliteHotPath.start(db.file, opts.onFatal);
+    hot = threaded ?? local;
   }
-  await migrate(db);
-  const local = new SqliteHotPath(db);
-  // The SQLite file has one user: leases left by a killed predecessor are released at once.
-  local.releaseAll(Date.now());
-  const threaded = opts.sqliteThread === false ? null : await ThreadedSqliteHotPath.start(db.file, opts.onFatal);
   const notifier = new InProcessNotifier();
   return {
     dialect: 'sqlite',
     db,
-    hot: threaded ?? local,
+    hot,
     notifier,
-    shareHotPath: () => threaded?.connect() ?? null,
+    shareHotPath: () => (threaded instanceof ThreadedSqliteHotPath ? threaded.connect() : null),
     close: async () => {
       await notifier.close();
       await threaded?.close();
