@@ -50,7 +50,9 @@ export interface HeraldConfig {
   /**
    * `--role all`: run delivery, alerts, digests and retention on a thread of their own beside
    * the API's event loop (HERALD_DELIVERY_THREAD; default true for `herald serve`, false for
-   * programs that call startHerald without setting it).
+   * programs that call startHerald without setting it). The thread logs through a pino logger
+   * of its own at logLevel (a logger passed to startHerald stays on the main thread), and it is
+   * not used when startHerald is given a resolver (functions cannot cross threads).
    */
   deliveryThread?: boolean;
 }
