@@ -14,6 +14,7 @@ interface Waiting {
  */
 export class IngestQueue {
   private waiting: Waiting[] = [];
+  private waitingEvents = 0;
   private running = 0;
   private scheduled = false;
 
@@ -21,23 +22,30 @@ export class IngestQueue {
    * @param maxConcurrentCommits commits whose durability wait may overlap: on SQLite the commit
    *   is quick and the fsync that follows runs off the event loop, so the next group commits
    *   while the previous one syncs; on PostgreSQL several transactions use the pool.
+   * @param overlapFrom a commit starts beside one already under way only when at least this
+   *   many events wait; fewer wait for it and join the next group. Default: PostgreSQL 64 (a
+   *   transaction there costs the server several statements and an fsync whatever its size, so
+   *   a stream of single events is grouped rather than committed one by one, while large
+   *   batches still overlap), SQLite 1 (its commits are cheap; the fsync is what overlaps).
    */
   constructor(
     private readonly store: Store,
     private readonly plan: FanOutPlanner,
     private readonly maxEventsPerCommit = 5000,
     private readonly maxConcurrentCommits = 4,
+    private readonly overlapFrom = store.dialect === 'postgres' ? 64 : 1,
   ) {}
 
   submit(group: IngestGroup): Promise<IngestGroupResult> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ group, resolve, reject });
+      this.waitingEvents += group.length;
       this.schedule();
     });
   }
 
   private schedule(): void {
-    if (this.scheduled || this.running >= this.maxConcurrentCommits || this.waiting.length === 0) return;
+    if (this.scheduled || !this.mayStart()) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -55,9 +63,15 @@ export class IngestQueue {
     return this.waiting.splice(0, n);
   }
 
+  private mayStart(): boolean {
+    if (this.waiting.length === 0 || this.running >= this.maxConcurrentCommits) return false;
+    return this.running === 0 || this.waitingEvents >= this.overlapFrom;
+  }
+
   private startCommit(): void {
-    if (this.running >= this.maxConcurrentCommits || this.waiting.length === 0) return;
+    if (!this.mayStart()) return;
     const batch = this.take();
+    for (const w of batch) this.waitingEvents -= w.group.length;
     this.running++;
     void this.commit(batch).finally(() => {
       this.running--;
