@@ -8,11 +8,20 @@ import type { NewEvent } from '../src/store/types.js';
 import { freshStore, STORE_KINDS } from './helpers/stores.js';
 
 /**
- * Group commit on a real store. The store is wrapped only to watch its ingest calls: how many
- * transactions ran and how many overlapped.
+ * Group commit on a real store. The store is wrapped only to watch its ingest calls (how many
+ * transactions ran, how many overlapped) and to hold them back while a test submits more, so
+ * that "a commit is under way" does not depend on how fast the disk is.
  */
 function watched(store: Store) {
-  const seen = { calls: 0, running: 0, maxRunning: 0, sizes: [] as number[] };
+  let release!: () => void;
+  const seen = { calls: 0, running: 0, maxRunning: 0, sizes: [] as number[], gate: null as Promise<void> | null };
+  const hold = () => {
+    seen.gate = new Promise<void>((r) => (release = r));
+  };
+  const open = () => {
+    seen.gate = null;
+    release();
+  };
   const hot = Object.create(store.hot) as Store['hot'];
   hot.ingest = async (groups, plan) => {
     seen.calls++;
@@ -20,13 +29,16 @@ function watched(store: Store) {
     seen.maxRunning = Math.max(seen.maxRunning, seen.running);
     seen.sizes.push(groups.reduce((n, g) => n + g.length, 0));
     try {
+      if (seen.gate) await seen.gate;
       return await store.hot.ingest(groups, plan);
     } finally {
       seen.running--;
     }
   };
-  return { store: { ...store, hot } as Store, seen };
+  return { store: { ...store, hot } as Store, seen, hold, open };
 }
+
+const tick = () => new Promise((r) => setImmediate(r));
 
 let seq = 0;
 const event = (): NewEvent => ({
@@ -41,37 +53,40 @@ for (const kind of STORE_KINDS) {
     try {
       const now = Date.now();
       await store.db.run('INSERT INTO orgs (id, name, owner_email, settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)', ['o', 'o', 'o@o.test', '{}', now, now]);
-      const { store: w, seen } = watched(store);
+      const { store: w, seen, hold, open } = watched(store);
       const queue = new IngestQueue(w, planFanOut);
 
-      // One event starts a commit; 20 more arrive one by one while it runs.
-      const first = queue.submit([event()]);
-      await new Promise((r) => setImmediate(r));
+      // One event starts a commit, held open while 20 more arrive one by one.
+      hold();
+      const pending: Promise<{ ok: boolean }>[] = [queue.submit([event()])];
+      await tick();
       assert.equal(seen.calls, 1, 'the first commit is under way');
-      const rest: Promise<unknown>[] = [];
       for (let i = 0; i < 20; i++) {
-        rest.push(queue.submit([event()]));
-        await new Promise((r) => setImmediate(r));
+        pending.push(queue.submit([event()]));
+        await tick();
       }
-      const results = await Promise.all([first, ...rest]);
-      assert.ok(results.every((r) => (r as { ok: boolean }).ok), 'every event acknowledged');
+      if (kind === 'postgres') assert.equal(seen.calls, 1, 'small groups wait for the running commit');
+      else assert.ok(seen.calls > 1, 'on SQLite the next commit starts while the previous one syncs');
+      open();
+      const results = await Promise.all(pending);
+      assert.ok(results.every((r) => r.ok), 'every event acknowledged');
       if (kind === 'postgres') {
         assert.equal(seen.maxRunning, 1, 'small groups never overlap a running commit');
-        assert.ok(seen.calls < 21, `21 events took ${seen.calls} transactions`);
-      } else {
-        assert.ok(seen.maxRunning > 1, 'on SQLite the next commit proceeds while the previous one syncs');
+        assert.equal(seen.calls, 2, 'the 20 that waited share one transaction');
       }
       assert.equal(seen.sizes.reduce((a, b) => a + b, 0), 21);
 
       // Large groups still overlap on both stores (batch ingest keeps several commits going).
       seen.maxRunning = 0;
       const big = () => Array.from({ length: 200 }, event);
-      const batches = await Promise.all([queue.submit(big()), (async () => {
-        await new Promise((r) => setImmediate(r));
-        return queue.submit(big());
-      })()]);
-      assert.ok(batches.every((r) => r.ok));
-      assert.equal(seen.maxRunning, 2, 'a group of 200 starts beside the running one');
+      hold();
+      const first = queue.submit(big());
+      await tick();
+      const second = queue.submit(big());
+      await tick();
+      assert.equal(seen.running, 2, 'a group of 200 starts beside the running one');
+      open();
+      assert.ok((await Promise.all([first, second])).every((r) => r.ok));
       const n = await store.db.get<{ n: number }>('SELECT count(*) AS n FROM events');
       assert.equal(Number(n?.n), 421);
     } finally {
