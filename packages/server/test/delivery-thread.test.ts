@@ -78,7 +78,8 @@ for (const kind of STORE_KINDS) {
         return sample(t, 'herald_deliveries_completed_total{outcome="succeeded"}') === 50 ? t : null;
       }, 5000);
       assert.equal(sample(text, 'herald_events_ingested_total'), 50, "the main thread's counter");
-      assert.equal(sample(text, 'herald_deliveries_in_flight'), 0, "the thread's gauge");
+      assert.equal(sample(text, 'herald_attempt_duration_seconds_count{outcome="success"}'), 50, "the thread's histogram, summed bucket by bucket");
+      assert.equal(sample(text, 'herald_attempt_duration_seconds_bucket{le="+Inf",outcome="success"}'), 50);
       const types = text.split('\n').filter((l) => l.startsWith('# TYPE '));
       assert.equal(new Set(types).size, types.length, 'each metric once');
       assert.ok(types.includes('# TYPE herald_process_process_cpu_user_seconds_total counter'), "the process's figures, from the main thread");
