@@ -60,7 +60,9 @@ export class DeliveryWorker {
   private readonly tokenPrefix = `${randomToken(9)}.`;
   private claims = 0;
 
-  constructor(private readonly d: WorkerDeps) {}
+  constructor(private readonly d: WorkerDeps) {
+    d.metrics.watchInFlight(() => this.inFlight);
+  }
 
   start(): void {
     if (this.running) return;
@@ -110,6 +112,9 @@ export class DeliveryWorker {
           const free = maxInFlight - this.inFlight;
           // Wait for a useful number of free slots rather than claiming a few at a time.
           if (free <= 0 || (free < Math.min(claimBatch, maxInFlight) / 2 && this.inFlight > 0)) break;
+          // A batch already waits for its origins' request slots: more claimed now would only
+          // wait too, holding memory the collector must keep copying (finishing requests wake us).
+          if (this.d.sender.waiting >= claimBatch) break;
           const limit = Math.min(free, claimBatch);
           const token = `${this.tokenPrefix}${(this.claims++).toString(36)}`;
           const rows = await this.d.store.hot.claim(limit, Date.now(), leaseMs, token);
@@ -190,10 +195,8 @@ export class DeliveryWorker {
 
   private launch(row: ClaimedDelivery, rt: WebhookRuntime, gated: boolean): void {
     this.inFlight++;
-    this.d.metrics.inFlight.inc();
     void this.attempt(row, rt).then((result) => {
       this.inFlight--;
-      this.d.metrics.inFlight.dec();
       if (gated) this.gates.done(row.webhook_id);
       this.push(result);
       this.wake();
@@ -230,7 +233,7 @@ export class DeliveryWorker {
       response_truncated: res.truncated,
       is_test: row.is_test,
     };
-    this.d.metrics.attemptSeconds.observe({ outcome: attempt.outcome }, res.duration_ms / 1000);
+    this.d.metrics.observeAttempt(attempt.outcome, res.duration_ms / 1000);
     const base = { delivery_id: row.id, webhook_id: row.webhook_id, fifo: row.fifo, lease_token: row.lease_token, attempt };
     if (ok) return { ...base, status: 'succeeded', next_attempt_at: null };
     if (res.status_code === 410 && rt.policy.on_410 === 'deactivate' && !row.is_test) {
@@ -285,18 +288,19 @@ export class DeliveryWorker {
 
   private afterCommit(batch: readonly DeliveryResult[], fenced: readonly string[]): void {
     const fencedSet = new Set(fenced);
+    // Counted per batch: one counter update per outcome rather than one per delivery.
+    const outcomes = new Map<string, number>();
     for (const r of batch) {
       const left = (this.held.get(r.lease_token) ?? 1) - 1;
       if (left <= 0) this.held.delete(r.lease_token);
       else this.held.set(r.lease_token, left);
-      if (fencedSet.has(r.delivery_id)) {
-        this.d.metrics.fenced.inc();
-        continue;
-      }
+      if (fencedSet.has(r.delivery_id)) continue;
       const outcome = r.status === 'pending' ? 'retry' : r.status;
-      this.d.metrics.completed.inc({ outcome });
+      outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
       if (r.status === 'pending' && r.next_attempt_at !== null) this.arm(r.next_attempt_at);
     }
+    for (const [outcome, n] of outcomes) this.d.metrics.completed.inc({ outcome }, n);
+    if (fenced.length > 0) this.d.metrics.fenced.inc(fenced.length);
     if (fenced.length > 0) this.d.log.warn({ count: fenced.length }, 'lease lost before results were written: the attempts are logged, the next holder decides');
     this.d.onCompleted?.(batch, fencedSet);
   }

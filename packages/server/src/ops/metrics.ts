@@ -18,7 +18,9 @@ export class Metrics {
   /** Deliveries whose outcome was committed, by outcome: succeeded, failed, retry, skipped, cancelled. */
   readonly completed: Counter<'outcome'>;
   readonly attemptSeconds: Histogram<'outcome'>;
-  readonly inFlight: Gauge;
+  /** attemptSeconds' two series, bound once: observing through them skips the label lookup per attempt. */
+  private readonly attemptSecondsBy: Record<'success' | 'failure', { observe(seconds: number): void }>;
+  private inFlightCount: () => number = () => 0;
   readonly eventsIngested: Counter;
   readonly fenced: Counter;
 
@@ -39,7 +41,16 @@ export class Metrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
-    this.inFlight = new Gauge({ name: 'herald_deliveries_in_flight', help: 'Requests in flight in this process', registers });
+    this.attemptSecondsBy = { success: this.attemptSeconds.labels('success'), failure: this.attemptSeconds.labels('failure') };
+    const inFlightCount = () => this.inFlightCount();
+    new Gauge({
+      name: 'herald_deliveries_in_flight',
+      help: 'Requests in flight in this process',
+      registers,
+      collect() {
+        this.set(inFlightCount());
+      },
+    });
     this.eventsIngested = new Counter({ name: 'herald_events_ingested_total', help: 'Events accepted durably', registers });
     this.fenced = new Counter({
       name: 'herald_deliveries_fenced_total',
@@ -99,6 +110,16 @@ export class Metrics {
         this.set(waiting());
       },
     });
+  }
+
+  /** herald_deliveries_in_flight reads `count` at each scrape (the delivery worker's own counter). */
+  watchInFlight(count: () => number): void {
+    this.inFlightCount = count;
+  }
+
+  /** Records one attempt's duration under its outcome. */
+  observeAttempt(outcome: 'success' | 'failure', seconds: number): void {
+    this.attemptSecondsBy[outcome].observe(seconds);
   }
 
   /** Adds the metrics of another thread of this process to what render() shows. */

@@ -15,6 +15,8 @@ export class SqliteDatabase implements SqlDatabase {
   private readonly direct: SqlExecutor;
 
   private walFd: number | null = null;
+  private syncNormal: Database.Statement | null = null;
+  private syncFull: Database.Statement | null = null;
 
   constructor(readonly file: string, cacheMb = 8) {
     this.raw = new Database(file);
@@ -40,11 +42,14 @@ export class SqliteDatabase implements SqlDatabase {
    * commit means at worst a repeated attempt; anything acknowledged to a caller stays FULL.
    */
   relaxed<T>(fn: () => T): T {
-    this.raw.pragma('synchronous = NORMAL');
+    // Prepared once: db.pragma() would compile the statement again at every call.
+    this.syncNormal ??= this.raw.prepare('PRAGMA synchronous = NORMAL');
+    this.syncFull ??= this.raw.prepare('PRAGMA synchronous = FULL');
+    this.syncNormal.run();
     try {
       return fn();
     } finally {
-      this.raw.pragma('synchronous = FULL');
+      this.syncFull.run();
     }
   }
 
