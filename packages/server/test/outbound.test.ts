@@ -33,6 +33,32 @@ describe('outbound requests', () => {
     }
   });
 
+  test('a worker stops claiming while a batch waits for origin slots: a slow receiver does not pull the backlog into memory', async () => {
+    rx.respond((_r, res) => void setTimeout(() => res.end('ok'), 100));
+    // 2 requests at once to the origin, claims of 5, room for 200 in flight: without the
+    // gate every one of the 40 deliveries would be claimed at once and wait in the process.
+    const h = await TestHerald.start('sqlite', { worker: { connectionsPerOrigin: 2, claimBatch: 5, maxInFlight: 200 } });
+    try {
+      const w = await h.setup(rx.url('/gate'), ['gate.e']);
+      const events = Array.from({ length: 40 }, (_, i) => ({ event: 'gate.e', entity: { id: i } }));
+      assert.equal((await h.api('POST', '/orgs/acme/events/batch', { events })).status, 202);
+      let mostHeld = 0;
+      const list = await eventually(async () => {
+        const held = await h.herald.store.db.get<{ n: number }>('SELECT count(*) AS n FROM deliveries WHERE lease_token IS NOT NULL');
+        mostHeld = Math.max(mostHeld, Number(held?.n ?? 0));
+        const d = (await h.api('GET', `/orgs/acme/webhooks/${w.id}/deliveries?limit=100`)).body.data as { status: string }[];
+        return d.length === 40 && d.every((x) => x.status === 'succeeded') ? d : null;
+      }, 20_000, 10);
+      assert.equal(list.length, 40);
+      // 2 sending + at most 9 waiting (fewer than 5 when a claim of 5 starts), + answered ones
+      // whose results are not written back yet; without the gate all 40 are claimed at once.
+      assert.ok(mostHeld > 0 && mostHeld <= 16, `at most ${mostHeld} deliveries claimed at once`);
+    } finally {
+      await h.stop();
+      rx.respond((_r, res) => void res.end('ok'));
+    }
+  });
+
   test('leases are renewed while a request is in flight: a slow answer is not attempted twice', async () => {
     rx.respond((_r, res) => void setTimeout(() => res.end('ok'), 2500));
     const h = await TestHerald.start('sqlite', { worker: { leaseMs: 1000 } });
