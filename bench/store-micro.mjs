@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // The store's share of a delivery, without HTTP: ingest N events for one webhook, then claim
-// and complete them in the worker's batch sizes, timing each phase (µs per delivery).
-// Usage: node bench/store-micro.mjs [--n 20000] [--store sqlite|postgres]  (needs npm run build)
+// and complete them in the worker's batch sizes, timing each phase (µs per delivery), and the
+// process's CPU per delivery (all threads). --batch N sets the ingest group, claim and result
+// batch size (small batches show the per-transaction cost that single-event streams pay);
+// --inline runs SQLite's hot path on this thread instead of the store thread.
+// Usage: node bench/store-micro.mjs [--n 20000] [--store sqlite|postgres] [--batch N] [--inline]  (needs npm run build)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,8 +13,15 @@ import { openStore } from '../packages/server/dist/store/store.js';
 import { planFanOut } from '../packages/server/dist/engine/fan-out.js';
 import { newId } from '../packages/server/dist/ids.js';
 
-const { values } = parseArgs({ options: { n: { type: 'string', default: '20000' }, store: { type: 'string', default: 'sqlite' } } });
+const { values } = parseArgs({
+  options: { n: { type: 'string', default: '20000' }, store: { type: 'string', default: 'sqlite' }, batch: { type: 'string' }, inline: { type: 'boolean', default: false } },
+});
 const N = Number(values.n);
+const BATCH = values.batch === undefined ? null : Number(values.batch);
+if (BATCH !== null && !(BATCH >= 1)) throw new Error('--batch wants a whole number ≥ 1, e.g. --batch 8');
+const INGEST_GROUP = BATCH ?? 1000;
+const CLAIM_BATCH = BATCH ?? 256;
+const RESULT_BATCH = BATCH ?? 512;
 const dir = mkdtempSync(join(tmpdir(), 'herald-micro-'));
 const pgUrl = 'postgres://postgres@127.0.0.1:5432/test';
 const schema = `micro_${process.pid}`;
@@ -24,7 +34,7 @@ if (values.store === 'postgres') {
 }
 const store = await openStore(values.store === 'postgres'
   ? { dataDir: dir, databaseUrl: `${pgUrl}?options=-c%20search_path%3D${schema}` }
-  : { dataDir: dir });
+  : { dataDir: dir, sqliteThread: !values.inline });
 const db = store.db;
 const now = Date.now();
 await db.run('INSERT INTO orgs (id, name, owner_email, settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)', ['o', 'o', 'o@o.test', '{}', now, now]);
@@ -38,15 +48,19 @@ await db.run(`INSERT INTO webhook_subscriptions (org_id, event_type, webhook_id)
 
 const us = (ms) => ((ms * 1000) / N).toFixed(1);
 const entity = JSON.stringify({ id: 'x', text: 'a'.repeat(900) });
+const cpuUs = (c) => (((c.user + c.system) / N)).toFixed(1);
+let cpu = process.cpuUsage();
 let t = performance.now();
-for (let i = 0; i < N; i += 1000) {
+for (let i = 0; i < N; i += INGEST_GROUP) {
   const group = [];
-  for (let j = i; j < Math.min(N, i + 1000); j++) {
+  for (let j = i; j < Math.min(N, i + INGEST_GROUP); j++) {
     group.push({ id: newId('evt'), org_id: 'o', app_id: null, type: 'm.e', entity_type: 'm', entity_id: String(j), entity, modified_fields: [], event_time: Date.now(), idempotency_key: null, request_hash: null, created_at: Date.now() });
   }
   await store.hot.ingest([group], planFanOut);
 }
 const ingestMs = performance.now() - t;
+const ingestCpu = process.cpuUsage(cpu);
+cpu = process.cpuUsage();
 
 let claimMs = 0;
 let completeMs = 0;
@@ -54,7 +68,7 @@ let done = 0;
 const headers = { 'content-type': 'application/json', 'webhook-id': 'msg_x', 'webhook-timestamp': '1700000000', 'webhook-signature': 'v1,' + 'A'.repeat(44), 'user-agent': 'Herald/0.1' };
 while (done < N) {
   t = performance.now();
-  const rows = await store.hot.claim(256, Date.now(), 30_000, `tok${done}`);
+  const rows = await store.hot.claim(CLAIM_BATCH, Date.now(), 30_000, `tok${done}`);
   claimMs += performance.now() - t;
   if (rows.length === 0) break;
   const results = rows.map((r) => {
@@ -68,14 +82,17 @@ while (done < N) {
       },
     };
   });
-  for (let i = 0; i < results.length; i += 512) {
+  for (let i = 0; i < results.length; i += RESULT_BATCH) {
     t = performance.now();
-    await store.hot.complete(results.slice(i, i + 512), Date.now());
+    await store.hot.complete(results.slice(i, i + RESULT_BATCH), Date.now());
     completeMs += performance.now() - t;
   }
   done += rows.length;
 }
-console.log(`${values.store}: ${N} deliveries · ingest ${us(ingestMs)} µs/event · claim ${us(claimMs)} µs · complete ${us(completeMs)} µs per delivery`);
+const deliverCpu = process.cpuUsage(cpu);
+const shape = `${values.store}${values.store === 'sqlite' ? (values.inline ? ' inline' : ' store thread') : ''}, batches of ${BATCH ?? '1000/256/512'}`;
+console.log(`${shape}: ${N} deliveries · ingest ${us(ingestMs)} µs/event · claim ${us(claimMs)} µs · complete ${us(completeMs)} µs per delivery (wall)`);
+console.log(`CPU of the process: ingest ${cpuUs(ingestCpu)} µs/event · claim + complete ${cpuUs(deliverCpu)} µs per delivery`);
 await store.close();
 rmSync(dir, { recursive: true, force: true });
 if (admin) {

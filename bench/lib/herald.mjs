@@ -9,7 +9,10 @@ import {
 } from './constants.mjs';
 import { freePort, getLogDir, sleep, spawnTracked, stopChild } from './children.mjs';
 
-/** What Herald build is being measured: git HEAD and the mtime of the compiled CLI. */
+/**
+ * What Herald build is being measured: git HEAD and when the compiled server last changed (the
+ * newest file under dist/: an incremental `tsc -b` rewrites only the files whose sources changed).
+ */
 export function heraldBuild() {
   let head = null;
   let dirty = null;
@@ -19,7 +22,12 @@ export function heraldBuild() {
   } catch { /* not a git checkout */ }
   let distMtime = null;
   try {
-    distMtime = fs.statSync(path.join(HERALD_DIST_CLI, 'main.js')).mtime.toISOString();
+    const dist = path.dirname(HERALD_DIST_CLI);
+    let newest = 0;
+    for (const f of fs.readdirSync(dist, { recursive: true })) {
+      if (String(f).endsWith('.js')) newest = Math.max(newest, fs.statSync(path.join(dist, String(f))).mtimeMs);
+    }
+    if (newest > 0) distMtime = new Date(newest).toISOString();
   } catch { /* not built */ }
   return { git_head: head, server_sources_modified: dirty, dist_cli_mtime: distMtime };
 }

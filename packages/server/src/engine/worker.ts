@@ -300,8 +300,10 @@ export class DeliveryWorker {
       if (r.status === 'pending' && r.next_attempt_at !== null) this.arm(r.next_attempt_at);
     }
     for (const [outcome, n] of outcomes) this.d.metrics.completed.inc({ outcome }, n);
-    if (fenced.length > 0) this.d.metrics.fenced.inc(fenced.length);
-    if (fenced.length > 0) this.d.log.warn({ count: fenced.length }, 'lease lost before results were written: the attempts are logged, the next holder decides');
+    if (fenced.length > 0) {
+      this.d.metrics.fenced.inc(fenced.length);
+      this.d.log.warn({ count: fenced.length }, 'lease lost before results were written: the attempts are logged, the next holder decides');
+    }
     this.d.onCompleted?.(batch, fencedSet);
   }
 
