@@ -7,7 +7,6 @@ import { BackgroundServices } from './background/services.js';
 import { DeliveryThread } from './background/thread.js';
 import { registerSystemEventTypes } from './catalogue/system.js';
 import type { HeraldConfig } from './config.js';
-import { loadMasterKey, SecretBox } from './crypto/secret-box.js';
 import type { DigestScheduler } from './engine/digest-scheduler.js';
 import type { RetentionJob } from './engine/retention.js';
 import { planFanOut } from './engine/fan-out.js';
@@ -17,8 +16,8 @@ import { newId } from './ids.js';
 import { API_SCOPES } from './model.js';
 import { createLogger, type Logger } from './ops/logger.js';
 import { Metrics } from './ops/metrics.js';
+import { secretBoxFor, senderFor } from './ops/parts.js';
 import type { Resolver } from './outbound/address-guard.js';
-import { HttpSender } from './outbound/http-sender.js';
 import { loadTrustedCas } from './outbound/trust.js';
 import { countAdminKeys, ensureApiKey, insertApiKey } from './store/queries/api-keys.js';
 import { openStore, type Store } from './store/store.js';
@@ -80,16 +79,10 @@ export async function startHerald(config: HeraldConfig, opts: { logger?: Logger;
     onBackgroundError: (err) => log.warn({ err }, 'store background connection failed; reconnecting'),
     onFatal,
   });
-  const box = new SecretBox(loadMasterKey({ ...(config.masterKey ? { envValue: config.masterKey } : {}), dataDir: config.dataDir }));
+  const box = secretBoxFor(config);
   const metrics = new Metrics(store);
   const ingest = new IngestQueue(store, planFanOut);
-  const sender = new HttpSender({
-    connectionsPerOrigin: config.worker.connectionsPerOrigin,
-    responseBodyLimit: config.responseBodyLimit,
-    allowPrivateUrls: config.allowPrivateUrls,
-    trustedCas,
-    resolve: opts.resolve,
-  });
+  const sender = senderFor(config, trustedCas, opts.resolve);
   metrics.watchOutbound(() => sender.waiting);
   const ctx: AppContext = { config, store, box, ingest, metrics, sender, log, ready: () => ready };
   const generatedAdminKey = await bootstrapAdminKey(store, config);

@@ -4,10 +4,9 @@
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { HeraldConfig } from '../config.js';
-import { loadMasterKey, SecretBox } from '../crypto/secret-box.js';
 import { createLogger } from '../ops/logger.js';
 import { Metrics } from '../ops/metrics.js';
-import { HttpSender } from '../outbound/http-sender.js';
+import { secretBoxFor, senderFor } from '../ops/parts.js';
 import { loadTrustedCas } from '../outbound/trust.js';
 import { openStore } from '../store/store.js';
 import { BackgroundServices } from './services.js';
@@ -25,14 +24,9 @@ const store = await openStore({
   onBackgroundError: (err) => log.warn({ err }, 'store background connection failed; reconnecting'),
   onFatal: (err) => send({ fatal: err.message }),
 });
-const box = new SecretBox(loadMasterKey({ ...(config.masterKey ? { envValue: config.masterKey } : {}), dataDir: config.dataDir }));
+const box = secretBoxFor(config);
 const metrics = new Metrics(null, false);
-const sender = new HttpSender({
-  connectionsPerOrigin: config.worker.connectionsPerOrigin,
-  responseBodyLimit: config.responseBodyLimit,
-  allowPrivateUrls: config.allowPrivateUrls,
-  trustedCas: config.trustedCaFile ? loadTrustedCas(config.trustedCaFile) : undefined,
-});
+const sender = senderFor(config, config.trustedCaFile ? loadTrustedCas(config.trustedCaFile) : undefined);
 metrics.watchOutbound(() => sender.waiting);
 const services = new BackgroundServices({ store, config, box, sender, metrics, log });
 

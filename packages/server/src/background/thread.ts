@@ -35,19 +35,26 @@ export class DeliveryThread {
   private exited = false;
 
   private constructor(private readonly thread: Worker, onFatal: (err: Error) => void) {
+    // An 'error' is followed by 'exit': the process is told once.
+    let told = false;
+    const fatal = (err: Error) => {
+      if (told) return;
+      told = true;
+      onFatal(err);
+    };
     thread.on('message', (m: FromThread) => {
-      if ('fatal' in m) onFatal(new Error(m.fatal));
+      if ('fatal' in m) fatal(new Error(m.fatal));
       else if ('metrics' in m) {
         this.pending.get(m.id)?.(m.metrics);
         this.pending.delete(m.id);
       }
     });
-    thread.on('error', (err) => onFatal(new Error(`the delivery thread failed: ${err.message}`)));
+    thread.on('error', (err) => fatal(new Error(`the delivery thread failed: ${err.message}`)));
     thread.on('exit', (code) => {
       this.exited = true;
       for (const resolve of this.pending.values()) resolve([]);
       this.pending.clear();
-      if (!this.stopping) onFatal(new Error(`the delivery thread stopped (exit ${code})`));
+      if (!this.stopping) fatal(new Error(`the delivery thread stopped (exit ${code})`));
     });
   }
 
