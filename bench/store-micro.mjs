@@ -2,9 +2,9 @@
 // The store's share of a delivery, without HTTP: ingest N events for one webhook, then claim
 // and complete them in the worker's batch sizes, timing each phase (µs per delivery), and the
 // process's CPU per delivery (all threads). --batch N sets the ingest group, claim and result
-// batch size (small batches show the per-transaction cost that single-event streams pay);
-// --inline runs SQLite's hot path on this thread instead of the store thread.
-// Usage: node bench/store-micro.mjs [--n 20000] [--store sqlite|postgres] [--batch N] [--inline]  (needs npm run build)
+// batch size (small batches show the per-transaction cost that single-event streams pay).
+// The hot path runs on this thread, as it does on the engine thread.
+// Usage: node bench/store-micro.mjs [--n 20000] [--store sqlite|postgres] [--batch N]  (needs npm run build)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { planFanOut } from '../packages/server/dist/engine/fan-out.js';
 import { newId } from '../packages/server/dist/ids.js';
 
 const { values } = parseArgs({
-  options: { n: { type: 'string', default: '20000' }, store: { type: 'string', default: 'sqlite' }, batch: { type: 'string' }, inline: { type: 'boolean', default: false } },
+  options: { n: { type: 'string', default: '20000' }, store: { type: 'string', default: 'sqlite' }, batch: { type: 'string' } },
 });
 const N = Number(values.n);
 const BATCH = values.batch === undefined ? null : Number(values.batch);
@@ -34,7 +34,7 @@ if (values.store === 'postgres') {
 }
 const store = await openStore(values.store === 'postgres'
   ? { dataDir: dir, databaseUrl: `${pgUrl}?options=-c%20search_path%3D${schema}` }
-  : { dataDir: dir, sqliteThread: !values.inline });
+  : { dataDir: dir });
 const db = store.db;
 const now = Date.now();
 await db.run('INSERT INTO orgs (id, name, owner_email, settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)', ['o', 'o', 'o@o.test', '{}', now, now]);
@@ -90,7 +90,7 @@ while (done < N) {
   done += rows.length;
 }
 const deliverCpu = process.cpuUsage(cpu);
-const shape = `${values.store}${values.store === 'sqlite' ? (values.inline ? ' inline' : ' store thread') : ''}, batches of ${BATCH ?? '1000/256/512'}`;
+const shape = `${values.store}, batches of ${BATCH ?? '1000/256/512'}`;
 console.log(`${shape}: ${N} deliveries · ingest ${us(ingestMs)} µs/event · claim ${us(claimMs)} µs · complete ${us(completeMs)} µs per delivery (wall)`);
 console.log(`CPU of the process: ingest ${cpuUs(ingestCpu)} µs/event · claim + complete ${cpuUs(deliverCpu)} µs per delivery`);
 await store.close();

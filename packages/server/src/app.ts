@@ -3,14 +3,12 @@ import type { AppContext } from './api/context.js';
 import { hashApiKey, newApiKeySecret } from './api/auth.js';
 import type { AlertService } from './alerts/alert-service.js';
 import { buildApi } from './api/server.js';
-import { BackgroundServices } from './background/services.js';
-import { DeliveryThread } from './background/thread.js';
 import { registerSystemEventTypes } from './catalogue/system.js';
 import type { HeraldConfig } from './config.js';
 import type { DigestScheduler } from './engine/digest-scheduler.js';
 import type { RetentionJob } from './engine/retention.js';
-import { planFanOut } from './engine/fan-out.js';
-import { IngestQueue } from './engine/ingest-queue.js';
+import { Engine, type EngineApi } from './engine/engine.js';
+import { EngineThread } from './engine/engine-thread.js';
 import type { DeliveryWorker } from './engine/worker.js';
 import { newId } from './ids.js';
 import { API_SCOPES } from './model.js';
@@ -24,9 +22,14 @@ import { openStore, type Store } from './store/store.js';
 
 export interface Herald {
   config: HeraldConfig;
+  /** The API thread's store connection (on the default topology the engine thread has its own). */
   store: Store;
   app: FastifyInstance;
-  /** The delivery engine when it runs on this thread (worker processes without a delivery thread). */
+  /** What the API asks of the engine: the engine itself (HERALD_THREADS=single, roles api/worker) or the engine thread. */
+  engine: EngineApi;
+  /** The engine when it runs on this thread (null on the default topology, where it has a thread of its own). */
+  localEngine: Engine | null;
+  /** The delivery engine's worker when the engine runs on this thread (else null). */
   worker: DeliveryWorker | null;
   /** Closes digest periods (as `worker`). */
   digests: DigestScheduler | null;
@@ -34,8 +37,6 @@ export interface Herald {
   alerts: AlertService | null;
   /** Purges attempts and logs past each org's retention (as `worker`). */
   retention: RetentionJob | null;
-  /** `--role all` with config.deliveryThread: the background services' own thread (then the four above are null). */
-  deliveryThread: DeliveryThread | null;
   log: Logger;
   /** The address the HTTP server listens on. */
   url: string;
@@ -66,68 +67,66 @@ export async function startHerald(config: HeraldConfig, opts: { logger?: Logger;
   const trustedCas = config.trustedCaFile ? loadTrustedCas(config.trustedCaFile) : undefined;
   let ready = false;
   let fatal = false;
-  // A store or delivery thread died: /healthz answers 503 from now on, so a supervisor restarts the process.
+  // The engine thread died: /healthz answers 503 from now on, so a supervisor restarts the process.
   const onFatal = (err: Error) => {
     ready = false;
     fatal = true;
     log.fatal({ err }, 'a thread of Herald stopped working; restart Herald (nothing acknowledged is lost)');
   };
+  // The engine gets a thread of its own on `herald serve`'s default topology; a test that
+  // injects a resolver keeps it here (functions cannot cross threads).
+  const threaded = config.role === 'all' && config.threads === 'engine' && !opts.resolve;
   const store = await openStore({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
-    sqliteThread: config.sqliteThread ?? true,
+    // Beside an engine thread this thread only announces work; the engine listens.
+    listen: !threaded,
     onBackgroundError: (err) => log.warn({ err }, 'store background connection failed; reconnecting'),
-    onFatal,
   });
   const box = secretBoxFor(config);
   const metrics = new Metrics(store);
-  const ingest = new IngestQueue(store, planFanOut);
+  // URL checks at save time (and the engine's own sends when it runs on this thread).
   const sender = senderFor(config, trustedCas, opts.resolve);
   metrics.watchOutbound(() => sender.waiting);
-  const ctx: AppContext = { config, store, box, ingest, metrics, sender, log, ready: () => ready };
+  let localEngine: Engine | null = null;
+  let engine: EngineApi;
+  try {
+    if (threaded) {
+      const thread = await EngineThread.start(config, onFatal);
+      metrics.addSource(() => thread.metrics());
+      engine = thread;
+    } else {
+      localEngine = new Engine({ config, store, box, sender, metrics, log, deliver: config.role !== 'api' });
+      engine = localEngine;
+    }
+  } catch (err) {
+    await sender.close();
+    await store.close();
+    throw err;
+  }
+  // Work the API stores (replays, recoveries, digest webhooks) wakes the engine at once.
+  if (threaded) store.notifier.subscribe(() => engine.wake());
+  const ctx: AppContext = { config, store, box, engine, metrics, sender, log, ready: () => ready };
   const generatedAdminKey = await bootstrapAdminKey(store, config);
   await registerSystemEventTypes(store.db);
-
-  // --role all: delivery on a thread of its own, unless turned off, or the SQLite store has no
-  // store thread to share, or a test injected a resolver (functions cannot cross threads).
-  const wantThread = config.role === 'all' && config.deliveryThread === true && !opts.resolve;
-  const hotPathPort = wantThread && store.dialect === 'sqlite' ? store.shareHotPath() : null;
-  const threaded = wantThread && (store.dialect === 'postgres' || hotPathPort !== null);
-  const background = config.role !== 'api' && !threaded ? new BackgroundServices({ store, config, box, sender, metrics, log }) : null;
   const app = await buildApi(ctx, { serveApi: config.role !== 'worker' });
   const url = await app.listen({ port: config.port, host: config.host });
-  let deliveryThread: DeliveryThread | null = null;
-  if (threaded) {
-    try {
-      deliveryThread = await DeliveryThread.start({ config, hotPathPort, onFatal });
-    } catch (err) {
-      await app.close();
-      await sender.close();
-      await store.close();
-      throw err;
-    }
-    const thread = deliveryThread;
-    metrics.addSource(() => thread.metrics());
-    // Work stored here wakes the thread at once (on PostgreSQL its LISTEN would too, a round trip later).
-    store.notifier.subscribe(() => thread.wake());
-  }
-  background?.start();
+  await localEngine?.start();
   ready = !fatal;
-  log.info({ url, store: store.dialect, role: config.role }, 'Herald is ready');
+  log.info({ url, store: store.dialect, role: config.role, threads: threaded ? 'engine' : 'single' }, 'Herald is ready');
 
   let closing: Promise<void> | null = null;
   return {
-    config, store, app, log, url, generatedAdminKey, deliveryThread,
-    worker: background?.worker ?? null,
-    digests: background?.digests ?? null,
-    alerts: background?.alerts ?? null,
-    retention: background?.retention ?? null,
+    config, store, app, log, url, generatedAdminKey, engine, localEngine,
+    worker: localEngine?.services?.worker ?? null,
+    digests: localEngine?.services?.digests ?? null,
+    alerts: localEngine?.services?.alerts ?? null,
+    retention: localEngine?.services?.retention ?? null,
     close: () => {
       closing ??= (async () => {
         ready = false;
         await app.close();
-        await background?.stop(config.worker.shutdownGraceMs);
-        await deliveryThread?.stop(config.worker.shutdownGraceMs);
+        await engine.stop(config.worker.shutdownGraceMs);
         await sender.close();
         await store.close();
       })();

@@ -45,17 +45,19 @@ export interface HeraldConfig {
   publicUrl: string | undefined;
   /** Folder of the built dashboard (HERALD_DASHBOARD_DIR; default: the dashboard package's dist/). */
   dashboardDir?: string | undefined;
-  /** SQLite: run the hot path on a store thread beside the event loop (HERALD_SQLITE_THREAD, default true). */
-  sqliteThread?: boolean;
   /**
-   * `--role all`: run delivery, alerts, digests and retention on a thread of their own beside
-   * the API's event loop (HERALD_DELIVERY_THREAD; default true for `herald serve`, false for
-   * programs that call startHerald without setting it). The thread logs through a pino logger
-   * of its own at logLevel (a logger passed to startHerald stays on the main thread), and it is
+   * How `--role all` lays out its work (HERALD_THREADS): `engine` (the default) runs the engine —
+   * ingest commits, fan-out, claims, sending, results, alerts, digests, retention — on a thread
+   * of its own beside the API's event loop; `single` runs everything on one thread (debugging,
+   * profiling). The engine thread logs through a pino logger of its own at logLevel, and it is
    * not used when startHerald is given a resolver (functions cannot cross threads).
    */
-  deliveryThread?: boolean;
+  threads: Threads;
 }
+
+/** See HeraldConfig.threads. */
+export type Threads = 'engine' | 'single';
+export const THREADS: readonly Threads[] = ['engine', 'single'];
 
 export interface WorkerConfig {
   /** Requests in flight per process (HERALD_WORKER_CONCURRENCY, default 1024). */
@@ -98,6 +100,7 @@ export const DEFAULT_CONFIG: Readonly<HeraldConfig> = Object.freeze({
   smtpUrl: undefined,
   smtpFrom: 'Herald <herald@localhost>',
   publicUrl: undefined,
+  threads: 'engine',
 });
 
 export class ConfigError extends Error {
@@ -116,6 +119,12 @@ function bool(name: string, raw: string | undefined, fallback = false): boolean 
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
   if (/^(0|false|no|off)$/i.test(raw)) return false;
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function oneOf<T extends string>(name: string, raw: string | undefined, allowed: readonly T[], fallback: T): T {
+  if (raw === undefined || raw === '') return fallback;
+  if ((allowed as readonly string[]).includes(raw)) return raw as T;
+  throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
 }
 
 /** Builds the configuration from environment variables, validating each; throws ConfigError saying what to fix. */
@@ -160,8 +169,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<HeraldC
     smtpFrom: env.HERALD_SMTP_FROM || d.smtpFrom,
     publicUrl: env.HERALD_PUBLIC_URL || undefined,
     dashboardDir: env.HERALD_DASHBOARD_DIR || undefined,
-    sqliteThread: bool('HERALD_SQLITE_THREAD', env.HERALD_SQLITE_THREAD, true),
-    deliveryThread: bool('HERALD_DELIVERY_THREAD', env.HERALD_DELIVERY_THREAD, true),
+    threads: oneOf('HERALD_THREADS', env.HERALD_THREADS, THREADS, d.threads),
     ...overrides,
   };
   return config;

@@ -425,8 +425,9 @@ describe('alerts with several processes on one PostgreSQL store', () => {
     const rx = await ScriptedReceiver.start();
     // Four requests in flight per process: neither can take all the work.
     const worker = { claimBatch: 4, maxInFlight: 4 };
-    const a = await TestHerald.start(kind, { clockScale: 3600, smtpUrl: smtp.url, worker });
-    const b = await TestHerald.start(kind, { clockScale: 3600, smtpUrl: smtp.url, worker }, a.store);
+    // In-process engines: the test counts what each evaluator is handed.
+    const a = await TestHerald.start(kind, { clockScale: 3600, smtpUrl: smtp.url, worker, threads: 'single' });
+    const b = await TestHerald.start(kind, { clockScale: 3600, smtpUrl: smtp.url, worker, threads: 'single' }, a.store);
     const evaluated = new Map<TestHerald, number>();
     for (const t of [a, b]) {
       const evaluator = t.herald.alerts!.evaluator;

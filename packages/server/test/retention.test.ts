@@ -20,7 +20,8 @@ for (const kind of STORE_KINDS) {
     let rx: TestReceiver;
     before(async () => {
       rx = await TestReceiver.start();
-      h = await TestHerald.start(kind);
+      // The retention job is driven directly: the engine runs on this thread.
+      h = await TestHerald.start(kind, { threads: 'single' });
     });
     after(async () => {
       await h.stop();

@@ -4,6 +4,7 @@
  * operational events. docs/alerts.md describes the behaviour.
  */
 import type { HeraldConfig } from '../config.js';
+import type { IngestQueue } from '../engine/ingest-queue.js';
 import type { Logger } from '../ops/logger.js';
 import type { Store } from '../store/store.js';
 import type { DeliveryResult } from '../store/types.js';
@@ -16,10 +17,10 @@ export class AlertService {
   readonly mailer: AlertMailer;
   readonly relay: OperationalEventRelay;
 
-  constructor(store: Store, config: HeraldConfig, log: Logger, transport?: MailTransport) {
+  constructor(store: Store, config: HeraldConfig, log: Logger, ingest: IngestQueue, transport?: MailTransport) {
     const idleCheckMs = config.worker.idleCheckMs;
     this.mailer = new AlertMailer({ store, smtpUrl: config.smtpUrl, smtpFrom: config.smtpFrom, clockScale: config.clockScale, log, idleCheckMs }, transport);
-    this.relay = new OperationalEventRelay({ store, log, idleCheckMs });
+    this.relay = new OperationalEventRelay({ store, log, idleCheckMs, ingest });
     this.evaluator = new AlertEvaluator({
       store,
       clockScale: config.clockScale,

@@ -1,7 +1,7 @@
 /**
  * Hands operational events from their outbox (written in the alert transaction) to ingest.
- * Each goes through an IngestQueue, so it is stored with its deliveries in one durable
- * commit, then signed, sent and retried like any event. The idempotency key is the outbox
+ * Each goes through the engine's ingest queue (the same group commit as the API's events), so
+ * it is stored with its deliveries in one durable commit, then signed, sent and retried like any event. The idempotency key is the outbox
  * row's id: a process that dies after ingest but before marking the row done, or two
  * processes that take the same row, produce one event, never two.
  *
@@ -10,8 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { OPERATIONAL_EVENT_TYPES } from '../catalogue/system.js';
-import { planFanOut } from '../engine/fan-out.js';
-import { IngestQueue } from '../engine/ingest-queue.js';
+import type { IngestQueue } from '../engine/ingest-queue.js';
 import { WakeTimer } from '../engine/wake-timer.js';
 import { newId } from '../ids.js';
 import type { Logger } from '../ops/logger.js';
@@ -24,6 +23,8 @@ export interface EventRelayDeps {
   store: Store;
   log: Logger;
   idleCheckMs: number;
+  /** The engine's one ingest queue. */
+  ingest: IngestQueue;
 }
 
 const BATCH = 100;
@@ -36,11 +37,7 @@ export class OperationalEventRelay {
   private running = false;
   private readonly looks = new SerialRunner(() => this.look(), () => this.running);
   private readonly timer = new WakeTimer(() => this.wake());
-  private readonly queue: IngestQueue;
-
-  constructor(private readonly d: EventRelayDeps) {
-    this.queue = new IngestQueue(d.store, planFanOut);
-  }
+  constructor(private readonly d: EventRelayDeps) {}
 
   start(): void {
     if (this.running) return;
@@ -96,7 +93,7 @@ export class OperationalEventRelay {
         only_webhooks: [...explicit],
       };
       try {
-        const result = await this.queue.submit([event]);
+        const result = await this.d.ingest.submit([event]);
         const eventId = result.ok ? (result.events[0]?.event_id ?? null) : null;
         await q.finishOperationalEvent(store.db, row.id, eventId, Date.now());
       } catch (err) {

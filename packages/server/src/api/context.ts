@@ -1,6 +1,6 @@
 import type { HeraldConfig } from '../config.js';
 import type { SecretBox } from '../crypto/secret-box.js';
-import type { IngestQueue } from '../engine/ingest-queue.js';
+import type { EngineApi } from '../engine/engine.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { HttpSender } from '../outbound/http-sender.js';
@@ -11,9 +11,10 @@ export interface AppContext {
   config: HeraldConfig;
   store: Store;
   box: SecretBox;
-  ingest: IngestQueue;
+  /** Ingest, direct sends and wake-ups go to the engine (on its own thread by default). */
+  engine: EngineApi;
   metrics: Metrics;
-  /** Outbound HTTP for test sends, trials and synchronous calls (shared with the worker). */
+  /** Outbound HTTP for URL checks at save time. */
   sender: HttpSender;
   log: Logger;
   /** True once the store is open and workers (if this process runs them) are started. */

@@ -1,13 +1,13 @@
 /**
  * The background services of a worker process: the delivery worker, failure alerts, digest
- * periods and retention. `herald serve --role worker` runs them on the main thread beside a
- * small HTTP server; `--role all` runs them on a delivery thread of their own (thread.ts), or
- * on the main thread when that is turned off.
+ * periods and retention. The engine (engine/engine.ts) runs them: on the engine thread for
+ * `herald serve`, on the main thread for `--role worker` or `HERALD_THREADS=single`.
  */
 import { AlertService } from '../alerts/alert-service.js';
 import type { HeraldConfig } from '../config.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { DigestScheduler } from '../engine/digest-scheduler.js';
+import type { IngestQueue } from '../engine/ingest-queue.js';
 import { RetentionJob } from '../engine/retention.js';
 import { WebhookRuntimeCache } from '../engine/webhook-runtime.js';
 import { DeliveryWorker } from '../engine/worker.js';
@@ -23,6 +23,8 @@ export interface BackgroundDeps {
   sender: HttpSender;
   metrics: Metrics;
   log: Logger;
+  /** The engine's ingest queue (operational events are ingested through it). */
+  ingest: IngestQueue;
 }
 
 export class BackgroundServices {
@@ -31,8 +33,8 @@ export class BackgroundServices {
   readonly digests: DigestScheduler;
   readonly retention: RetentionJob;
 
-  constructor({ store, config, box, sender, metrics, log }: BackgroundDeps) {
-    this.alerts = new AlertService(store, config, log);
+  constructor({ store, config, box, sender, metrics, log, ingest }: BackgroundDeps) {
+    this.alerts = new AlertService(store, config, log, ingest);
     this.retention = new RetentionJob({ store, log, clockScale: config.clockScale });
     this.digests = new DigestScheduler({ store, log, clockScale: config.clockScale, idleCheckMs: config.worker.idleCheckMs });
     this.worker = new DeliveryWorker({

@@ -36,6 +36,14 @@ export class IngestQueue {
     private readonly overlapFrom = store.dialect === 'postgres' ? 64 : 1,
   ) {}
 
+  private drained: (() => void)[] = [];
+
+  /** Resolves once nothing waits and no commit is under way (graceful stop). */
+  drain(): Promise<void> {
+    if (this.running === 0 && this.waiting.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drained.push(resolve));
+  }
+
   submit(group: IngestGroup): Promise<IngestGroupResult> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ group, resolve, reject });
@@ -76,6 +84,7 @@ export class IngestQueue {
     void this.commit(batch).finally(() => {
       this.running--;
       this.schedule();
+      if (this.running === 0 && this.waiting.length === 0) for (const done of this.drained.splice(0)) done();
     });
     // What is still waiting may start at once in another commit.
     this.schedule();

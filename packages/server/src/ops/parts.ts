@@ -1,6 +1,6 @@
 /**
  * The parts a Herald process builds from its configuration, shared by the main thread (app.ts)
- * and the delivery thread (background/thread-main.ts) so that both build them the same way.
+ * and the engine thread (engine/engine-thread-main.ts) so that both build them the same way.
  */
 import type { HeraldConfig } from '../config.js';
 import { loadMasterKey, SecretBox } from '../crypto/secret-box.js';

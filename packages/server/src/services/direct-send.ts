@@ -1,13 +1,14 @@
-import type { AppContext } from '../api/context.js';
+import type { SecretBox } from '../crypto/secret-box.js';
 import { buildBody } from '../engine/envelope.js';
-import { judge, requestHeaders } from '../engine/attempt-outcome.js';
+import { runAttempt } from '../engine/run-attempt.js';
 import { buildRuntime, openClientIdentity, openKeys } from '../engine/webhook-runtime.js';
 import { HeraldError } from '../errors.js';
 import { newId } from '../ids.js';
-import type { Attempt } from '../model.js';
+import type { HttpSender } from '../outbound/http-sender.js';
 import { recordDirectDelivery } from '../store/queries/direct.js';
 import { getEventType } from '../store/queries/event-types.js';
 import { listKeys } from '../store/queries/webhooks.js';
+import type { SqlDatabase } from '../store/sql.js';
 import type { NewEvent } from '../store/types.js';
 import { isReservedEventName } from './events.js';
 import { loadWebhook } from './webhooks.js';
@@ -32,14 +33,31 @@ export interface DirectInput {
 /** Seed 000: the endpoint must answer a synchronous bot call within 10 seconds. */
 export const CALL_TIMEOUT_MS = 10_000;
 
-export async function sendDirect(ctx: AppContext, orgId: string, webhookId: string, input: DirectInput, mode: DirectMode) {
+/** What a direct send needs: it runs where the engine runs (the engine thread by default). */
+export interface DirectDeps {
+  db: SqlDatabase;
+  box: SecretBox;
+  sender: HttpSender;
+}
+
+/** One direct send, as it crosses from the API to the engine. */
+export interface DirectRequest {
+  orgId: string;
+  webhookId: string;
+  input: DirectInput;
+  mode: DirectMode;
+}
+
+export type DirectOutcome = Awaited<ReturnType<typeof sendDirect>>;
+
+export async function sendDirect(deps: DirectDeps, { orgId, webhookId, input, mode }: DirectRequest) {
   if (isReservedEventName(input.event)) {
     throw new HeraldError('HERALD_BAD_REQUEST', ['event names starting with "herald." are Herald\'s own (digests)']);
   }
-  const db = ctx.store.db;
+  const { db } = deps;
   const w = await loadWebhook(db, orgId, webhookId);
   const keys = await listKeys(db, [w.id]);
-  const rt = buildRuntime(w, openKeys(ctx.box, w.id, keys.map((k) => k.sealed)), openClientIdentity(ctx.box, w));
+  const rt = buildRuntime(w, openKeys(deps.box, w.id, keys.map((k) => k.sealed)), openClientIdentity(deps.box, w));
   let entity = input.entity;
   if (entity === undefined) {
     const type = await getEventType(db, input.event);
@@ -59,19 +77,10 @@ export async function sendDirect(ctx: AppContext, orgId: string, webhookId: stri
     { ...event, event_type: event.type, modified_fields: JSON.stringify(event.modified_fields) },
     { mode: rt.payloadMode, attempt: 1, isTest: mode === 'test', testFlag: rt.testFlag },
   );
-  const headers = requestHeaders(rt.signer, deliveryId, Math.floor(now / 1000), body);
-  const timeout = input.timeout_ms ?? (mode === 'call' ? CALL_TIMEOUT_MS : rt.policy.timeout_ms);
-  const res = await ctx.sender.send(rt.url, headers, body, timeout, rt.identity);
-  const verdict = judge(rt.policy.success, res);
-  const ok = verdict.ok;
-  const attempt: Attempt = {
-    id: newId('att', now), delivery_id: deliveryId, webhook_id: w.id, org_id: orgId, attempt: 1, started_at: now,
-    duration_ms: res.duration_ms, outcome: ok ? 'success' : 'failure', status_code: res.status_code,
-    error_code: verdict.error_code,
-    error_message: verdict.error_message,
-    request_headers: headers, response_headers: res.headers, response_body: res.body, response_truncated: res.truncated,
-    is_test: mode === 'test',
-  };
+  const timeoutMs = input.timeout_ms ?? (mode === 'call' ? CALL_TIMEOUT_MS : rt.policy.timeout_ms);
+  const { attempt, response: res, ok } = await runAttempt(deps.sender, rt, {
+    deliveryId, webhookId: w.id, orgId, attemptNo: 1, isTest: mode === 'test', body, timeoutMs,
+  });
   if (mode !== 'trial') {
     await db.transaction((tx) => recordDirectDelivery(tx, event, deliveryId, attempt, mode === 'test', mode === 'call'));
   }
@@ -80,7 +89,7 @@ export async function sendDirect(ctx: AppContext, orgId: string, webhookId: stri
     logged: mode !== 'trial',
     delivery_id: mode === 'trial' ? null : deliveryId,
     event_id: mode === 'trial' ? null : event.id,
-    request: { url: rt.url, method: 'POST', headers, body },
+    request: { url: rt.url, method: 'POST', headers: attempt.request_headers, body },
     response: res.status_code === null ? null : { status: res.status_code, headers: res.headers, body: res.body, truncated: res.truncated },
     error: ok ? null : { code: attempt.error_code, message: attempt.error_message },
     duration_ms: res.duration_ms,

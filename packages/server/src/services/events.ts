@@ -102,7 +102,7 @@ export async function prepareEvents(types: EventTypeCache, orgId: string, inputs
 /** Stores events and their deliveries durably (group commit); all of them or none. */
 export async function ingestEvents(ctx: AppContext, types: EventTypeCache, orgId: string, inputs: readonly EventInputBody[], headerKey?: string): Promise<IngestedEvent[]> {
   const events = await prepareEvents(types, orgId, inputs, headerKey);
-  const result = await ctx.ingest.submit(events);
+  const result = await ctx.engine.ingest(events);
   if (!result.ok) throw new HeraldError('HERALD_IDEMPOTENCY_CONFLICT', [result.conflict]);
   ctx.metrics.eventsIngested.inc(result.events.filter((e) => !e.replayed).length);
   return result.events;

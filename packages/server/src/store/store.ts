@@ -1,6 +1,5 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { MessagePort } from 'node:worker_threads';
 import { migrate } from './migrate.js';
 import { InProcessNotifier, PostgresNotifier } from './notifier.js';
 import { PostgresDatabase } from './postgres/database.js';
@@ -8,21 +7,21 @@ import { PostgresHotPath } from './postgres/hot-path.js';
 import type { Dialect, SqlDatabase } from './sql.js';
 import { SqliteDatabase } from './sqlite/database.js';
 import { SqliteHotPath } from './sqlite/hot-path.js';
-import { PortHotPath, ThreadedSqliteHotPath } from './sqlite/hot-path-thread.js';
 import type { HotPath, WorkNotifier } from './types.js';
 
 /** Everything Herald keeps, behind one narrow seam: shared SQL, a batched hot path, a waker. */
 export interface Store {
   readonly dialect: Dialect;
   readonly db: SqlDatabase;
+  /** The batched hot path (ingest, claim, complete): used by the engine, on the thread that owns it. */
   readonly hot: HotPath;
   readonly notifier: WorkNotifier;
   /**
-   * SQLite with a store thread: a port to that thread, to hand to another thread of this process
-   * (StoreOptions.sqliteHotPathPort), so that every hot-path write stays on one connection.
-   * Null where another thread can simply open its own store (PostgreSQL) or there is no store thread.
+   * SQLite: gives back every lease a killed predecessor held (the file has one user: the data
+   * directory is locked to one process), so its deliveries are due again at once. Answers how
+   * many. PostgreSQL: nothing (another process's leases expire by themselves).
    */
-  shareHotPath(): MessagePort | null;
+  releaseOrphanedLeases(now: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -33,45 +32,42 @@ export interface StoreOptions {
   onBackgroundError?: (err: unknown) => void;
   /** PostgreSQL pool size (default 10). */
   poolSize?: number;
-  /** SQLite: run the hot path on a store thread with its own connection (default true). */
-  sqliteThread?: boolean;
-  /** Called if the store can no longer work (the SQLite store thread died). */
-  onFatal?: (err: Error) => void;
   /**
-   * SQLite, in a thread of a process whose store is already open (migrated, leases released):
-   * use that process's store thread through this port (Store.shareHotPath) beside a connection
-   * of this thread's own for everything else.
+   * PostgreSQL: LISTEN for other processes' work (default true). A thread that runs no engine
+   * (the API thread beside the engine thread) only announces work and needs no LISTEN connection.
    */
-  sqliteHotPathPort?: MessagePort;
+  listen?: boolean;
 }
 
-/** Opens the store named by the configuration and applies pending migrations (not when attached to another thread's store thread). */
+/** Opens the store named by the configuration and applies pending migrations. */
 export async function openStore(opts: StoreOptions): Promise<Store> {
   if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts);
   mkdirSync(opts.dataDir, { recursive: true });
-  const db = new SqliteDatabase(join(opts.dataDir, 'herald.sqlite'));
-  let hot: HotPath;
-  let threaded: ThreadedSqliteHotPath | PortHotPath | null = null;
-  if (opts.sqliteHotPathPort) {
-    hot = threaded = new PortHotPath(opts.sqliteHotPathPort, opts.onFatal);
-  } else {
+  // The hot path's connection gets the larger page cache: claims and results walk its indexes.
+  const db = new SqliteDatabase(join(opts.dataDir, 'herald.sqlite'), 16);
+  try {
     await migrate(db);
-    const local = new SqliteHotPath(db);
-    // The SQLite file has one user: leases left by a killed predecessor are released at once.
-    local.releaseAll(Date.now());
-    threaded = opts.sqliteThread === false ? null : await ThreadedSqliteHotPath.start(db.file, opts.onFatal);
-    hot = threaded ?? local;
+  } catch (err) {
+    await db.close();
+    throw err;
   }
+  // Prepared on first use: the API thread's store never runs the hot path.
+  let hot: SqliteHotPath | null = null;
+  const hotPath = () => (hot ??= new SqliteHotPath(db));
   const notifier = new InProcessNotifier();
   return {
     dialect: 'sqlite',
     db,
-    hot,
+    get hot() {
+      return hotPath();
+    },
     notifier,
-    shareHotPath: () => (threaded instanceof ThreadedSqliteHotPath ? threaded.connect() : null),
+    releaseOrphanedLeases: async (now) => {
+      await db.idle();
+      return hotPath().releaseAll(now);
+    },
     close: async () => {
       await notifier.close();
-      await threaded?.close();
       await db.close();
     },
   };
@@ -94,14 +90,14 @@ async function openPostgres(url: string, opts: StoreOptions): Promise<Store> {
     (ch) => db.run('SELECT pg_notify(?, ?)', [ch, '']),
     opts.onBackgroundError,
   );
-  await notifier.start();
+  if (opts.listen !== false) await notifier.start();
   const hot = new PostgresHotPath(db);
   return {
     dialect: 'postgres',
     db,
     hot,
     notifier,
-    shareHotPath: () => null,
+    releaseOrphanedLeases: async () => 0,
     close: async () => {
       await notifier.close();
       await db.close();

@@ -1,8 +1,15 @@
-import { makeConfig, startHerald, type Herald } from '../../src/index.js';
+import { configFromEnv, makeConfig, startHerald, type Herald } from '../../src/index.js';
 import { createLogger } from '../../src/ops/logger.js';
 import { freshStore, type StoreKind, type TestStore } from './stores.js';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';
+
+/**
+ * The topology tests run on: the shipped default (`engine`: the engine on a thread of its own),
+ * or `single` when HERALD_TEST_THREADS says so (the second CI leg). A test that reaches into the
+ * engine's objects (herald.worker, herald.alerts…) asks for `threads: 'single'` itself.
+ */
+export const TEST_THREADS = configFromEnv({ HERALD_THREADS: process.env.HERALD_TEST_THREADS }).threads;
 
 export interface ApiResponse<T = any> {
   status: number;
@@ -29,6 +36,7 @@ export class TestHerald {
       // Most tests save URLs nobody answers yet; url-validation.test.ts turns the check on.
       validateUrls: false,
       logLevel: 'silent',
+      threads: TEST_THREADS,
       ...overrides,
     });
     const herald = await startHerald(config, { logger: createLogger(process.env.HERALD_TEST_LOG ?? 'silent') });
@@ -56,6 +64,17 @@ export class TestHerald {
       // not JSON: keep the text
     }
     return { status: res.status, body: parsed as T, headers: res.headers };
+  }
+
+  /**
+   * A sample of /metrics, e.g. `herald_deliveries_in_flight` or
+   * `herald_deliveries_completed_total{outcome="succeeded"}` (the engine thread's figures
+   * included, whichever topology runs); null when absent.
+   */
+  async metric(sample: string): Promise<number | null> {
+    const text = await (await fetch(`${this.url}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`${sample} `));
+    return line === undefined ? null : Number(line.slice(sample.length + 1));
   }
 
   /** Creates an org and a webhook to `url` for `events`; answers the webhook (with its key). */

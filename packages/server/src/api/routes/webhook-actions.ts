@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { HeraldError } from '../../errors.js';
 import { requeueBatch } from '../../store/queries/direct.js';
-import { sendDirect, type DirectMode } from '../../services/direct-send.js';
+import type { DirectMode } from '../../services/direct-send.js';
 import { loadWebhook } from '../../services/webhooks.js';
 import { requireOrg, requireScope } from '../auth.js';
 import { EventName, IdParams, Slug, route } from '../schemas.js';
@@ -40,7 +40,7 @@ export function webhookActionRoutes(app: FastifyInstance, { ctx, orgs }: RouteDe
       requireScope(req.principal!, mode === 'call' ? 'events:write' : 'webhooks:write');
       requireOrg(req.principal!, org);
       await orgs.require(org);
-      return sendDirect(ctx, org, id, req.body as Static<typeof DirectBody>, mode);
+      return ctx.engine.sendDirect({ orgId: org, webhookId: id, input: req.body as Static<typeof DirectBody>, mode });
     });
   direct('test', 'Send a test event now (is_test in the envelope); logged as a test; answers the exchange');
   direct('trial', 'Run an event against this webhook now; answers the full exchange and writes nothing to the log');

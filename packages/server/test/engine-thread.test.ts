@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
-import { configFromEnv } from '../src/config.js';
+import { configFromEnv, DEFAULT_CONFIG } from '../src/config.js';
 import { openStore } from '../src/store/store.js';
 import { eventually, TestHerald } from './helpers/herald.js';
 import { TestReceiver } from './helpers/receiver.js';
@@ -9,16 +9,18 @@ import { TestSmtpServer } from './helpers/smtp.js';
 import { STORE_KINDS } from './helpers/stores.js';
 
 /**
- * `--role all` with the background services on their own thread (src/background/thread.ts):
- * delivery, signing, alerts and graceful stop work as on the main thread, notifications of new
- * work reach the thread (every wait here is shorter than the 10 s idle check, so a missed wake
- * fails the test), and /metrics adds the thread's counters to the main thread's.
+ * `herald serve`'s default topology (src/engine/engine-thread.ts): the engine — ingest commits,
+ * claims, sending, results, alerts, digests — on a thread of its own. Delivery, signing, alerts
+ * and graceful stop work as on one thread, wake-ups from the API thread reach the engine
+ * (every wait here is shorter than the 10 s idle check, so a missed wake fails the test), and
+ * /metrics adds the engine thread's counters to the API thread's.
  */
 
-test('HERALD_DELIVERY_THREAD: on by default for herald serve, off when set false, refused when not a boolean', () => {
-  assert.equal(configFromEnv({}).deliveryThread, true);
-  assert.equal(configFromEnv({ HERALD_DELIVERY_THREAD: 'false' }).deliveryThread, false);
-  assert.throws(() => configFromEnv({ HERALD_DELIVERY_THREAD: 'sometimes' }), /HERALD_DELIVERY_THREAD must be true or false/);
+test('HERALD_THREADS: the engine thread by default, single on request, anything else refused', () => {
+  assert.equal(configFromEnv({}).threads, 'engine');
+  assert.equal(DEFAULT_CONFIG.threads, 'engine', 'programs that call startHerald get the shipped topology too');
+  assert.equal(configFromEnv({ HERALD_THREADS: 'single' }).threads, 'single');
+  assert.throws(() => configFromEnv({ HERALD_THREADS: 'three' }), /HERALD_THREADS must be one of engine, single/);
 });
 
 let smtp: TestSmtpServer;
@@ -36,7 +38,7 @@ function sample(text: string, line: string): number | null {
 }
 
 for (const kind of STORE_KINDS) {
-  describe(`delivery thread (${kind})`, () => {
+  describe(`engine thread (${kind})`, () => {
     let h: TestHerald;
     let rx: TestReceiver;
     before(async () => {
@@ -46,7 +48,7 @@ for (const kind of STORE_KINDS) {
         if (r.path === '/slow') setTimeout(() => res.end('ok'), 400);
         else res.end('ok');
       });
-      h = await TestHerald.start(kind, { deliveryThread: true, clockScale: 3600, smtpUrl: smtp.url });
+      h = await TestHerald.start(kind, { threads: 'engine', clockScale: 3600, smtpUrl: smtp.url });
       const o = await h.api('POST', '/orgs', { id: 'acme', name: 'Acme', owner_email: 'owner@acme.test' });
       assert.equal(o.status, 201);
     });
@@ -55,8 +57,8 @@ for (const kind of STORE_KINDS) {
       await rx.close();
     });
 
-    test('the background services run on the thread, not on the main thread', () => {
-      assert.ok(h.herald.deliveryThread !== null);
+    test('the engine and its services run on the thread, not on the API thread', () => {
+      assert.equal(h.herald.localEngine, null);
       assert.equal(h.herald.worker, null);
       assert.equal(h.herald.alerts, null);
     });
@@ -117,7 +119,7 @@ for (const kind of STORE_KINDS) {
       assert.equal((await h.api('POST', '/orgs/acme/events/batch', { events })).status, 202);
       await eventually(async () => rx.posts.filter((p) => p.path === '/slow').length === 5, 5000);
       await h.herald.close();
-      const store = await openStore({ dataDir: h.store.dataDir, databaseUrl: h.store.databaseUrl, sqliteThread: false });
+      const store = await openStore({ dataDir: h.store.dataDir, databaseUrl: h.store.databaseUrl, });
       try {
         const rows = await store.db.all<{ status: string }>('SELECT status FROM deliveries WHERE webhook_id = ?', [w.body.id]);
         assert.deepEqual(rows.map((x) => x.status), Array(5).fill('succeeded'));
@@ -128,12 +130,16 @@ for (const kind of STORE_KINDS) {
   });
 }
 
-test('if the delivery thread dies, Herald reports itself unhealthy', async () => {
-  const h = await TestHerald.start('sqlite', { deliveryThread: true });
+test('if the engine thread dies, ingest fails with a 500 and Herald reports itself unhealthy', async () => {
+  const h = await TestHerald.start('sqlite', { threads: 'engine' });
   try {
     assert.equal((await fetch(`${h.url}/healthz`)).status, 200);
-    await (h.herald.deliveryThread as unknown as { thread: { terminate(): Promise<number> } }).thread.terminate();
+    assert.equal((await h.api('POST', '/orgs', { id: 'acme', name: 'Acme', owner_email: 'owner@acme.test' })).status, 201);
+    await (h.herald.engine as unknown as { thread: { terminate(): Promise<number> } }).thread.terminate();
     await eventually(async () => (await fetch(`${h.url}/healthz`)).status === 503, 5000);
+    const r = await h.api('POST', '/orgs/acme/events', { event: 'order.paid', entity: { id: 'lost' } });
+    assert.equal(r.status, 500, 'nothing is acknowledged that was not stored');
+    assert.equal(r.body.error.code, 'HERALD_INTERNAL');
     // Its metrics are gone with it; the main thread's still answer.
     assert.equal((await fetch(`${h.url}/metrics`)).status, 200);
   } finally {

@@ -1,0 +1,102 @@
+/**
+ * The delivery engine of one process, as one object: the ingest queue (group commit and
+ * fan-out), the delivery worker (claims, sending, results), direct sends (test, trial, call),
+ * and the background services (alerts, digests, retention). It owns the store connection its
+ * hot path writes through, so claims and completions are calls inside one thread.
+ *
+ * The API reaches it through `EngineApi` only: on the same thread (`HERALD_THREADS=single`,
+ * `--role api|worker`) it is this object; on `herald serve`'s default topology it is the same
+ * object on the engine thread (engine-thread.ts), reached through the typed channel.
+ */
+import { BackgroundServices } from '../background/services.js';
+import type { HeraldConfig } from '../config.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import type { Logger } from '../ops/logger.js';
+import type { Metrics, MetricsSnapshot } from '../ops/metrics.js';
+import type { HttpSender } from '../outbound/http-sender.js';
+import { sendDirect, type DirectOutcome, type DirectRequest } from '../services/direct-send.js';
+import type { Store } from '../store/store.js';
+import type { IngestGroup, IngestGroupResult } from '../store/types.js';
+import type { ChannelSpec } from './channel.js';
+import { planFanOut } from './fan-out.js';
+import { IngestQueue } from './ingest-queue.js';
+
+/** What the API asks of the engine: the one interface that may cross between threads. */
+export interface EngineApi {
+  /** Stores one ingest request's events with their deliveries, all or none; answers once durable. */
+  ingest(group: IngestGroup): Promise<IngestGroupResult>;
+  /** A test send, trial run or synchronous call to one webhook. */
+  sendDirect(req: DirectRequest): Promise<DirectOutcome>;
+  /** Work was stored outside the engine (a replay, a recovery, a digest webhook): look now. */
+  wake(): void;
+  /** The engine's Prometheus figures (delivery counters, attempt durations, requests in flight). */
+  metrics(): Promise<MetricsSnapshot>;
+  /** Stops claiming, lets requests in flight finish for up to graceMs, gives back the rest. */
+  stop(graceMs: number): Promise<void>;
+}
+
+export const ENGINE_CHANNEL: ChannelSpec<EngineApi> = {
+  name: 'engine',
+  calls: ['ingest', 'sendDirect', 'metrics', 'stop'],
+  notices: ['wake'],
+};
+
+export interface EngineDeps {
+  config: HeraldConfig;
+  store: Store;
+  box: SecretBox;
+  sender: HttpSender;
+  metrics: Metrics;
+  log: Logger;
+  /** Run delivery, alerts, digests and retention (false for `--role api`: ingest and direct sends only). */
+  deliver: boolean;
+}
+
+export class Engine implements EngineApi {
+  readonly ingestQueue: IngestQueue;
+  /** Null for `--role api`. */
+  readonly services: BackgroundServices | null;
+  private started = false;
+  private stopping: Promise<void> | null = null;
+
+  constructor(private readonly d: EngineDeps) {
+    this.ingestQueue = new IngestQueue(d.store, planFanOut);
+    this.services = d.deliver ? new BackgroundServices({ ...d, ingest: this.ingestQueue }) : null;
+  }
+
+  /**
+   * Starts the background services. On SQLite the engine is the file's only writer of leases
+   * (the data directory is locked to one process): leases a killed predecessor held are
+   * given back first, so its deliveries are due again at once.
+   */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    if (this.services && this.d.store.dialect === 'sqlite') await this.d.store.releaseOrphanedLeases(Date.now());
+    this.services?.start();
+  }
+
+  ingest(group: IngestGroup): Promise<IngestGroupResult> {
+    return this.ingestQueue.submit(group);
+  }
+
+  sendDirect(req: DirectRequest): Promise<DirectOutcome> {
+    return sendDirect({ db: this.d.store.db, box: this.d.box, sender: this.d.sender }, req);
+  }
+
+  wake(): void {
+    this.d.store.notifier.wakeLocal();
+  }
+
+  async metrics(): Promise<MetricsSnapshot> {
+    return this.d.metrics.registry.getMetricsAsJSON();
+  }
+
+  stop(graceMs: number): Promise<void> {
+    this.stopping ??= (async () => {
+      await this.services?.stop(graceMs);
+      await this.ingestQueue.drain();
+    })();
+    return this.stopping;
+  }
+}
