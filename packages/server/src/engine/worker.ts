@@ -3,13 +3,14 @@ import { newId, randomToken } from '../ids.js';
 import type { Attempt } from '../model.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
-import type { HttpSender, SendResult } from '../outbound/http-sender.js';
+import type { HttpSender } from '../outbound/http-sender.js';
 import { retryDelay } from '../policy/resolve.js';
 import { unstickFifo } from '../store/queries/fifo.js';
+import { isTransientStoreError } from '../store/sql.js';
 import type { Store } from '../store/store.js';
 import type { ClaimedDelivery, DeliveryResult } from '../store/types.js';
 import { buildDeliveryBody } from './body.js';
-import { judge, requestHeaders } from './attempt-outcome.js';
+import { runAttempt } from './run-attempt.js';
 import { WakeTimer } from './wake-timer.js';
 import { WebhookGates } from './webhook-gate.js';
 import type { WebhookRuntime, WebhookRuntimeCache } from './webhook-runtime.js';
@@ -170,77 +171,92 @@ export class DeliveryWorker {
       return;
     }
     for (const row of rows) {
-      const rt = runtimes.get(row.webhook_id);
-      if (row.webhook_state !== null && !rt) {
-        // Its settings could not be loaded (logged by the cache): try again in a minute, no attempt used.
-        this.push({ delivery_id: row.id, webhook_id: row.webhook_id, fifo: row.fifo, lease_token: token, status: 'pending', next_attempt_at: Date.now() + 60_000, attempt: null });
-      } else if (row.webhook_state === null || !rt) {
-        this.push({ delivery_id: row.id, webhook_id: row.webhook_id, fifo: row.fifo, lease_token: token, status: 'cancelled', next_attempt_at: null, attempt: null });
-      } else if (row.webhook_state !== 'enabled' && !row.is_test) {
-        this.push({ delivery_id: row.id, webhook_id: row.webhook_id, fifo: row.fifo, lease_token: token, status: 'skipped', next_attempt_at: null, attempt: null });
-      } else {
-        const limits = { maxInFlight: rt.policy.max_in_flight ?? null, ratePerSec: rt.policy.rate_limit ?? null };
-        if (!WebhookGates.limited(limits)) {
-          this.launch(row, rt, false);
-          continue;
-        }
-        const gate = this.gates.submit(row.webhook_id, limits, () => this.launch(row, rt, true));
-        if (!gate.accepted) {
-          // Its webhook's queue here is full: back to the store for later, no attempt used.
-          this.push({ delivery_id: row.id, webhook_id: row.webhook_id, fifo: row.fifo, lease_token: token, status: 'pending', next_attempt_at: Date.now() + gate.retryInMs, attempt: null });
-        }
+      try {
+        this.route(row, runtimes.get(row.webhook_id), token);
+      } catch (err) {
+        // Whatever went wrong, the claimed delivery gets its one result.
+        this.push(this.engineFailure(row, token, err));
       }
     }
   }
 
-  private launch(row: ClaimedDelivery, rt: WebhookRuntime, gated: boolean): void {
+  /** Sends a claimed delivery, or decides it without an attempt (webhook gone, disabled, paced). */
+  private route(row: ClaimedDelivery, rt: WebhookRuntime | undefined, token: string): void {
+    const base = { delivery_id: row.id, webhook_id: row.webhook_id, fifo: row.fifo, lease_token: token, attempt: null };
+    if (row.webhook_state !== null && !rt) {
+      // Its settings could not be loaded (logged by the cache): try again in a minute, no attempt used.
+      this.push({ ...base, status: 'pending', next_attempt_at: Date.now() + 60_000 });
+    } else if (row.webhook_state === null || !rt) {
+      this.push({ ...base, status: 'cancelled', next_attempt_at: null });
+    } else if (row.webhook_state !== 'enabled' && !row.is_test) {
+      this.push({ ...base, status: 'skipped', next_attempt_at: null });
+    } else {
+      const limits = { maxInFlight: rt.policy.max_in_flight ?? null, ratePerSec: rt.policy.rate_limit ?? null };
+      if (!WebhookGates.limited(limits)) {
+        void this.launch(row, rt, false);
+        return;
+      }
+      const gate = this.gates.submit(row.webhook_id, limits, () => void this.launch(row, rt, true));
+      if (!gate.accepted) {
+        // Its webhook's queue here is full: back to the store for later, no attempt used.
+        this.push({ ...base, status: 'pending', next_attempt_at: Date.now() + gate.retryInMs });
+      }
+    }
+  }
+
+  /**
+   * The result of a claimed delivery whose handling threw (a bug, or data Herald cannot
+   * read): a failed attempt with code `error`, retried by the webhook's schedule when there is
+   * one (in a minute otherwise), so the delivery is neither lost nor held forever.
+   */
+  private engineFailure(row: ClaimedDelivery, token: string, err: unknown, rt?: WebhookRuntime): DeliveryResult {
+    this.d.metrics.engineErrors.inc({ stage: 'attempt' });
+    this.d.log.error({ err, deliveryId: row.id, webhookId: row.webhook_id }, 'a claimed delivery could not be attempted; it is retried');
+    const now = Date.now();
+    const attemptNo = row.attempts + 1;
+    const attempt: Attempt = {
+      id: newId('att', now), delivery_id: row.id, webhook_id: row.webhook_id, org_id: row.org_id, attempt: attemptNo,
+      started_at: now, duration_ms: 0, outcome: 'failure', status_code: null, error_code: 'error',
+      error_message: `Herald could not attempt this delivery: ${err instanceof Error ? err.message : String(err)}`,
+      request_headers: {}, response_headers: null, response_body: null, response_truncated: false, is_test: row.is_test,
+    };
+    const delay = row.is_test ? null : rt ? retryDelay(rt.policy, attemptNo, this.d.clockScale, null) : 60_000;
+    return {
+      delivery_id: row.id, webhook_id: row.webhook_id, fifo: row.fifo, lease_token: token, attempt,
+      status: delay === null ? 'failed' : 'pending', next_attempt_at: delay === null ? null : now + delay,
+    };
+  }
+
+  /** One request; its result is pushed whatever happens, and its slot and gate are given back. */
+  private async launch(row: ClaimedDelivery, rt: WebhookRuntime, gated: boolean): Promise<void> {
     this.inFlight++;
-    void this.attempt(row, rt).then((result) => {
+    let result: DeliveryResult;
+    try {
+      result = await this.attempt(row, rt);
+    } catch (err) {
+      result = this.engineFailure(row, row.lease_token, err, rt);
+    } finally {
       this.inFlight--;
       if (gated) this.gates.done(row.webhook_id);
-      this.push(result);
-      this.wake();
-    });
+    }
+    this.push(result);
+    this.wake();
   }
 
   private async attempt(row: ClaimedDelivery, rt: WebhookRuntime): Promise<DeliveryResult> {
     const attemptNo = row.attempts + 1;
-    const body = buildDeliveryBody(row, rt, attemptNo);
-    const startedAt = Date.now();
-    const headers = requestHeaders(rt.signer, row.id, Math.floor(startedAt / 1000), body);
-    let res: SendResult;
-    try {
-      res = await this.d.sender.send(rt.url, headers, body, rt.policy.timeout_ms, rt.identity);
-    } catch (err) {
-      res = { status_code: null, headers: null, body: null, truncated: false, duration_ms: Date.now() - startedAt, error_code: 'error', error_message: String(err), retry_after_ms: null };
-    }
-    const { ok, error_code: errorCode, error_message: errorMessage } = judge(rt.policy.success, res);
-    const attempt: Attempt = {
-      id: newId('att', startedAt),
-      delivery_id: row.id,
-      webhook_id: row.webhook_id,
-      org_id: row.org_id,
-      attempt: attemptNo,
-      started_at: startedAt,
-      duration_ms: res.duration_ms,
-      outcome: ok ? 'success' : 'failure',
-      status_code: res.status_code,
-      error_code: errorCode,
-      error_message: errorMessage,
-      request_headers: headers,
-      response_headers: res.headers,
-      response_body: res.body,
-      response_truncated: res.truncated,
-      is_test: row.is_test,
-    };
-    this.d.metrics.observeAttempt(attempt.outcome, res.duration_ms / 1000);
+    const { attempt, response, ok } = await runAttempt(this.d.sender, rt, {
+      deliveryId: row.id, webhookId: row.webhook_id, orgId: row.org_id, attemptNo, isTest: row.is_test,
+      body: buildDeliveryBody(row, rt, attemptNo), timeoutMs: rt.policy.timeout_ms,
+    });
+    this.d.metrics.observeAttempt(attempt.outcome, response.duration_ms / 1000);
     const base = { delivery_id: row.id, webhook_id: row.webhook_id, fifo: row.fifo, lease_token: row.lease_token, attempt };
     if (ok) return { ...base, status: 'succeeded', next_attempt_at: null };
-    if (res.status_code === 410 && rt.policy.on_410 === 'deactivate' && !row.is_test) {
+    if (response.status_code === 410 && rt.policy.on_410 === 'deactivate' && !row.is_test) {
       return { ...base, status: 'failed', next_attempt_at: null, deactivate_reason: 'gone_410' };
     }
     // A test send reports its one attempt; it is not retried.
-    const delay = row.is_test ? null : retryDelay(rt.policy, attemptNo, this.d.clockScale, res.retry_after_ms);
+    const delay = row.is_test ? null : retryDelay(rt.policy, attemptNo, this.d.clockScale, response.retry_after_ms);
     if (delay === null) return { ...base, status: 'failed', next_attempt_at: null };
     return { ...base, status: 'pending', next_attempt_at: Date.now() + delay };
   }
@@ -271,9 +287,9 @@ export class DeliveryWorker {
       while (this.results.length > 0) {
         const batch = this.results.splice(0, RESULT_BATCH * 2);
         try {
-          const report = await this.d.store.hot.complete(batch, Date.now());
-          this.afterCommit(batch, report.fenced);
+          await this.write(batch);
         } catch (err) {
+          // The store is unreachable: nothing is lost, the whole batch waits and is written later.
           this.results.unshift(...batch);
           this.d.log.error({ err, count: batch.length }, 'writing delivery results failed; retrying in 1 s');
           await new Promise((r) => setTimeout(r, 1000));
@@ -286,14 +302,47 @@ export class DeliveryWorker {
     this.notifyIdle();
   }
 
-  private afterCommit(batch: readonly DeliveryResult[], fenced: readonly string[]): void {
-    const fencedSet = new Set(fenced);
-    // Counted per batch: one counter update per outcome rather than one per delivery.
-    const outcomes = new Map<string, number>();
+  /**
+   * Writes a batch of results. A batch the store refuses for what is in it (not for being
+   * unreachable) is split in halves until the row that fails is alone; that row is recorded
+   * as an engine error and left to its lease (it is claimed again once the lease ends, since
+   * it is no longer renewed), and every other result is written. Throws only a transient
+   * store error, for the caller to retry the whole batch.
+   */
+  private async write(batch: DeliveryResult[]): Promise<void> {
+    try {
+      const report = await this.d.store.hot.complete(batch, Date.now());
+      this.afterCommit(batch, report.fenced);
+    } catch (err) {
+      if (isTransientStoreError(err)) throw err;
+      if (batch.length > 1) {
+        const half = Math.ceil(batch.length / 2);
+        await this.write(batch.slice(0, half));
+        await this.write(batch.slice(half));
+        return;
+      }
+      const [bad] = batch;
+      this.d.metrics.engineErrors.inc({ stage: 'result' });
+      this.d.log.error({ err, deliveryId: bad?.delivery_id, webhookId: bad?.webhook_id }, 'a delivery result cannot be written; the delivery is attempted again when its lease ends');
+      this.release(batch);
+    }
+  }
+
+  /** Forgets results that will not be written: their claims no longer hold these deliveries. */
+  private release(batch: readonly DeliveryResult[]): void {
     for (const r of batch) {
       const left = (this.held.get(r.lease_token) ?? 1) - 1;
       if (left <= 0) this.held.delete(r.lease_token);
       else this.held.set(r.lease_token, left);
+    }
+  }
+
+  private afterCommit(batch: readonly DeliveryResult[], fenced: readonly string[]): void {
+    const fencedSet = new Set(fenced);
+    this.release(batch);
+    // Counted per batch: one counter update per outcome rather than one per delivery.
+    const outcomes = new Map<string, number>();
+    for (const r of batch) {
       if (fencedSet.has(r.delivery_id)) continue;
       const outcome = r.status === 'pending' ? 'retry' : r.status;
       outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);

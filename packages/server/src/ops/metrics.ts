@@ -4,12 +4,12 @@ import type { Store } from '../store/store.js';
 /** herald_deliveries_due counts at most this many (it reads "at least" beyond). */
 export const DUE_COUNT_CAP = 10_000;
 
-/** A registry's metrics as plain data (what crosses from a delivery thread to the main thread). */
+/** A registry's metrics as plain data (what crosses from the engine thread to the API thread). */
 export type MetricsSnapshot = Awaited<ReturnType<Registry['getMetricsAsJSON']>>;
 
 /**
  * Prometheus metrics of one Herald process, on its own registry (tests run several in one
- * process). A delivery thread keeps its own instance (without the process and store gauges);
+ * process). The engine thread keeps its own instance (without the process and store gauges);
  * the main thread adds it as a source and /metrics shows the sum.
  */
 export class Metrics {
@@ -23,6 +23,7 @@ export class Metrics {
   private inFlightCount: () => number = () => 0;
   readonly eventsIngested: Counter;
   readonly fenced: Counter;
+  readonly engineErrors: Counter<'stage'>;
 
   /** @param processMetrics the process's CPU, memory and event-loop figures (the main thread's instance only). */
   constructor(store: Store | null, processMetrics = true) {
@@ -55,6 +56,12 @@ export class Metrics {
     this.fenced = new Counter({
       name: 'herald_deliveries_fenced_total',
       help: 'Results not written because the lease had passed to another worker',
+      registers,
+    });
+    this.engineErrors = new Counter({
+      name: 'herald_engine_errors_total',
+      help: 'Claimed deliveries the engine could not attempt (stage=attempt) or whose result the store refused (stage=result); each is retried',
+      labelNames: ['stage'] as const,
       registers,
     });
     if (store) {

@@ -30,3 +30,21 @@ export function isUniqueViolation(err: unknown): boolean {
   const e = err as { code?: string } | null;
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
+
+/**
+ * True when err says the store could not be reached or is briefly unable to work (connection
+ * lost, server shutting down or out of resources, SQLite busy or locked), as opposed to a
+ * statement the store refuses for what it holds. The first is retried as it was; the second
+ * would fail again.
+ */
+export function isTransientStoreError(err: unknown): boolean {
+  // A bug in building the statement fails the same way every time.
+  if (err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError) return false;
+  const code = (err as { code?: unknown } | null)?.code;
+  // Without a code: the PostgreSQL client's own errors ("Connection terminated unexpectedly").
+  if (typeof code !== 'string') return true;
+  // PostgreSQL classes 08 (connection), 53 (resources), 57 (operator intervention: shutdown), 40001/40P01 (serialization, deadlock).
+  if (/^(08|53|57)/.test(code) || code === '40001' || code === '40P01') return true;
+  if (/^(ECONN|EPIPE|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH)/.test(code)) return true;
+  return /^SQLITE_(BUSY|LOCKED|IOERR|FULL|CANTOPEN|PROTOCOL)/.test(code);
+}
