@@ -6,6 +6,7 @@ import { InProcessNotifier, PostgresNotifier } from './notifier.js';
 import { PostgresDatabase } from './postgres/database.js';
 import { PostgresHotPath } from './postgres/hot-path.js';
 import type { Dialect, SqlDatabase } from './sql.js';
+import { lockDataDir } from './sqlite/data-dir-lock.js';
 import { SqliteDatabase } from './sqlite/database.js';
 import { SqliteHotPath } from './sqlite/hot-path.js';
 import { PortHotPath, ThreadedSqliteHotPath } from './sqlite/hot-path-thread.js';
@@ -49,13 +50,19 @@ export interface StoreOptions {
 export async function openStore(opts: StoreOptions): Promise<Store> {
   if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts);
   mkdirSync(opts.dataDir, { recursive: true });
+  // One Herald per data directory (a thread attaching to this process's store is that Herald).
+  const dirLock = opts.sqliteHotPathPort ? null : lockDataDir(opts.dataDir);
   const db = new SqliteDatabase(join(opts.dataDir, 'herald.sqlite'));
   let hot: HotPath;
   let threaded: ThreadedSqliteHotPath | PortHotPath | null = null;
   if (opts.sqliteHotPathPort) {
     hot = threaded = new PortHotPath(opts.sqliteHotPathPort, opts.onFatal);
   } else {
-    await migrate(db);
+    await migrate(db).catch(async (err: unknown) => {
+      await db.close();
+      dirLock?.release();
+      throw err;
+    });
     const local = new SqliteHotPath(db);
     // The SQLite file has one user: leases left by a killed predecessor are released at once.
     local.releaseAll(Date.now());
@@ -73,6 +80,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
       await notifier.close();
       await threaded?.close();
       await db.close();
+      dirLock?.release();
     },
   };
 }
