@@ -119,7 +119,7 @@ for (const kind of STORE_KINDS) {
       assert.equal((await h.api('POST', '/orgs/acme/events/batch', { events })).status, 202);
       await eventually(async () => rx.posts.filter((p) => p.path === '/slow').length === 5, 5000);
       await h.herald.close();
-      const store = await openStore({ dataDir: h.store.dataDir, databaseUrl: h.store.databaseUrl, });
+      const store = await openStore({ dataDir: h.store.dataDir, databaseUrl: h.store.databaseUrl });
       try {
         const rows = await store.db.all<{ status: string }>('SELECT status FROM deliveries WHERE webhook_id = ?', [w.body.id]);
         assert.deepEqual(rows.map((x) => x.status), Array(5).fill('succeeded'));

@@ -1,29 +1,19 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
 import { planFanOut } from '../src/engine/fan-out.js';
 import { newId } from '../src/ids.js';
-import type { Attempt } from '../src/model.js';
+import { DIGEST_EVENT_TYPE } from '../src/model.js';
+import {
+  dueDigests, earliestDigestAt, insertDigest, lockWebhookRow, moveDigestAt, releaseWaiting, setDeliveryMode, waitingMembers,
+} from '../src/store/queries/digests.js';
+import { recordDirectDelivery, requeueBatch } from '../src/store/queries/direct.js';
 import { insertOrg } from '../src/store/queries/orgs.js';
-import { insertWebhook } from '../src/store/queries/webhooks.js';
+import { deleteWebhook } from '../src/store/queries/webhooks.js';
 import { openStore, type Store } from '../src/store/store.js';
-import type { DeliveryResult, NewEvent } from '../src/store/types.js';
+import type { DeliveryResult } from '../src/store/types.js';
+import { addWebhook, attemptFor, event, result } from './helpers/store-fixtures.js';
 import { freshStore, STORE_KINDS, type TestStore } from './helpers/stores.js';
-
-function event(org: string, type: string, key: string | null = null, hash: string | null = null): NewEvent {
-  const now = Date.now();
-  return {
-    id: newId('evt'), org_id: org, app_id: null, type, entity_type: 'thing', entity_id: null, entity: '{"a":1}',
-    modified_fields: [], event_time: now, idempotency_key: key, request_hash: hash, created_at: now,
-  };
-}
-
-function attemptFor(deliveryId: string, webhookId: string, outcome: 'success' | 'failure'): Attempt {
-  return {
-    id: newId('att'), delivery_id: deliveryId, webhook_id: webhookId, org_id: 'o', attempt: 1, started_at: Date.now(),
-    duration_ms: 3, outcome, status_code: outcome === 'success' ? 200 : 500, error_code: outcome === 'success' ? null : 'status',
-    error_message: null, request_headers: { a: 'b' }, response_headers: {}, response_body: 'ok', response_truncated: false, is_test: false,
-  };
-}
 
 for (const kind of STORE_KINDS) {
   describe(`store contract (${kind})`, () => {
@@ -36,12 +26,7 @@ for (const kind of STORE_KINDS) {
       store = await openStore({ dataDir: ts.dataDir, databaseUrl: ts.databaseUrl });
       const now = Date.now();
       await insertOrg(store.db, { id: 'o', name: 'O', owner_email: 'o@o.test', settings: {}, created_at: now, updated_at: now });
-      await insertWebhook(store.db, {
-        id: webhookId, org_id: 'o', url: 'http://127.0.0.1:1/', description: '', events: ['a.b'], apps: null, state: 'enabled',
-        state_reason: null, preset: 'standard', signature: { scheme: 'standard' }, policy: {}, filter: null, payload_mode: 'envelope',
-        delivery: { mode: 'immediate' }, next_digest_at: null, alert_emails: [], metadata: {}, created_by: null, modified_by: null, revision: 1, created_at: now, updated_at: now,
-        last_triggered_at: null, last_success_at: null, last_failure_at: null, consecutive_failures: 0, failures_total: 0, successes_total: 0,
-      });
+      await addWebhook(store.db, webhookId, ['a.b']);
     });
     after(async () => {
       await store.close();
@@ -132,5 +117,254 @@ for (const kind of STORE_KINDS) {
         assert.fail('expected a pending delivery to claim');
       }
     });
+    /** Every earlier test's leftovers out of the way: each test below claims what it ingests. */
+    const settle = () => store.db.run(`UPDATE deliveries SET status = 'succeeded', lease_token = NULL WHERE status = 'pending'`);
+    const statusOf = async (id: string) => (await store.db.get<{ status: string }>('SELECT status FROM deliveries WHERE id = ?', [id]))?.status;
+    const webhookRow = (id: string) =>
+      store.db.get<{ state: string; state_reason: string | null; revision: number }>('SELECT state, state_reason, revision FROM webhooks WHERE id = ?', [id]);
+
+    test('fifo: one delivery in flight per webhook, the next released only when the head finishes, oldest first', async () => {
+      await settle();
+      await addWebhook(store.db, 'wh_fifo', ['fifo.e'], { policy: { ordering: 'fifo' } });
+      for (const n of [1, 2, 3]) await store.hot.ingest([[event('o', 'fifo.e', null, null, `{"n":${n}}`)]], planFanOut);
+      let now = Date.now() + 10;
+      const [head, ...more] = await store.hot.claim(10, now, 60_000, 'f1');
+      assert.equal(more.length, 0, 'only the head is due');
+      assert.ok(head?.fifo);
+      assert.equal(head.entity, '{"n":1}');
+      // A retry keeps it the head: nothing else is released.
+      await store.hot.complete([result(head, 'f1', 'pending', { next_attempt_at: now + 1000, fifo: true })], now);
+      assert.equal((await store.hot.claim(10, now + 500, 60_000, 'f2')).length, 0);
+      assert.equal(await store.hot.nextDueAt(), now + 1000, 'parked deliveries are not due');
+      const [again] = await store.hot.claim(10, now + 1000, 60_000, 'f3');
+      assert.equal(again?.id, head.id);
+      await store.hot.complete([result(head, 'f3', 'succeeded', { fifo: true })], now + 1000);
+      now += 2000;
+      const [second, ...none] = await store.hot.claim(10, now, 1000, 'f4');
+      assert.equal(none.length, 0);
+      assert.equal(second?.entity, '{"n":2}');
+      // Its lease runs out and another worker takes it: the first worker's late result is fenced and releases nothing.
+      const [retaken] = await store.hot.claim(10, now + 1001, 60_000, 'f5');
+      assert.equal(retaken?.id, second.id);
+      const stale = await store.hot.complete([result(second, 'f4', 'succeeded', { fifo: true })], now + 1002);
+      assert.deepEqual(stale.fenced, [second.id]);
+      assert.equal((await store.hot.claim(10, now + 1003, 60_000, 'f6')).length, 0, 'a fenced result does not release the next');
+      await store.hot.complete([result(second, 'f5', 'failed', { fifo: true })], now + 1004);
+      const [third] = await store.hot.claim(10, now + 1005, 60_000, 'f7');
+      assert.equal(third?.entity, '{"n":3}', 'a head that failed for good releases the next as well');
+    });
+
+    test('410: the webhook is deactivated only by a result whose lease is still held', async () => {
+      await settle();
+      await addWebhook(store.db, 'wh_gone', ['gone.e']);
+      await store.hot.ingest([[event('o', 'gone.e')]], planFanOut);
+      const now = Date.now() + 10;
+      const [d] = await store.hot.claim(10, now, 1000, 'g1');
+      assert.ok(d);
+      const [retaken] = await store.hot.claim(10, now + 1001, 60_000, 'g2');
+      assert.equal(retaken?.id, d.id);
+      const gone = () => ({ deactivate_reason: 'gone_410', attempt: attemptFor(d.id, d.webhook_id, 'failure', 410) });
+      assert.deepEqual((await store.hot.complete([result(d, 'g1', 'failed', gone())], now + 1002)).fenced, [d.id]);
+      assert.deepEqual(await webhookRow('wh_gone'), { state: 'enabled', state_reason: null, revision: 1 });
+      assert.equal((await store.hot.complete([result(d, 'g2', 'failed', gone())], now + 1003)).applied, 1);
+      const w = await webhookRow('wh_gone');
+      assert.deepEqual({ ...w, revision: Number(w?.revision) }, { state: 'deactivated', state_reason: 'gone_410', revision: 2 });
+    });
+
+    test('a delivery of a deleted webhook is claimed with webhook_state null and its result still applies', async () => {
+      await settle();
+      await addWebhook(store.db, 'wh_deleted', ['del.e']);
+      await store.hot.ingest([[event('o', 'del.e')]], planFanOut);
+      const [leased] = await store.hot.claim(10, Date.now() + 10, 60_000, 'd1');
+      assert.ok(leased);
+      assert.equal(await store.db.transaction((tx) => deleteWebhook(tx, 'o', 'wh_deleted', Date.now())), true);
+      assert.equal(await statusOf(leased.id), 'cancelled');
+      assert.deepEqual((await store.hot.complete([result(leased, 'd1', 'succeeded')], Date.now())).fenced, [leased.id], 'cancelled under the worker');
+      assert.equal(await statusOf(leased.id), 'cancelled');
+      // A resend of its old delivery (the webhook is gone): the claim says so.
+      await store.db.run(`UPDATE deliveries SET status = 'pending', next_attempt_at = ? WHERE id = ?`, [Date.now(), leased.id]);
+      const [orphan] = await store.hot.claim(10, Date.now() + 10, 60_000, 'd2');
+      assert.equal(orphan?.id, leased.id);
+      assert.equal(orphan.webhook_state, null);
+      assert.equal(orphan.webhook_revision, null);
+      const report = await store.hot.complete([result(orphan, 'd2', 'cancelled', { attempt: null })], Date.now());
+      assert.equal(report.applied, 1);
+      assert.equal(await statusOf(leased.id), 'cancelled');
+    });
+
+    test('digests: members wait batched; one process claims a period; a digest carries its members once; release and lookups', async () => {
+      await settle();
+      const now = Date.now();
+      await addWebhook(store.db, 'wh_digest', ['dig.e'], { delivery: { mode: 'digest', every: '1h' }, next_digest_at: now + 5000 });
+      await addWebhook(store.db, 'wh_digest_off', ['dig.e'], { delivery: { mode: 'digest', every: '1h' }, next_digest_at: now + 9000 });
+      for (const n of [1, 2, 3]) await store.hot.ingest([[event('o', 'dig.e', null, null, `{"n":${n}}`)]], planFanOut);
+      assert.equal((await store.hot.claim(10, now + 10, 60_000, 'x')).length, 0, 'batched members are never claimed');
+      assert.equal(await earliestDigestAt(store.db), now + 5000);
+      assert.deepEqual((await dueDigests(store.db, now + 4999, 10)).map((w) => w.id), []);
+      const [due] = await dueDigests(store.db, now + 5000, 10);
+      assert.deepEqual([due?.id, due?.delivery], ['wh_digest', { mode: 'digest', every: '1h' }]);
+      const digest = await store.db.transaction(async (tx) => {
+        assert.equal(await moveDigestAt(tx, 'wh_digest', now + 5000, now + 3_605_000), true);
+        const members = await waitingMembers(tx, 'wh_digest', 2);
+        assert.deepEqual(members.map((m) => m.entity), ['{"n":1}', '{"n":2}'], 'oldest first, up to the limit');
+        const d = { deliveryId: newId('msg'), eventId: newId('evt'), orgId: 'o', webhookId: 'wh_digest', entity: '[]', periodEnd: now + 5000, now, memberIds: members.map((m) => m.id) };
+        await insertDigest(tx, d);
+        return d;
+      });
+      assert.equal(await store.db.transaction((tx) => moveDigestAt(tx, 'wh_digest', now + 5000, now + 1)), false, 'the period was claimed once');
+      const [sent] = await store.hot.claim(10, now + 10, 60_000, 'dg');
+      assert.deepEqual([sent?.id, sent?.event_type], [digest.deliveryId, DIGEST_EVENT_TYPE]);
+      // A member already carried cannot be carried again: the whole digest rolls back.
+      const again = { ...digest, deliveryId: newId('msg'), eventId: newId('evt') };
+      await assert.rejects(store.db.transaction((tx) => insertDigest(tx, again)));
+      assert.equal(await store.db.get('SELECT id FROM events WHERE id = ?', [again.eventId]), undefined);
+      assert.deepEqual((await store.db.transaction((tx) => waitingMembers(tx, 'wh_digest', 10))).map((m) => m.entity), ['{"n":3}']);
+      // Switched off: the other webhook's waiting members become ordinary deliveries.
+      assert.equal(await store.db.transaction((tx) => lockWebhookRow(tx, 'wh_digest_off')), true);
+      assert.equal(await store.db.transaction((tx) => lockWebhookRow(tx, 'wh_nobody')), false);
+      await store.db.transaction(async (tx) => {
+        await setDeliveryMode(tx, 'wh_digest_off', { mode: 'immediate' }, null);
+        assert.equal(await releaseWaiting(tx, 'wh_digest_off', now), 3);
+      });
+      const released = await store.hot.claim(10, now + 10, 60_000, 'rl');
+      assert.deepEqual(released.map((d) => d.webhook_id), ['wh_digest_off', 'wh_digest_off', 'wh_digest_off']);
+      assert.equal(await earliestDigestAt(store.db), now + 3_605_000);
+    });
+
+    test('direct sends are recorded with their attempt; only a synchronous call counts for health; requeue is bounded', async () => {
+      await settle();
+      await addWebhook(store.db, 'wh_direct', ['dir.e']);
+      const health = () => store.db.get<{ consecutive_failures: number; failures_total: number; last_failure_at: number | null }>(
+        'SELECT consecutive_failures, failures_total, last_failure_at FROM webhooks WHERE id = ?', ['wh_direct']);
+      const send = async (isTest: boolean, counts: boolean) => {
+        const e = event('o', 'dir.e');
+        const id = newId('msg');
+        const a = { ...attemptFor(id, 'wh_direct', 'failure'), is_test: isTest };
+        await store.db.transaction((tx) => recordDirectDelivery(tx, e, id, a, isTest, counts));
+        return { id, a };
+      };
+      const test1 = await send(true, false);
+      const row = await store.db.get<{ status: string; attempts: number; is_test: number; last_status_code: number }>(
+        'SELECT status, attempts, is_test, last_status_code FROM deliveries WHERE id = ?', [test1.id]);
+      assert.deepEqual({ ...row, attempts: Number(row?.attempts), is_test: Number(row?.is_test), last_status_code: Number(row?.last_status_code) },
+        { status: 'failed', attempts: 1, is_test: 1, last_status_code: 500 });
+      assert.equal(Number((await store.db.get<{ n: number }>('SELECT count(*) AS n FROM attempts WHERE delivery_id = ?', [test1.id]))?.n), 1);
+      assert.deepEqual(await health(), { consecutive_failures: 0, failures_total: 0, last_failure_at: null }, 'a test send does not count');
+      const call = await send(false, true);
+      const h = await health();
+      assert.deepEqual([Number(h?.consecutive_failures), Number(h?.failures_total), Number(h?.last_failure_at)], [1, 1, call.a.started_at]);
+      assert.equal((await store.hot.claim(10, Date.now() + 10, 60_000, 'dx')).length, 0, 'a direct send is never claimed');
+      // Recover: failed ones within the window, at most `limit` per call.
+      const since = Date.now() - 60_000;
+      assert.equal(await requeueBatch(store.db, 'wh_direct', ['failed', 'skipped'], since, Date.now() + 1, 1, Date.now()), 1);
+      assert.equal(await requeueBatch(store.db, 'wh_direct', ['failed', 'skipped'], since, Date.now() + 1, 10, Date.now()), 1);
+      assert.equal(await requeueBatch(store.db, 'wh_direct', ['failed', 'skipped'], since, Date.now() + 1, 10, Date.now()), 0);
+      const requeued = await store.hot.claim(10, Date.now() + 10, 60_000, 'rq');
+      assert.deepEqual(requeued.map((d) => d.id).sort(), [test1.id, call.id].sort());
+    });
+
+    test('idempotency: a key repeated within a group and across groups of one call, per org, keyless events never deduplicated', async () => {
+      await settle();
+      await insertOrg(store.db, { id: 'o2', name: 'O2', owner_email: 'o@o.test', settings: {}, created_at: Date.now(), updated_at: Date.now() });
+      const [within] = await store.hot.ingest([[event('o', 'a.b', 'in-group', 'h'), event('o', 'a.b', 'in-group', 'h')]], planFanOut);
+      assert.ok(within?.ok);
+      assert.deepEqual(within.events.map((e) => e.replayed), [false, true]);
+      assert.equal(within.events[1]!.event_id, within.events[0]!.event_id);
+      assert.equal(within.events[1]!.deliveries, 1);
+      const [g1, g2, g3] = await store.hot.ingest([[event('o', 'a.b', 'across', 'h')], [event('o', 'a.b', 'across', 'h')], [event('o', 'a.b', 'across', 'other')]], planFanOut);
+      assert.ok(g1?.ok && g2?.ok);
+      assert.deepEqual([g2.events[0]!.replayed, g2.events[0]!.event_id], [true, g1.events[0]!.event_id]);
+      assert.deepEqual(g3, { ok: false, conflict: 'across' });
+      const [otherOrg] = await store.hot.ingest([[event('o2', 'a.b', 'across', 'other')]], planFanOut);
+      assert.ok(otherOrg?.ok && !otherOrg.events[0]!.replayed, 'keys are per org');
+      const [keyless] = await store.hot.ingest([[event('o', 'a.b'), event('o', 'a.b')]], planFanOut);
+      assert.ok(keyless?.ok && keyless.events.every((e) => !e.replayed));
+      const stored = await store.db.get<{ n: number }>(`SELECT count(*) AS n FROM events WHERE idempotency_key IN ('in-group', 'across')`);
+      assert.equal(Number(stored?.n), 3);
+    });
   });
 }
+
+describe('store contract (postgres): two processes ingesting one idempotency key', () => {
+  let ts: TestStore;
+  let a: Store;
+  let b: Store;
+
+  before(async () => {
+    ts = await freshStore('postgres');
+    a = await openStore({ dataDir: ts.dataDir, databaseUrl: ts.databaseUrl, poolSize: 4 });
+    b = await openStore({ dataDir: ts.dataDir, databaseUrl: ts.databaseUrl, poolSize: 4 });
+    await insertOrg(a.db, { id: 'o', name: 'O', owner_email: 'o@o.test', settings: {}, created_at: Date.now(), updated_at: Date.now() });
+    await addWebhook(a.db, 'wh_race', ['race.e']);
+    await addWebhook(a.db, 'wh_race_fifo', ['race.fifo'], { policy: { ordering: 'fifo' } });
+  });
+  after(async () => {
+    await a.close();
+    await b.close();
+    await ts.cleanup();
+  });
+
+  test('an insert that loses the race to an uncommitted one (23505) is answered as a replay, or a conflict', async () => {
+    for (const [hash, expectReplay] of [['h', true], ['different', false]] as const) {
+      const key = `held-${hash}`;
+      const holder = new pg.Client({ connectionString: ts.databaseUrl });
+      await holder.connect();
+      try {
+        const pid = (await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+        await holder.query('BEGIN');
+        await holder.query(
+          `INSERT INTO events (id, org_id, type, entity, modified_fields, event_time, idempotency_key, request_hash, delivery_count, created_at)
+           VALUES ($1, 'o', 'race.e', '{}', '[]', 0, $2, 'h', 0, 0)`,
+          [`evt_holder_${hash}`, key],
+        );
+        // The store reads no such key (not committed), inserts it, and waits on the unique index.
+        const ingest = a.hot.ingest([[event('o', 'race.e', key, hash)]], planFanOut);
+        const until = Date.now() + 10_000;
+        while (Date.now() < until) {
+          const waiting = await a.db.get<{ n: number }>('SELECT count(*) AS n FROM pg_stat_activity WHERE ? = ANY(pg_blocking_pids(pid))', [pid]);
+          if (Number(waiting?.n) > 0) break;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        await holder.query('COMMIT');
+        const [answer] = await ingest;
+        if (expectReplay) assert.deepEqual(answer, { ok: true, events: [{ event_id: `evt_holder_${hash}`, deliveries: 0, replayed: true }] });
+        else assert.deepEqual(answer, { ok: false, conflict: key });
+      } finally {
+        await holder.end();
+      }
+    }
+  });
+
+  test('two stores racing the same keys: each key stored once, every answer names that event', async () => {
+    const keys = Array.from({ length: 20 }, (_, i) => `race-${i}`);
+    const answers = await Promise.all(
+      keys.flatMap((k) => [a, b].map(async (s) => ({ k, r: (await s.hot.ingest([[event('o', 'race.e', k, 'same')]], planFanOut))[0] }))),
+    );
+    for (const k of keys) {
+      const rows = await a.db.all<{ id: string }>('SELECT id FROM events WHERE org_id = ? AND idempotency_key = ?', ['o', k]);
+      assert.equal(rows.length, 1);
+      const mine = answers.filter((x) => x.k === k).map((x) => (x.r?.ok ? x.r.events[0] : undefined));
+      assert.deepEqual(mine.map((e) => e?.event_id), [rows[0]!.id, rows[0]!.id]);
+      assert.deepEqual(mine.map((e) => e?.replayed).sort(), [false, true]);
+    }
+    const deliveries = await a.db.get<{ n: number }>(`SELECT count(*) AS n FROM deliveries WHERE webhook_id = 'wh_race'`);
+    assert.equal(Number(deliveries?.n), keys.length, 'one delivery per stored event');
+  });
+
+  test('fifo: ingests from two stores at once still leave one delivery in flight, released in id order', async () => {
+    await a.db.run(`UPDATE deliveries SET status = 'succeeded' WHERE status = 'pending'`);
+    await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).hot.ingest([[event('o', 'race.fifo')]], planFanOut)));
+    const ids = (await a.db.all<{ id: string }>(`SELECT id FROM deliveries WHERE webhook_id = 'wh_race_fifo' ORDER BY id`)).map((r) => r.id);
+    assert.equal(ids.length, 10);
+    const sent: string[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const now = Date.now() + 10 + i;
+      const claimed = [...(await a.hot.claim(100, now, 60_000, `fa${i}`)), ...(await b.hot.claim(100, now, 60_000, `fb${i}`))];
+      assert.equal(claimed.length, 1, 'one in flight');
+      const d = claimed[0]!;
+      sent.push(d.id);
+      await (i % 2 ? a : b).hot.complete([result(d, d.lease_token, 'succeeded', { fifo: true })], now);
+    }
+    assert.deepEqual(sent, ids);
+  });
+});

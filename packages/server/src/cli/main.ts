@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, configFromEnv, type Role } from '../config.js';
+import { StoreStartError } from '../store/start-errors.js';
 import { catalogueCommand } from './catalogue.js';
 
 const HELP = `herald — self-hostable webhook delivery
@@ -77,7 +78,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`herald: unknown command "${command}". Run "herald --help" for the commands.\n`);
     return 1;
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof StoreStartError) {
       process.stderr.write(`herald: ${err.message}\n`);
       return 2;
     }

@@ -21,6 +21,8 @@ const log = createLogger(config.logLevel).child({ thread: 'engine' });
 const store = await openStore({
   dataDir: config.dataDir,
   databaseUrl: config.databaseUrl,
+  // The process's main thread holds the data directory's lock.
+  lock: false,
   onBackgroundError: (err) => log.warn({ err }, 'store background connection failed; reconnecting'),
 });
 const sender = senderFor(config, config.trustedCaFile ? loadTrustedCas(config.trustedCaFile) : undefined);

@@ -5,6 +5,7 @@ import { InProcessNotifier, PostgresNotifier } from './notifier.js';
 import { PostgresDatabase } from './postgres/database.js';
 import { PostgresHotPath } from './postgres/hot-path.js';
 import type { Dialect, SqlDatabase } from './sql.js';
+import { lockDataDir } from './sqlite/data-dir-lock.js';
 import { SqliteDatabase } from './sqlite/database.js';
 import { SqliteHotPath } from './sqlite/hot-path.js';
 import type { HotPath, WorkNotifier } from './types.js';
@@ -37,18 +38,26 @@ export interface StoreOptions {
    * (the API thread beside the engine thread) only announces work and needs no LISTEN connection.
    */
   listen?: boolean;
+  /**
+   * SQLite: take the data directory's lock (default true), so that a second Herald refuses to
+   * start there. False for the engine thread, whose process's main thread already holds it.
+   */
+  lock?: boolean;
 }
 
 /** Opens the store named by the configuration and applies pending migrations. */
 export async function openStore(opts: StoreOptions): Promise<Store> {
   if (opts.databaseUrl) return openPostgres(opts.databaseUrl, opts);
   mkdirSync(opts.dataDir, { recursive: true });
+  // One Herald per data directory: a second would give back the first one's live leases.
+  const dirLock = opts.lock === false ? null : lockDataDir(opts.dataDir);
   // The hot path's connection gets the larger page cache: claims and results walk its indexes.
   const db = new SqliteDatabase(join(opts.dataDir, 'herald.sqlite'), 16);
   try {
     await migrate(db);
   } catch (err) {
     await db.close();
+    dirLock?.release();
     throw err;
   }
   // Prepared on first use: the API thread's store never runs the hot path.
@@ -69,6 +78,7 @@ export async function openStore(opts: StoreOptions): Promise<Store> {
     close: async () => {
       await notifier.close();
       await db.close();
+      dirLock?.release();
     },
   };
 }
