@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
+import { retryDelay } from '../src/inbox/dispatcher.js';
+import { parseDuration } from '../src/inbox/options.js';
 import { createSigner, generateKeyMaterial, type KeyMaterial, type SignatureScheme } from '../src/signing/index.js';
 import { eventually, TestHerald } from './helpers/herald.js';
 import { InboxProcess, inboxRows, LocalHandler } from './helpers/inbox.js';
@@ -175,10 +177,12 @@ describe('herald inbox', () => {
     const key = generateKeyMaterial('standard');
     const port = await freePort();
     const db = dbFile();
-    const args = ['--scheme', 'standard', '--secret', secretOf(key), '--forward-to', `http://127.0.0.1:${port}/local`, '--db', db, '--retry-min', '50ms', '--retry-max', '100ms'];
+    // An hour between tries: only the restart can bring the event to the handler within the test.
+    const args = ['--scheme', 'standard', '--secret', secretOf(key), '--forward-to', `http://127.0.0.1:${port}/local`, '--db', db, '--retry-min', '1h', '--retry-max', '1h'];
     const ib = await inbox(args);
     const body = '{"event":"crash","entity":{"id":"k"}}';
     assert.equal((await post(ib.url(), sign('standard', key, 'msg_crash', body), body)).status, 200);
+    await ib.waitForLine(/hand-off failed #1 msg_crash \(attempt 1\)/);
     await ib.crash();
     assert.deepEqual(inboxRows(db).map((r) => [r.request_id, r.state]), [['msg_crash', 'pending']]);
 
@@ -262,6 +266,12 @@ describe('herald inbox', () => {
     assert.equal(ids.length, 2);
     assert.match(ids[0]!, /^msg_exec_1 ([2-9]|\d\d+)$/, 'the first succeeded after failed attempts');
     assert.equal(ids[1], 'msg_exec_2 1');
+  });
+
+  test('retry delays double from --retry-min up to --retry-max; durations parse as documented', () => {
+    assert.deepEqual([1, 2, 3, 4, 5, 100].map((a) => retryDelay(a, 1_000, 5_000)), [1_000, 2_000, 4_000, 5_000, 5_000, 5_000]);
+    assert.deepEqual(['250ms', '2s', '5m', '1h', '1500', '0.5s'].map(parseDuration), [250, 2_000, 300_000, 3_600_000, 1_500, 500]);
+    assert.deepEqual(['', 'soon', '5d', '-1s'].map(parseDuration), [undefined, undefined, undefined, undefined]);
   });
 
   test('--help prints the usage and exits 0; a bad flag prints one line and exits 2', async () => {

@@ -24,6 +24,8 @@ export function retryDelay(failedAttempts: number, retryMinMs: number, retryMaxM
 
 export class Dispatcher {
   private running = false;
+  /** A restart is often the fix (a handler redeployed): the first hand-off skips any stored delay. */
+  private resumeNow = true;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
   private readonly now: () => number;
@@ -62,11 +64,12 @@ export class Dispatcher {
         continue;
       }
       const wait = head.nextAttemptAt - this.now();
-      if (wait > 0) {
+      if (wait > 0 && !this.resumeNow) {
         // Only a retry's delay or stop() ends this wait: new arrivals queue behind the head.
         await this.sleep(wait, false);
         continue;
       }
+      this.resumeNow = false;
       try {
         await this.handOver(head);
       } catch (err) {

@@ -61,7 +61,6 @@ interface Row {
 export class InboxStore {
   private readonly db: Database.Database;
   private readonly insertStmt: Database.Statement;
-  private readonly bySeqStmt: Database.Statement;
   private readonly byIdStmt: Database.Statement;
   private readonly headStmt: Database.Statement;
   private readonly doneStmt: Database.Statement;
@@ -78,7 +77,6 @@ export class InboxStore {
       `INSERT INTO inbox_requests (request_id, received_at, method, path, headers, body)
        VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (request_id) DO NOTHING`,
     );
-    this.bySeqStmt = this.db.prepare('SELECT * FROM inbox_requests WHERE seq = ?');
     this.byIdStmt = this.db.prepare('SELECT seq FROM inbox_requests WHERE request_id = ?');
     this.headStmt = this.db.prepare(`SELECT * FROM inbox_requests WHERE state = 'pending' ORDER BY seq LIMIT 1`);
     this.doneStmt = this.db.prepare(`UPDATE inbox_requests SET state = 'done', attempts = ?, done_at = ?, last_error = NULL WHERE seq = ?`);
@@ -96,11 +94,6 @@ export class InboxStore {
   /** The oldest request not handed over yet: the only one the dispatcher may work on. */
   head(): InboxRequest | undefined {
     const row = this.headStmt.get() as Row | undefined;
-    return row === undefined ? undefined : fromRow(row);
-  }
-
-  get(seq: number): InboxRequest | undefined {
-    const row = this.bySeqStmt.get(seq) as Row | undefined;
     return row === undefined ? undefined : fromRow(row);
   }
 
