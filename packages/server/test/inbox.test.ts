@@ -104,6 +104,8 @@ describe('herald inbox', () => {
       assert.equal(res.status, 401);
       assert.equal(JSON.parse(res.body).error.code, f.code);
     }
+    const get = await fetch(ib.url());
+    assert.equal(get.status, 405);
     assert.equal(inboxRows(db).length, 0);
     // A good request after them is the first, and only, thing the handler sees.
     assert.equal((await post(ib.url(), sign('standard', key, 'msg_good', body), body)).status, 200);
@@ -218,8 +220,9 @@ describe('herald inbox', () => {
   });
 
   test('every other scheme: hmac-timestamp, hmac-sha256, standard-ed25519 and rsa-sha256 (SalesIQ x-siqsignature) accept their own signature only', async () => {
-    const cases: { scheme: SignatureScheme; flags: (k: KeyMaterial) => string[] }[] = [
-      { scheme: 'hmac-timestamp', flags: (k) => ['--secret', secretOf(k)] },
+    const cases: { scheme: SignatureScheme; flags: (k: KeyMaterial) => string[]; env?: (k: KeyMaterial) => Record<string, string> }[] = [
+      // The secret from the environment, beside a stale one (rotation): either may sign.
+      { scheme: 'hmac-timestamp', flags: () => [], env: (k) => ({ HERALD_INBOX_SECRET: `whsec_${'0'.repeat(64)}, ${secretOf(k)}` }) },
       { scheme: 'hmac-sha256', flags: (k) => ['--secret', secretOf(k)] },
       { scheme: 'standard-ed25519', flags: (k) => ['--public-key', k.kind === 'ed25519' ? k.publicKey : ''] },
       {
@@ -236,7 +239,7 @@ describe('herald inbox', () => {
       const stranger = generateKeyMaterial(c.scheme);
       const local = await handler();
       const db = dbFile();
-      const ib = await inbox(['--scheme', c.scheme, ...c.flags(key), '--forward-to', local.url(), '--db', db]);
+      const ib = await inbox(['--scheme', c.scheme, ...c.flags(key), '--forward-to', local.url(), '--db', db], c.env?.(key) ?? {});
       const body = JSON.stringify({ event: c.scheme, entity: { id: 'x' } });
       const bad = await post(ib.url(), sign(c.scheme, stranger, `msg_bad_${c.scheme}`, body), body);
       assert.equal(bad.status, 401, c.scheme);

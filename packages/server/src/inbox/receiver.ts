@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { WebhookVerificationError, type Verifier } from '@herald/receiver';
-import type { InboxStore } from './store.js';
+import type { InboxStore, InsertResult } from './store.js';
 
 export interface ReceiverDeps {
   store: InboxStore;
@@ -37,6 +37,7 @@ export function createInboxServer(deps: ReceiverDeps): Server {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = req.url ?? '/';
     if (req.method !== 'POST') {
+      deps.log(`refused ${req.method ?? '?'} ${path}: 405 (POST only)`);
       res.setHeader('allow', 'POST');
       answer(res, 405, error('method_not_allowed', 'The inbox takes POST requests only'));
       return;
@@ -59,7 +60,7 @@ export function createInboxServer(deps: ReceiverDeps): Server {
       throw err;
     }
     const requestId = headerValue(req, deps.idHeader);
-    let result;
+    let result: InsertResult;
     try {
       result = deps.store.insert({ requestId, receivedAt: now(), method: req.method, path, headers: pairs(req.rawHeaders), body });
     } catch (err) {
