@@ -58,26 +58,31 @@ export class Dispatcher {
 
   private async run(): Promise<void> {
     while (this.running) {
-      const head = this.store.head();
-      if (head === undefined) {
-        await this.sleep(undefined);
-        continue;
-      }
-      const wait = head.nextAttemptAt - this.now();
-      if (wait > 0 && !this.resumeNow) {
-        // Only a retry's delay or stop() ends this wait: new arrivals queue behind the head.
-        await this.sleep(wait, false);
-        continue;
-      }
-      this.resumeNow = false;
       try {
-        await this.handOver(head);
+        await this.step();
       } catch (err) {
-        // The store could not record the outcome (disk full, file gone): try again later, never spin.
-        this.opts.log(`cannot record the hand-off of #${head.seq}: ${(err as Error).message}`);
+        // The file could not be read or the outcome recorded (disk full, file gone): the event
+        // stays as it was, tried again later; never a busy loop.
+        this.opts.log(`store error: ${(err as Error).message}; trying again in ${this.opts.retryMaxMs} ms`);
         await this.sleep(this.opts.retryMaxMs, false);
       }
     }
+  }
+
+  private async step(): Promise<void> {
+    const head = this.store.head();
+    if (head === undefined) {
+      await this.sleep(undefined);
+      return;
+    }
+    const wait = head.nextAttemptAt - this.now();
+    if (wait > 0 && !this.resumeNow) {
+      // Only a retry's delay or stop() ends this wait: new arrivals queue behind the head.
+      await this.sleep(wait, false);
+      return;
+    }
+    this.resumeNow = false;
+    await this.handOver(head);
   }
 
   private async handOver(req: InboxRequest): Promise<void> {
