@@ -11,6 +11,7 @@ Usage:
                                          import event types into a running Herald
   herald catalogue list                  the event types a running Herald knows
   herald catalogue example <type>        the example envelope of an event type
+  herald inbox --help                    a receiver: verify, store durably, hand over in order
   herald --help                          this text
 
 Settings come from the environment (defaults in brackets):
@@ -75,6 +76,8 @@ export async function main(argv: string[]): Promise<number> {
       return -1; // keeps running
     }
     if (command === 'catalogue') return catalogueCommand(rest);
+    // Loaded on demand, like the server: other commands need none of the inbox's modules.
+    if (command === 'inbox') return (await import('../inbox/command.js')).inboxCommand(rest);
     process.stderr.write(`herald: unknown command "${command}". Run "herald --help" for the commands.\n`);
     return 1;
   } catch (err) {
