@@ -204,8 +204,9 @@ export class PostgresHotPath implements HotPath {
 
   async complete(results: readonly DeliveryResult[], now: number): Promise<CompletionReport> {
     if (results.length === 0) return { applied: 0, fenced: [] };
-    // A finished fifo delivery releases its webhook's next one in the same transaction.
-    if (results.some((r) => r.fifo && r.status !== 'pending')) {
+    // A finished fifo delivery releases its webhook's next one, and a 410 deactivates its
+    // webhook, in the same transaction as the result: a crash between them loses neither.
+    if (results.some((r) => (r.fifo && r.status !== 'pending') || r.deactivate_reason)) {
       return this.db.transaction(async (tx) => {
         const report = await this.completeIn(tx, results, now);
         const fenced = new Set(report.fenced);
