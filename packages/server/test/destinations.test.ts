@@ -194,12 +194,20 @@ describe('broker-specific guarantees', () => {
     }
   });
 
-  it('AMQP: wrong credentials fail as broker_auth', async () => {
-    const d = createDestination({ kind: 'amqp', url: 'amqp://guest@127.0.0.1:5672/%2F', exchange: 'amq.topic', routing_key: 'x', persistent: true, mandatory: false }, { password: 'not-the-password' }, FAST);
-    try {
-      assert.deepEqual(codes(await d.send(batch(1), DEADLINE_MS)), ['broker_auth']);
-    } finally {
-      await d.close();
+  it('refused credentials fail as broker_auth, an AMQP vhost that does not exist as config', async () => {
+    const amqp = { kind: 'amqp', exchange: 'amq.topic', routing_key: 'x', persistent: true, mandatory: false } as const;
+    const cases: [Destination, string][] = [
+      [createDestination({ ...amqp, url: 'amqp://guest@127.0.0.1:5672/%2F' }, { password: 'not-the-password' }, FAST), 'broker_auth'],
+      [createDestination({ ...amqp, url: `amqp://guest@127.0.0.1:5672/herald-no-vhost-${randomBytes(4).toString('hex')}` }, { password: 'guest' }, FAST), 'config'],
+      [createDestination({ kind: 'redis-stream', url: 'redis://herald-no-such-user@127.0.0.1:6379/0', stream: 'herald-test:never' }, { password: 'x' }, FAST), 'broker_auth'],
+    ];
+    for (const [d, code] of cases) {
+      try {
+        const [o] = await d.send(batch(1), DEADLINE_MS);
+        assert.equal(o?.ok === false && o.errorCode, code, JSON.stringify(o));
+      } finally {
+        await d.close();
+      }
     }
   });
 

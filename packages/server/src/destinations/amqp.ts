@@ -170,7 +170,10 @@ function connectOptions(settings: AmqpSettings, secrets: DestinationSecrets): Op
 function classifyConnectError(err: unknown): DestinationFailure {
   const text = errorText(err);
   if (/ACCESS[-_]REFUSED|\b403\b/.test(text)) return new DestinationFailure('broker_auth', `The broker refused the credentials: ${text}`);
-  if (/NOT[-_]ALLOWED|\b530\b/.test(text)) return new DestinationFailure('config', `The broker refused the virtual host: ${text}`);
+  // A connection.close answering connection.open is about the vhost (amqplib drops its reply text).
+  if (/NOT[-_]ALLOWED|\b530\b|ConnectionOpenOk; got <ConnectionClose/.test(text)) {
+    return new DestinationFailure('config', `The broker refused the virtual host (it does not exist, or this user may not use it): ${text}`);
+  }
   return new DestinationFailure('broker_unreachable', `Cannot connect to the broker: ${text}`);
 }
 

@@ -27,13 +27,18 @@ export class RedisStreamDestination implements Destination {
       open: async (timeoutMs) => {
         const r = new Redis({ ...base, connectTimeout: timeoutMs });
         // 'error' must have a listener or ioredis reports it as unhandled; 'end' follows it.
-        r.on('error', () => undefined);
+        // connect() itself only says "Connection is closed.": the reason (refused, WRONGPASS)
+        // came as an 'error' event before.
+        let reason: unknown = null;
+        r.on('error', (err: unknown) => {
+          reason = err;
+        });
         r.once('end', () => this.link.lost(r));
         try {
           await r.connect();
         } catch (err) {
           r.disconnect();
-          throw err;
+          throw reason ?? err;
         }
         return r;
       },
