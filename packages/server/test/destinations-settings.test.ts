@@ -1,7 +1,8 @@
 /**
  * Destination settings as saved: usable inputs split into settings (no credentials) and
  * secrets, unusable ones refused as data (422 HERALD_DESTINATION_INVALID with one problem per
- * field), and secrets sealed at rest so that only their owner opens them.
+ * field), and secrets sealed at rest so that only their owner opens them; and the shared
+ * connection keeper's reconnect rules, with a fake connection.
  */
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
@@ -15,6 +16,7 @@ import {
   parseDestination,
   sealDestinationSecrets,
 } from '../src/destinations/index.js';
+import { DestinationFailure, LazyConnection } from '../src/destinations/lazy-connection.js';
 
 function problems(input: unknown): string[] {
   const r = checkDestination(input);
@@ -104,5 +106,59 @@ describe('destination secrets at rest', () => {
 
   it('names the secret fields of each kind', () => {
     assert.deepEqual(DESTINATION_SECRET_FIELDS, { amqp: ['password'], nats: ['password', 'token'], 'redis-stream': ['password'] });
+  });
+});
+
+describe('destination connection (lazy-connection.ts)', () => {
+  function keeper(initialMs: number, open: () => Promise<{ id: number }>) {
+    let opens = 0;
+    const link = new LazyConnection<{ id: number }>({
+      open: () => {
+        opens += 1;
+        return open();
+      },
+      shut: async () => undefined,
+      classify: (err) => new DestinationFailure('broker_unreachable', String(err)),
+      connectTimeoutMs: 1000,
+      reconnectInitialMs: initialMs,
+      reconnectMaxMs: initialMs * 4,
+    });
+    return { link, opens: () => opens };
+  }
+
+  it('after a failed connect, fails at once without a new attempt until the backoff has passed', async () => {
+    const k = keeper(60_000, () => Promise.reject(new Error('ECONNREFUSED')));
+    const first = await k.link.get(1000);
+    assert.ok(first instanceof DestinationFailure && first.code === 'broker_unreachable');
+    for (let i = 0; i < 5; i++) {
+      const again = await k.link.get(1000);
+      assert.ok(again instanceof DestinationFailure && /next connect attempt in \d+ ms/.test(again.message), String(again));
+    }
+    assert.equal(k.opens(), 1);
+    await k.link.close();
+  });
+
+  it('tries again once the backoff has passed, keeps the connection it gets, and opens a new one after a loss', async () => {
+    let fail = true;
+    let id = 0;
+    const k = keeper(10, () => (fail ? Promise.reject(new Error('ECONNREFUSED')) : Promise.resolve({ id: ++id })));
+    assert.ok((await k.link.get(1000)) instanceof DestinationFailure);
+    fail = false;
+    await new Promise((r) => setTimeout(r, 50));
+    const c = await k.link.get(1000);
+    assert.deepEqual(c, { id: 1 });
+    assert.equal(await k.link.get(1000), c, 'the same connection is reused');
+    k.link.lost(c as { id: number });
+    assert.deepEqual(await k.link.get(1000), { id: 2 }, 'a lost connection is replaced on the next get, without backoff');
+    assert.equal(k.opens(), 3);
+    await k.link.close();
+    const closed = await k.link.get(1000);
+    assert.ok(closed instanceof DestinationFailure && /closed/.test(closed.message));
+  });
+
+  it('gives up on a connect that hangs, within the time asked', async () => {
+    const k = keeper(10, () => new Promise(() => undefined));
+    const r = await k.link.get(50);
+    assert.ok(r instanceof DestinationFailure && /within 50 ms/.test(r.message), String(r));
   });
 });

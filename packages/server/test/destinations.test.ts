@@ -101,6 +101,9 @@ for (const kind of KINDS) {
       const d = destinationFor(consumer, proxy.port);
       try {
         assert.ok((await sendUntilOk(d, consumer)) === 1, 'the first send goes through the proxy');
+        assert.deepEqual(codes(await d.send(batch(2), DEADLINE_MS)), ['ok', 'ok']);
+        await consumer.read(2);
+        assert.equal(proxy.accepted, 1, 'batches share one connection');
         await proxy.cut();
         for (let round = 0; round < 3; round++) {
           const outcomes = await d.send(batch(5), DEADLINE_MS);
@@ -112,6 +115,7 @@ for (const kind of KINDS) {
         const after = batch(10);
         assert.deepEqual(codes(await d.send(after, DEADLINE_MS)), after.map(() => 'ok'));
         assert.deepEqual((await consumer.read(after.length)).map((g) => g.deliveryId).sort(), after.map((m) => m.deliveryId).sort());
+        assert.equal(proxy.accepted, 2, 'one new connection after the outage');
       } finally {
         await d.close();
         await proxy.close();

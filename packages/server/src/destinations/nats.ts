@@ -74,11 +74,12 @@ export class NatsDestination implements Destination {
         out.fail(i, 'config', `The subject "${subject}" ${problem}`);
         return;
       }
-      const h = natsHeaders();
-      for (const [name, value] of Object.entries(m.headers)) h.set(name, value);
-      h.set('herald-event-type', m.eventType);
       let pending: Promise<PubAck>;
       try {
+        // Inside the try: the client refuses a header it cannot encode by throwing.
+        const h = natsHeaders();
+        for (const [name, value] of Object.entries(m.headers)) h.set(name, value);
+        h.set('herald-event-type', m.eventType);
         pending = link.js.publish(subject, encoder.encode(m.body), { msgID: m.deliveryId, headers: h, timeout });
       } catch (err) {
         out.fail(i, ...publishFailure(err, subject));

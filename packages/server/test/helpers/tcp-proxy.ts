@@ -8,6 +8,8 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 
 export interface TcpProxy {
   readonly port: number;
+  /** Connections accepted so far (each is one connection the client opened). */
+  readonly accepted: number;
   /** Destroys every connection and stops listening. */
   cut(): Promise<void>;
   /** Listens again on the same port. */
@@ -20,6 +22,7 @@ export interface TcpProxy {
 export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let holeOn = false;
+  let accepted = 0;
   const track = (s: Socket): void => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -27,6 +30,7 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
   };
   const server: Server = createServer((client) => {
     track(client);
+    accepted += 1;
     if (holeOn) return;
     const upstream = connect(targetPort, targetHost);
     track(upstream);
@@ -45,6 +49,9 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
   };
   return {
     port,
+    get accepted() {
+      return accepted;
+    },
     async cut() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       destroyAll();
