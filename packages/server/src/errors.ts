@@ -30,6 +30,7 @@ export const ERRORS = {
   HERALD_SIGNATURE_INVALID: { status: 422, message: 'The signature settings are not usable: %s' },
   HERALD_URL_INVALID: { status: 422, message: 'The webhook URL is not acceptable: %s' },
   HERALD_DELIVERY_INVALID: { status: 422, message: 'The delivery mode is not usable: %s' },
+  HERALD_DESTINATION_INVALID: { status: 422, message: 'The destination settings are not usable: %s' },
   HERALD_WEBHOOK_NOT_DIGEST: { status: 409, message: 'Webhook %s delivers immediately: it has no digest to send' },
   HERALD_KEY_NOT_FOUND: { status: 404, message: 'Key %s not found on this webhook' },
   HERALD_KEY_LIMIT: { status: 422, message: 'A webhook holds at most %s keys: delete one before adding another' },
