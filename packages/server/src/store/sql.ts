@@ -6,6 +6,8 @@
 export type Dialect = 'sqlite' | 'postgres';
 
 export interface SqlExecutor {
+  /** Which SQL the statements are written in (row sets are executed per dialect). */
+  readonly dialect: Dialect;
   all<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   get<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T | undefined>;
   /** Runs a statement; answers the number of rows it changed. */
@@ -13,7 +15,6 @@ export interface SqlExecutor {
 }
 
 export interface SqlDatabase extends SqlExecutor {
-  readonly dialect: Dialect;
   /** Runs fn in one transaction; commits when it resolves, rolls back when it throws. */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   close(): Promise<void>;

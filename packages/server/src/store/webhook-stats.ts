@@ -19,7 +19,7 @@ export interface WebhookStatsDelta {
  * PostgreSQL workers lock webhook rows in the same order (no deadlock). Test sends
  * are not counted: they say nothing about the endpoint's health in production.
  */
-export function aggregateWebhookStats(results: readonly DeliveryResult[]): WebhookStatsDelta[] {
+export function aggregateWebhookStats(results: readonly Pick<DeliveryResult, 'attempt'>[]): WebhookStatsDelta[] {
   const byWebhook = new Map<string, WebhookStatsDelta>();
   const attempts = results
     .map((r) => r.attempt)

@@ -24,6 +24,7 @@ function executor(q: pg.Pool | pg.PoolClient): SqlExecutor {
   const query = (sql: string, params: readonly unknown[]) =>
     params.length === 0 ? q.query(sql) : q.query(toPg(sql), params as unknown[]);
   return {
+    dialect: 'postgres',
     all: async <T>(sql: string, params: readonly unknown[] = []) => (await query(sql, params)).rows as T[],
     get: async <T>(sql: string, params: readonly unknown[] = []) => (await query(sql, params)).rows[0] as T | undefined,
     run: async (sql: string, params: readonly unknown[] = []) => (await query(sql, params)).rowCount ?? 0,

@@ -6,13 +6,15 @@ import type {
   HotPath,
   IngestGroup,
   IngestGroupResult,
-  IngestedEvent,
   NewEvent,
   Subscriber,
 } from '../types.js';
-import { findReplays, type StoredIdempotent } from '../replays.js';
+import { planIngest, subscriberFromRow, type SubscriberRow } from '../ingest-plan.js';
+import type { StoredIdempotent } from '../replays.js';
+import { ATTEMPT_COLUMNS, attemptRow, columnArrays, insertManySql, type AttemptRow } from '../row-sets.js';
+import { STATS_MANY_SQL, statsManyParams, writeRowSet } from '../row-writer.js';
 import { isUniqueViolation, type SqlExecutor } from '../sql.js';
-import { fifoInOrder, parkFifo, promoteFifo } from '../queries/fifo.js';
+import { fifoInOrder, promoteFifo } from '../queries/fifo.js';
 import { aggregateWebhookStats } from '../webhook-stats.js';
 import type { PostgresDatabase } from './database.js';
 
@@ -42,31 +44,15 @@ WITH r AS (
   FROM r WHERE d.id = r.id AND d.lease_token = r.token
   RETURNING d.id
 ), att AS (
-  INSERT INTO attempts (id, delivery_id, webhook_id, org_id, attempt, started_at, duration_ms, outcome, status_code,
-    error_code, error_message, request_headers, response_headers, response_body, response_truncated, is_test)
-  SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::text[],
-    ?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[])
+  ${insertManySql('attempts', ATTEMPT_COLUMNS)}
 ), stats AS (
-  UPDATE webhooks w SET last_triggered_at = greatest(coalesce(w.last_triggered_at, 0), s.triggered),
-    last_success_at = CASE WHEN s.success_at IS NULL THEN w.last_success_at ELSE greatest(coalesce(w.last_success_at, 0), s.success_at) END,
-    last_failure_at = CASE WHEN s.failure_at IS NULL THEN w.last_failure_at ELSE greatest(coalesce(w.last_failure_at, 0), s.failure_at) END,
-    consecutive_failures = CASE WHEN s.reset = 1 THEN s.consecutive ELSE w.consecutive_failures + s.consecutive END,
-    failures_total = w.failures_total + s.failures, successes_total = w.successes_total + s.successes
-  FROM unnest(?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::int[], ?::bigint[], ?::bigint[], ?::bigint[])
-    AS s(id, triggered, success_at, failure_at, reset, consecutive, failures, successes)
-  WHERE w.id = s.id
+  ${STATS_MANY_SQL}
 )
 SELECT id FROM upd`;
 
-interface SubscriberRow {
+interface SubscriptionRow extends SubscriberRow {
   org_id: string;
   event_type: string;
-  id: string;
-  state: Subscriber['state'];
-  apps: string | null;
-  filter: string | null;
-  delivery: string;
-  policy: string;
 }
 
 /** PostgreSQL hot path: a handful of statements per batch, whatever the batch size. */
@@ -88,70 +74,11 @@ export class PostgresHotPath implements HotPath {
     const all = groups.flat();
     const stored = await this.storedKeys(tx, all);
     const subscribers = await this.subscribers(tx, all);
-    const results: IngestGroupResult[] = [];
-    const ev: unknown[][] = [[], [], [], [], [], [], [], [], [], [], [], [], []];
-    const dl: unknown[][] = [[], [], [], [], [], [], []];
-    const fifoTouched = new Set<string>();
-    for (const group of groups) {
-      const replays = findReplays(group, (org, key) => stored.get(`${org}\u0000${key}`));
-      if (typeof replays === 'string') {
-        results.push({ ok: false, conflict: replays });
-        continue;
-      }
-      const events: IngestedEvent[] = [];
-      const done = new Map<string, IngestedEvent>();
-      for (const e of group) {
-        const replay = replays.get(e);
-        if (replay) {
-          events.push('replayed' in replay ? replay : { ...done.get(replay.id)!, replayed: true });
-          continue;
-        }
-        const subs = subscribers.get(`${e.org_id}\u0000${e.type}`) ?? [];
-        const planned = plan(e, subs);
-        const row = [e.id, e.org_id, e.app_id, e.type, e.entity_type, e.entity_id, e.entity,
-          JSON.stringify(e.modified_fields), e.event_time, e.idempotency_key, e.request_hash, planned.length, e.created_at];
-        row.forEach((v, i) => ev[i]!.push(v));
-        for (const d of planned) {
-          dl[0]!.push(d.id);
-          dl[1]!.push(e.org_id);
-          dl[2]!.push(d.webhook_id);
-          dl[3]!.push(e.id);
-          dl[4]!.push(d.status);
-          dl[5]!.push(d.status === 'pending' ? e.created_at : null);
-          const fifo = d.fifo === true;
-          if (fifo) fifoTouched.add(d.webhook_id);
-          dl[6]!.push(fifo ? 1 : 0);
-        }
-        if (e.idempotency_key !== null) {
-          stored.set(`${e.org_id}\u0000${e.idempotency_key}`, { id: e.id, request_hash: e.request_hash, delivery_count: planned.length });
-        }
-        const result = { event_id: e.id, deliveries: planned.length, replayed: false };
-        done.set(e.id, result);
-        events.push(result);
-      }
-      results.push({ ok: true, events });
-    }
-    if (ev[0]!.length > 0) {
-      await tx.run(
-        `INSERT INTO events (id, org_id, app_id, type, entity_type, entity_id, entity, modified_fields, event_time,
-           idempotency_key, request_hash, delivery_count, created_at)
-         SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-           ?::bigint[], ?::text[], ?::text[], ?::bigint[], ?::bigint[])`,
-        ev,
-      );
-    }
-    if (dl[0]!.length > 0) {
-      const now = Date.now();
-      await tx.run(
-        `INSERT INTO deliveries (id, org_id, webhook_id, event_id, status, attempts, next_attempt_at, created_at, updated_at, fifo)
-         SELECT id, org_id, webhook_id, event_id, status, 0, due, ?, ?, fifo
-         FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[], ?::int[])
-           AS t(id, org_id, webhook_id, event_id, status, due, fifo)`,
-        [now, now, ...dl],
-      );
-    }
-    // A fifo webhook's new deliveries wait behind its oldest pending one.
-    for (const id of [...fifoTouched].sort()) await parkFifo(tx, id);
+    const { results, rows } = planIngest(groups, {
+      stored: (org, key) => stored.get(`${org}\u0000${key}`),
+      subscribers: (org, type) => subscribers.get(`${org}\u0000${type}`) ?? [],
+    }, plan);
+    await writeRowSet(tx, rows);
     return results;
   }
 
@@ -172,7 +99,7 @@ export class PostgresHotPath implements HotPath {
     const pairs = new Map<string, [string, string]>();
     for (const e of events) pairs.set(`${e.org_id}\u0000${e.type}`, [e.org_id, e.type]);
     const orgs = [...new Set(events.map((e) => e.org_id))];
-    const rows = await tx.all<SubscriberRow>(
+    const rows = await tx.all<SubscriptionRow>(
       `SELECT s.org_id, s.event_type, w.id, w.state, w.apps, w.filter, w.delivery, w.policy FROM webhook_subscriptions s
        JOIN webhooks w ON w.id = s.webhook_id
        WHERE (s.org_id, s.event_type) IN (SELECT * FROM unnest(?::text[], ?::text[]))
@@ -186,11 +113,7 @@ export class PostgresHotPath implements HotPath {
       for (const r of rows) {
         if (r.org_id !== org || (r.event_type !== type && r.event_type !== '*') || seen.has(r.id)) continue;
         seen.add(r.id);
-        subs.push({
-          id: r.id, state: r.state, apps: r.apps === null ? null : (JSON.parse(r.apps) as string[]), filter: r.filter,
-          digest: (JSON.parse(r.delivery) as { mode?: string }).mode === 'digest',
-          fifo: (JSON.parse(r.policy) as { ordering?: string }).ordering === 'fifo',
-        });
+        subs.push(subscriberFromRow(r));
       }
       map.set(key, subs);
     }
@@ -220,23 +143,15 @@ export class PostgresHotPath implements HotPath {
 
   private async completeIn(db: SqlExecutor, results: readonly DeliveryResult[], now: number): Promise<CompletionReport> {
     const d: unknown[][] = [[], [], [], [], [], [], [], [], []];
-    const a: unknown[][] = Array.from({ length: 16 }, () => []);
+    const attempts: AttemptRow[] = [];
     for (const r of results) {
       const t = r.attempt;
       [r.delivery_id, r.lease_token, r.status, t ? 1 : 0, r.next_attempt_at, t?.started_at ?? null,
         t?.status_code ?? null, t ? 1 : 0, t?.error_message ?? null].forEach((v, i) => d[i]!.push(v));
-      if (t) {
-        [t.id, t.delivery_id, t.webhook_id, t.org_id, t.attempt, t.started_at, t.duration_ms, t.outcome, t.status_code,
-          t.error_code, t.error_message, JSON.stringify(t.request_headers),
-          t.response_headers === null ? null : JSON.stringify(t.response_headers), t.response_body,
-          t.response_truncated ? 1 : 0, t.is_test ? 1 : 0].forEach((v, i) => a[i]!.push(v));
-      }
+      if (t) attempts.push(attemptRow(t));
     }
-    const s: unknown[][] = Array.from({ length: 8 }, () => []);
-    for (const x of aggregateWebhookStats(results)) {
-      [x.webhook_id, x.last_triggered_at, x.last_success_at, x.last_failure_at, x.reset ? 1 : 0, x.consecutive_failures,
-        x.failures, x.successes].forEach((v, i) => s[i]!.push(v));
-    }
+    const a = columnArrays(ATTEMPT_COLUMNS, attempts);
+    const s = statsManyParams(aggregateWebhookStats(results));
     const updated = await db.all<{ id: string }>(COMPLETE_SQL, [...d, now, ...a, ...s]);
     const appliedIds = new Set(updated.map((u) => u.id));
     const deactivations = results.filter((r) => r.deactivate_reason && appliedIds.has(r.delivery_id));

@@ -1,6 +1,8 @@
 import { DIGEST_EVENT_TYPE, type DeliveryMode } from '../../model.js';
 import type { SqlExecutor } from '../sql.js';
 import { json, placeholders } from './rows.js';
+import { deliveryRow, emptyRowSet, type RowSet } from '../row-sets.js';
+import { writeRowSet } from '../row-writer.js';
 import type { EnvelopeSource } from '../../engine/envelope.js';
 
 /** A webhook whose digest period (or straggler sweep) has ended. */
@@ -65,22 +67,26 @@ export interface NewDigest {
   memberIds: readonly string[];
 }
 
+/** A digest's rows: its synthetic event (the members as its entity) and one pending delivery, claimed like any other. */
+export function digestRows(d: NewDigest): RowSet {
+  const rows = emptyRowSet();
+  rows.events.push({
+    id: d.eventId, org_id: d.orgId, app_id: null, type: DIGEST_EVENT_TYPE, entity_type: 'digest', entity_id: null, entity: d.entity,
+    modified_fields: '[]', event_time: d.periodEnd, idempotency_key: null, request_hash: null, delivery_count: 1, created_at: d.now,
+  });
+  rows.deliveries.push(deliveryRow({
+    id: d.deliveryId, org_id: d.orgId, webhook_id: d.webhookId, event_id: d.eventId, status: 'pending', next_attempt_at: d.now, created_at: d.now,
+  }));
+  return rows;
+}
+
 /**
- * Writes one digest: its synthetic event, a pending delivery the workers claim like any
- * other, and the members' pointer to it. Throws (rolling the transaction back) when a member
- * changed under it, so no event is ever in a digest and sent on its own as well.
+ * Writes one digest (digestRows) and the members' pointer to it. Throws (rolling the
+ * transaction back) when a member changed under it, so no event is ever in a digest and sent
+ * on its own as well.
  */
 export async function insertDigest(tx: SqlExecutor, d: NewDigest): Promise<void> {
-  await tx.run(
-    `INSERT INTO events (id, org_id, app_id, type, entity_type, entity_id, entity, modified_fields, event_time, idempotency_key,
-       request_hash, delivery_count, created_at) VALUES (?, ?, NULL, ?, 'digest', NULL, ?, '[]', ?, NULL, NULL, 1, ?)`,
-    [d.eventId, d.orgId, DIGEST_EVENT_TYPE, d.entity, d.periodEnd, d.now],
-  );
-  await tx.run(
-    `INSERT INTO deliveries (id, org_id, webhook_id, event_id, status, attempts, next_attempt_at, created_at, updated_at)
-     VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?)`,
-    [d.deliveryId, d.orgId, d.webhookId, d.eventId, d.now, d.now, d.now],
-  );
+  await writeRowSet(tx, digestRows(d));
   const marked = await tx.run(
     `UPDATE deliveries SET digest_id = ?, updated_at = ?
      WHERE status = 'batched' AND digest_id IS NULL AND id IN (${placeholders(d.memberIds.length)})`,

@@ -30,6 +30,7 @@ export class SqliteDatabase implements SqlDatabase {
     this.raw.pragma(`cache_size = -${cacheMb * 1024}`);
     this.raw.pragma('temp_store = MEMORY');
     this.direct = {
+      dialect: 'sqlite',
       all: async (sql, params = []) => this.prepare(sql).all(...(params as unknown[])) as never,
       get: async (sql, params = []) => this.prepare(sql).get(...(params as unknown[])) as never,
       run: async (sql, params = []) => this.prepare(sql).run(...(params as unknown[])).changes,
