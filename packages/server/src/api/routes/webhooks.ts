@@ -3,7 +3,8 @@ import * as q from '../../store/queries/webhooks.js';
 import { last24h, webhookStats } from '../../services/webhook-stats.js';
 import * as svc from '../../services/webhooks.js';
 import { webhookInApp } from '../app-scope.js';
-import { requireOrg, requireScope } from '../auth.js';
+import type { ApiScope } from '../../model.js';
+import { requireOrg, requireScope, type Principal } from '../auth.js';
 import { NoContent, Webhook, WebhookCreated, WebhookKey, WebhookKeyList, WebhookList, WebhookStats, WebhookWithRecent } from '../response-schemas.js';
 import { route, type ApiInstance } from '../route-schema.js';
 import { IdParams, KeyParams, OrgParams, Pagination, WebhookCreate, WebhookPatch } from '../schemas.js';
@@ -19,9 +20,10 @@ const StatsQuery = Type.Object({ hours: Type.Optional(Type.Integer({ minimum: 1,
 
 export function webhookRoutes(app: ApiInstance, { ctx, orgs }: RouteDeps): void {
   const db = ctx.store.db;
-  const access = async (req: { principal?: unknown; params: unknown }, scope: Parameters<typeof requireScope>[1]) => {
-    const { org } = req.params as { org: string };
-    const p = (req as { principal: Parameters<typeof requireScope>[0] }).principal;
+  // Every route here has an org in its path; the principal is set by the API's onRequest hook.
+  const access = async (req: { principal?: Principal; params: { org: string } }, scope: ApiScope) => {
+    const { org } = req.params;
+    const p = req.principal!;
     requireScope(p, scope);
     requireOrg(p, org);
     await orgs.require(org);
