@@ -1,224 +1,65 @@
 /**
- * The shapes the public API answers (packages/server/src/api/views.ts and the route files).
- * Times are ISO 8601 strings. Only the fields the dashboard reads are typed.
+ * The shapes the public API answers, taken from @herald/client: its types are generated from
+ * the server's /openapi.json, which the server's conformance test holds every answer to.
+ * Only what the document cannot say is written here: request-side helpers of this app.
  */
+import type { Schemas } from '@herald/client';
 
-export type WebhookState = 'draft' | 'enabled' | 'disabled' | 'deactivated';
-export type DeliveryStatus = 'pending' | 'batched' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
-export type PresetName = 'standard' | 'salesiq' | 'smarterbot' | 'dialog-insight';
-export type PortalAccess = 'read' | 'manage';
+export type Org = Schemas['Org'];
+export type App = Schemas['App'];
+export type EventType = Schemas['EventType'];
+/** What the event panels read of a type: a subscribed name missing from the catalogue has only these. */
+export type EventTypeSummary = Pick<EventType, 'name' | 'kind' | 'description' | 'example' | 'deprecated'>;
+export type WhoAmI = Schemas['Whoami'];
+export type Policy = Schemas['Policy'];
+export type Preset = Schemas['PresetList']['data'][number];
+export type WebhookKey = Schemas['WebhookKey'];
+export type WebhookStats = Schemas['WebhookStats'];
+export type Delivery = Schemas['Delivery'];
+export type StoredEvent = Schemas['Event'];
+export type Attempt = Schemas['Attempt'];
+export type DeliveryDetail = Schemas['DeliveryDetail'];
+/** What test, trial and call answer: the whole exchange. */
+export type DirectResult = Schemas['DirectExchange'];
+export type RecoverResult = Schemas['RecoverResult'];
+export type PortalLink = Schemas['PortalLink'];
+export type ApiKey = Schemas['ApiKey'];
+
+export type WebhookState = Schemas['Webhook']['state'];
+export type DeliveryStatus = Schemas['Delivery']['status'];
+export type PresetName = Preset['name'];
+export type PortalAccess = PortalLink['access'];
+export type UrlRules = NonNullable<Org['settings']['url_rules']>;
+export type SuccessRule = Policy['success'];
+export type StatsBucket = WebhookStats['buckets'][number];
+
+/**
+ * The policy fields a webhook sets over its preset (the server's PolicyInput). The server may
+ * know fields this app does not: forms keep those as they are (see advanced.ts).
+ */
+export type PolicyOverrides = Schemas['PolicyInput'] & { [other: string]: unknown };
+
+/**
+ * A webhook as read (the list adds its last 24 hours). Two fields narrower than the document
+ * says: its overrides, typed as the input they came from (the document leaves them open to
+ * fields a newer server knows), and its preset, which the server only ever stores from the
+ * names it accepts on create and change.
+ */
+export type Webhook = Omit<Schemas['Webhook'], 'policy_overrides' | 'preset'> & Partial<Pick<Schemas['WebhookWithRecent'], 'attempts_24h' | 'failures_24h' | 'success_rate_24h'>> & {
+  policy_overrides: PolicyOverrides;
+  preset: PresetName;
+};
+export type CreatedWebhook = Webhook & Pick<Schemas['WebhookCreated'], 'key'>;
+
+/** What the webhook form sends, on create and on change. */
+export type WebhookInput = Omit<Schemas['WebhookPatch'], 'policy'> & { policy?: PolicyOverrides | null };
 
 export interface Page<T> {
   data: T[];
   next_cursor?: string | null;
 }
 
-export interface WhoAmI {
-  kind: 'api_key' | 'portal';
-  key_id: string;
-  org_id: string | null;
-  app_id: string | null;
-  access: PortalAccess | null;
-  scopes: string[];
-  expires_at: string | null;
-}
-
-export interface UrlRules {
-  https_only?: boolean;
-  forbid_explicit_port?: boolean;
-}
-
-export interface Org {
-  id: string;
-  name: string;
-  owner_email: string;
-  settings: { url_rules?: UrlRules; max_webhooks?: number; [k: string]: unknown };
-  created_at: string;
-}
-
-export interface App {
-  id: string;
-  org_id: string;
-  name: string;
-}
-
-export interface EventType {
-  name: string;
-  kind: 'admin' | 'data';
-  description: string;
-  example: unknown;
-  deprecated: boolean;
-}
-
-export interface SuccessRule {
-  status: (number | '2xx')[];
-  bodies?: string[];
-}
-
-export interface Policy {
-  timeout_ms: number;
-  retry_schedule: string[];
-  retry_jitter: number;
-  success: SuccessRule;
-  on_410: 'deactivate' | 'retry';
-  rate_limit?: number | null;
-  max_in_flight?: number | null;
-  ordering?: 'any' | 'fifo';
-}
-
-/**
- * The policy fields a webhook sets over its preset (the server's PolicyInput schema). The
- * server may know fields this app does not: forms keep those as they are (see advanced.ts).
- */
-export interface PolicyOverrides {
-  timeout_ms?: number;
-  retry_schedule?: string[];
-  retry_jitter?: number;
-  success?: { status?: (number | '2xx')[]; bodies?: string[] | null };
-  on_410?: 'deactivate' | 'retry';
-  rate_limit?: number | null;
-  max_in_flight?: number | null;
-  ordering?: 'any' | 'fifo';
-  [other: string]: unknown;
-}
-
-export interface Preset {
-  name: PresetName;
-  description: string;
-  signature: { scheme: string; header?: string };
-  policy: Policy;
-  payload: 'envelope' | 'raw';
-  sources: { seed: string; sentence: string; setting: string }[];
-}
-
-export interface Webhook {
-  id: string;
-  org_id: string;
-  url: string;
-  description: string;
-  events: string[];
-  apps: string[] | null;
-  state: WebhookState;
-  state_reason: string | null;
-  published: boolean;
-  preset: PresetName;
-  secured: boolean;
-  signature: { scheme: string; header?: string };
-  policy: Policy;
-  policy_overrides: PolicyOverrides;
-  payload: 'envelope' | 'raw';
-  filter: string | null;
-  alert_emails: string[];
-  failures: number;
-  consecutive_failures: number;
-  last_triggered_at: string | null;
-  last_success_at: string | null;
-  last_failure_at: string | null;
-  created_by: string | null;
-  modified_by: string | null;
-  created_at: string;
-  updated_at: string;
-  failures_24h?: number;
-  attempts_24h?: number;
-  success_rate_24h?: number | null;
-}
-
-/** A signing key as answered: secrets only once, at creation. */
-export interface WebhookKey {
-  id: string;
-  created_at: string;
-  in_use: boolean;
-  secret?: string;
-  public_key?: string;
-  public_key_xml?: string;
-}
-
-export interface CreatedWebhook extends Webhook {
-  key: WebhookKey;
-}
-
-export interface WebhookInput {
-  url?: string;
-  description?: string;
-  events?: string[];
-  apps?: string[] | null;
-  preset?: PresetName;
-  secured?: boolean;
-  published?: boolean;
-  policy?: PolicyOverrides | null;
-  payload?: 'envelope' | 'raw';
-  filter?: string | null;
-  alert_emails?: string[];
-  state?: 'enabled' | 'disabled';
-}
-
-export interface StatsBucket {
-  t: string;
-  succeeded: number;
-  failed: number;
-  p50_ms: number | null;
-  p99_ms: number | null;
-}
-
-export interface WebhookStats {
-  from: string;
-  to: string;
-  bucket_seconds: number;
-  buckets: StatsBucket[];
-  totals: { attempts: number; succeeded: number; failed: number; success_rate: number | null; p50_ms: number | null; p99_ms: number | null };
-}
-
-export interface Delivery {
-  id: string;
-  org_id: string;
-  webhook_id: string;
-  event_id: string;
-  /** Not in every server version's delivery view: shown when answered. */
-  event_type?: string;
-  status: DeliveryStatus;
-  attempts: number;
-  next_attempt_at: string | null;
-  is_test: boolean;
-  last_attempt_at: string | null;
-  last_status_code: number | null;
-  last_error: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface StoredEvent {
-  id: string;
-  org_id: string;
-  app_id: string | null;
-  event: string;
-  entity_type: string | null;
-  entity_id: string | null;
-  entity: unknown;
-  modified_fields: string[];
-  event_time: number;
-}
-
-export interface Attempt {
-  id: string;
-  attempt: number;
-  started_at: string;
-  duration_ms: number;
-  outcome: 'success' | 'failure';
-  status_code: number | null;
-  error_code: string | null;
-  error_message: string | null;
-  request_headers: Record<string, string>;
-  response_headers: Record<string, string> | null;
-  response_body: string | null;
-  response_truncated: boolean;
-  is_test: boolean;
-}
-
-export interface DeliveryDetail extends Delivery {
-  event: StoredEvent | null;
-  attempt_list: Attempt[];
-}
-
+/** The delivery log's filters as the form holds them ('' = any status). */
 export interface DeliveryFilters {
   status?: DeliveryStatus | '';
   event_type?: string;
@@ -226,39 +67,4 @@ export interface DeliveryFilters {
   until?: string;
   before?: string;
   limit?: number;
-}
-
-/** What test, trial and call answer: the whole exchange. */
-export interface DirectResult {
-  succeeded: boolean;
-  logged: boolean;
-  delivery_id: string | null;
-  event_id: string | null;
-  request: { url: string; method: string; headers: Record<string, string>; body: string };
-  response: { status: number; headers: Record<string, string>; body: string | null; truncated: boolean } | null;
-  error: { code: string | null; message: string | null } | null;
-  duration_ms: number;
-}
-
-export interface RecoverResult {
-  recovered: number;
-  batches: number;
-  webhook_state: WebhookState;
-}
-
-export interface PortalLink {
-  url: string;
-  token: string;
-  org_id: string;
-  app_id: string | null;
-  access: PortalAccess;
-  expires_at: string;
-}
-
-export interface ApiKey {
-  id: string;
-  name: string;
-  scopes: string[];
-  org_id: string | null;
-  created_at: string;
 }

@@ -29,7 +29,7 @@ export function useSession(): Session {
 }
 
 export function makeSession(client: HeraldClient, who: WhoAmI, signOut: () => void): Session {
-  const scopes = new Set(who.scopes);
+  const scopes = new Set<string>(who.scopes);
   return {
     client,
     who,

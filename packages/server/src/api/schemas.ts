@@ -2,19 +2,19 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { API_SCOPES } from '../model.js';
 import { PRESET_NAMES } from '../policy/presets.js';
 import { SIGNATURE_SCHEMES } from '../signing/index.js';
+import { COMPONENT_KEY } from './schema-names.js';
 
 /** Request and response schemas: one source for validation and for /openapi.json. */
 const strictObject = <T extends Parameters<typeof Type.Object>[0]>(props: T, description?: string) =>
   Type.Object(props, { additionalProperties: false, ...(description ? { description } : {}) });
+/** A request body listed under components.schemas in /openapi.json. */
+export const namedObject = <T extends Parameters<typeof Type.Object>[0]>(name: string, props: T, description?: string) =>
+  Type.Object(props, { additionalProperties: false, [COMPONENT_KEY]: name, ...(description ? { description } : {}) });
 
 export const Slug = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', description: 'lowercase letters, digits, - and _' });
 export const EventName = Type.String({ pattern: '^[a-zA-Z0-9_]+(\\.[a-zA-Z0-9_]+)*$', maxLength: 128 });
 const Email = Type.String({ format: 'email', maxLength: 254 });
 const Duration = Type.String({ pattern: '^\\d+(ms|s|m|h|d)$', description: 'e.g. 30s, 5m, 2h, 1d' });
-
-export const ErrorResponse = Type.Object({
-  error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
-});
 
 const orUnset = <T extends TSchema>(t: T) => Type.Optional(Type.Union([t, Type.Null()]));
 const settingFields = {
@@ -46,20 +46,20 @@ const OrgSettingsPatch = strictObject({
   alert_mail: orUnset(settingFields.alert_mail),
 });
 
-export const OrgCreate = strictObject({
+export const OrgCreate = namedObject('OrgCreate', {
   id: Slug,
   name: Type.String({ minLength: 1, maxLength: 200 }),
   owner_email: Email,
   settings: Type.Optional(OrgSettingsCreate),
 });
-export const OrgPatch = strictObject({
+export const OrgPatch = namedObject('OrgPatch', {
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   owner_email: Type.Optional(Email),
   settings: Type.Optional(OrgSettingsPatch),
 });
-export const AppCreate = strictObject({ id: Slug, name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) });
+export const AppCreate = namedObject('AppCreate', { id: Slug, name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) });
 
-export const EventTypeCreate = strictObject({
+export const EventTypeCreate = namedObject('EventTypeCreate', {
   name: EventName,
   kind: Type.Optional(Type.Union([Type.Literal('admin'), Type.Literal('data')])),
   description: Type.Optional(Type.String({ maxLength: 2000 })),
@@ -68,7 +68,7 @@ export const EventTypeCreate = strictObject({
   deprecated: Type.Optional(Type.Boolean()),
 });
 
-export const PolicyInput = strictObject({
+export const PolicyInput = namedObject('PolicyInput', {
   timeout_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 30000 })),
   retry_schedule: Type.Optional(Type.Array(Duration, { maxItems: 20 })),
   retry_jitter: Type.Optional(Type.Number({ minimum: 0, maximum: 0.5 })),
@@ -132,7 +132,7 @@ const webhookFields = {
   client_certificate: Type.Optional(Type.Union([ClientCertificateInput, Type.Null()])),
 };
 
-export const WebhookCreate = strictObject({
+export const WebhookCreate = namedObject('WebhookCreate', {
   ...webhookFields,
   url: Type.Optional(webhookFields.url),
   events: Type.Optional(webhookFields.events),
@@ -141,7 +141,7 @@ export const WebhookCreate = strictObject({
 });
 export type WebhookCreateBody = Static<typeof WebhookCreate>;
 
-export const WebhookPatch = strictObject({
+export const WebhookPatch = namedObject('WebhookPatch', {
   url: Type.Optional(webhookFields.url),
   description: webhookFields.description,
   events: Type.Optional(webhookFields.events),
@@ -161,7 +161,7 @@ export const WebhookPatch = strictObject({
 });
 export type WebhookPatchBody = Static<typeof WebhookPatch>;
 
-export const EventInput = strictObject({
+export const EventInput = namedObject('EventInput', {
   event: EventName,
   entity: Type.Optional(Type.Unknown()),
   entity_type: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
@@ -172,9 +172,9 @@ export const EventInput = strictObject({
   event_time: Type.Optional(Type.Integer({ minimum: 0, description: 'milliseconds since the epoch; default now' })),
 });
 export type EventInputBody = Static<typeof EventInput>;
-export const EventBatch = strictObject({ events: Type.Array(EventInput, { minItems: 1, maxItems: 1000 }) });
+export const EventBatch = namedObject('EventBatch', { events: Type.Array(EventInput, { minItems: 1, maxItems: 1000 }) });
 
-export const ApiKeyCreate = strictObject({
+export const ApiKeyCreate = namedObject('ApiKeyCreate', {
   name: Type.String({ minLength: 1, maxLength: 200 }),
   scopes: Type.Array(Type.Union(API_SCOPES.map((s) => Type.Literal(s))), { minItems: 1 }),
   org_id: Type.Optional(Type.Union([Slug, Type.Null()])),
@@ -189,7 +189,7 @@ export const DeliveryQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 250, default: 50 })),
   before: Type.Optional(Type.String({ maxLength: 100 })),
   status: Type.Optional(
-    Type.Union(['pending', 'batched', 'succeeded', 'failed', 'skipped', 'cancelled'].map((s) => Type.Literal(s))),
+    Type.Union((['pending', 'batched', 'succeeded', 'failed', 'skipped', 'cancelled'] as const).map((s) => Type.Literal(s))),
   ),
   event_id: Type.Optional(Type.String({ maxLength: 100 })),
   digest_id: Type.Optional(Type.String({ maxLength: 100, description: 'the members of this digest delivery' })),
@@ -205,14 +205,3 @@ export const KeyParams = Type.Object({
   id: Type.String({ maxLength: 100 }),
   keyId: Type.String({ maxLength: 100 }),
 });
-
-/** Route schema helper: tags, params, body, query, and the error response on every 4xx. */
-export function route(s: { tags: string[]; summary: string; params?: TSchema; body?: TSchema; querystring?: TSchema }) {
-  return {
-    schema: {
-      ...s,
-      security: [{ bearer: [] }],
-      response: { '4xx': ErrorResponse },
-    },
-  };
-}

@@ -21,6 +21,8 @@ import { webhookActionRoutes } from './routes/webhook-actions.js';
 import { portalRoutes } from './routes/portal.js';
 import { presetRoutes } from './routes/presets.js';
 import { validatorCompiler } from './validation.js';
+import { openApiOptions } from './openapi.js';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 
 /** Per-app helpers the route modules share. */
 export interface RouteDeps {
@@ -79,13 +81,10 @@ export async function buildApi(ctx: AppContext, opts: { serveApi: boolean }): Pr
     void reply.status(404).send(err.toJSON());
   });
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: { title: 'Herald API', version: '1', description: 'Webhook delivery: orgs, event types, webhooks, events, deliveries.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-    },
-  });
+  // Answers are written as the handlers build them: the response schemas document them (and
+  // the conformance test holds them to it) but must not silently drop or coerce a field.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  await app.register(swagger, openApiOptions(ctx.config));
 
   const portal = new PortalTokens(ctx.box.deriveKey('portal-links'));
   const deps: RouteDeps = {
@@ -100,7 +99,8 @@ export async function buildApi(ctx: AppContext, opts: { serveApi: boolean }): Pr
   if (opts.serveApi) await app.register(async (ui) => dashboardRoutes(ui, ctx.config.dashboardDir ?? DEFAULT_DASHBOARD_DIR));
   if (opts.serveApi) {
     await app.register(
-      async (api) => {
+      async (untyped) => {
+        const api = untyped.withTypeProvider<TypeBoxTypeProvider>();
         api.addHook('onRequest', async (req) => {
           req.principal = await deps.auth.principal(req);
         });

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { EventType, Webhook } from '../../api/types';
+import type { EventTypeSummary, Webhook } from '../../api/types';
 import { useResource } from '../../api/use-resource';
 import { useSession } from '../../auth/session';
 import { ErrorNotice, Loading } from '../../components/Status';
@@ -20,7 +20,8 @@ export function EventsPanel({ org, w }: { org: string; w: Webhook }) {
   if (catalogue.error) return <ErrorNotice error={catalogue.error} />;
   if (!catalogue.data) return <Loading what="event types" />;
   const known = new Map(catalogue.data.data.map((t) => [t.name, t]));
-  const types: EventType[] = w.events.includes('*')
+  // A subscribed name missing from the catalogue is listed from its name alone.
+  const types: EventTypeSummary[] = w.events.includes('*')
     ? catalogue.data.data
     : w.events.map((name) => known.get(name) ?? { name, kind: 'admin', description: 'Not in the catalogue', example: null, deprecated: false });
   const toggle = (event: string, mode: 'example' | 'test' | 'trial') =>

@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { errorMessage } from '../../api/client';
-import type { DirectResult, EventType, Webhook } from '../../api/types';
+import type { DirectResult, EventTypeSummary, Webhook } from '../../api/types';
 import { useResource } from '../../api/use-resource';
 import { useSession } from '../../auth/session';
 import { CodeBlock } from '../../components/CodeBlock';
@@ -9,9 +9,9 @@ import { ErrorNotice, Loading } from '../../components/Status';
 import { href } from '../../router/routes';
 
 /** The app a data event is sent for: the webhook's first app, if it names any. */
-const appFor = (w: Webhook, t: EventType) => (t.kind === 'data' && w.apps && w.apps[0] ? { app_id: w.apps[0] } : {});
+const appFor = (w: Webhook, t: EventTypeSummary) => (t.kind === 'data' && w.apps && w.apps[0] ? { app_id: w.apps[0] } : {});
 
-export function ExamplePanel({ event }: { event: EventType }) {
+export function ExamplePanel({ event }: { event: EventTypeSummary }) {
   const { client } = useSession();
   const ex = useResource(`example:${event.name}`, () => client.eventExample(event.name));
   if (ex.error) return <ErrorNotice error={ex.error} />;
@@ -26,7 +26,7 @@ export function ExamplePanel({ event }: { event: EventType }) {
 }
 
 /** Sends the example now as a test: logged, marked is_test. */
-export function TestPanel({ org, w, event }: { org: string; w: Webhook; event: EventType }) {
+export function TestPanel({ org, w, event }: { org: string; w: Webhook; event: EventTypeSummary }) {
   const { client } = useSession();
   const [result, setResult] = useState<DirectResult | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -66,7 +66,7 @@ export function TestPanel({ org, w, event }: { org: string; w: Webhook; event: E
 }
 
 /** Seed 001's trial run: edit the example, run it, see everything; the log is not touched. */
-export function TrialPanel({ org, w, event }: { org: string; w: Webhook; event: EventType }) {
+export function TrialPanel({ org, w, event }: { org: string; w: Webhook; event: EventTypeSummary }) {
   const { client } = useSession();
   const editorId = useId();
   const heading = useRef<HTMLHeadingElement>(null);

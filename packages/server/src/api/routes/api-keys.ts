@@ -1,24 +1,24 @@
-import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import { HeraldError } from '../../errors.js';
 import { newId } from '../../ids.js';
 import type { ApiKey } from '../../model.js';
 import * as q from '../../store/queries/api-keys.js';
 import { hashApiKey, newApiKeySecret, requireScope } from '../auth.js';
-import { ApiKeyCreate, route } from '../schemas.js';
+import { ApiKeyCreated, ApiKeyList, NoContent } from '../response-schemas.js';
+import { route, type ApiInstance } from '../route-schema.js';
+import { ApiKeyCreate } from '../schemas.js';
 import type { RouteDeps } from '../server.js';
 import { apiKeyView } from '../views.js';
 
 const KeyIdParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
 
-export function apiKeyRoutes(app: FastifyInstance, { ctx, auth, orgs }: RouteDeps): void {
+export function apiKeyRoutes(app: ApiInstance, { ctx, auth, orgs }: RouteDeps): void {
   const db = ctx.store.db;
 
-  app.post('/api-keys', route({ tags: ['api keys'], summary: 'Create an API key (the key is shown once)', body: ApiKeyCreate }), async (req, reply) => {
+  app.post('/api-keys', route({ operationId: 'createApiKey', tags: ['api keys'], summary: 'Create an API key (the key is shown once)', body: ApiKeyCreate, response: { 201: ApiKeyCreated } }), async (req, reply) => {
     const p = req.principal!;
     requireScope(p, 'api_keys:write');
-    const body = req.body as Static<typeof ApiKeyCreate>;
+    const body = req.body;
     const orgId = body.org_id ?? p.orgId;
     // A key can only hand out what it holds: its scopes, and its org when it is limited to one.
     if ((p.orgId !== null && orgId !== p.orgId) || body.scopes.some((s) => !p.scopes.has(s))) {
@@ -33,16 +33,16 @@ export function apiKeyRoutes(app: FastifyInstance, { ctx, auth, orgs }: RouteDep
     return reply.status(201).send({ ...apiKeyView(key), key: secret });
   });
 
-  app.get('/api-keys', route({ tags: ['api keys'], summary: 'List API keys' }), async (req) => {
+  app.get('/api-keys', route({ operationId: 'listApiKeys', tags: ['api keys'], summary: 'List API keys', response: { 200: ApiKeyList } }), async (req) => {
     const p = req.principal!;
     requireScope(p, 'api_keys:read');
     return { data: (await q.listApiKeys(db, p.orgId)).map(apiKeyView) };
   });
 
-  app.delete('/api-keys/:id', route({ tags: ['api keys'], summary: 'Revoke an API key', params: KeyIdParams }), async (req, reply) => {
+  app.delete('/api-keys/:id', route({ operationId: 'revokeApiKey', tags: ['api keys'], summary: 'Revoke an API key', params: KeyIdParams, response: { 204: NoContent } }), async (req, reply) => {
     const p = req.principal!;
     requireScope(p, 'api_keys:write');
-    const { id } = req.params as Static<typeof KeyIdParams>;
+    const { id } = req.params;
     const key = await q.getApiKey(db, id);
     if (!key || (p.orgId !== null && key.org_id !== p.orgId)) throw new HeraldError('HERALD_API_KEY_NOT_FOUND', [id]);
     await q.revokeApiKey(db, id, Date.now());

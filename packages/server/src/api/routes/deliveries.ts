@@ -1,22 +1,22 @@
 import type { Static } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import { HeraldError } from '../../errors.js';
-import type { DeliveryStatus } from '../../model.js';
 import * as q from '../../store/queries/deliveries.js';
 import { loadWebhook } from '../../services/webhooks.js';
 import { requireOrg, requireScope } from '../auth.js';
-import { DeliveryQuery, IdParams, OrgParams, route } from '../schemas.js';
+import { Delivery, DeliveryDetail, DeliveryList } from '../response-schemas.js';
+import { route, type ApiInstance } from '../route-schema.js';
+import { DeliveryQuery, IdParams, OrgParams } from '../schemas.js';
 import type { RouteDeps } from '../server.js';
 import { attemptView, deliveryView, eventView } from '../views.js';
 
-export function deliveryRoutes(app: FastifyInstance, { ctx, orgs }: RouteDeps): void {
+export function deliveryRoutes(app: ApiInstance, { ctx, orgs }: RouteDeps): void {
   const db = ctx.store.db;
   const list = (org: string, query: Static<typeof DeliveryQuery>, webhookId?: string) =>
     q.listDeliveries(db, org, {
       limit: query.limit ?? 50,
       ...(webhookId ? { webhookId } : {}),
       ...(query.before ? { before: query.before } : {}),
-      ...(query.status ? { status: query.status as DeliveryStatus } : {}),
+      ...(query.status ? { status: query.status } : {}),
       ...(query.event_id ? { eventId: query.event_id } : {}),
       ...(query.digest_id ? { digestId: query.digest_id } : {}),
       ...(query.event_type ? { eventType: query.event_type } : {}),
@@ -28,26 +28,26 @@ export function deliveryRoutes(app: FastifyInstance, { ctx, orgs }: RouteDeps): 
     next_cursor: rows.length === limit ? rows.at(-1)!.id : null,
   });
 
-  app.get('/orgs/:org/webhooks/:id/deliveries', route({ tags: ['deliveries'], summary: "A webhook's delivery log, newest first", params: IdParams, querystring: DeliveryQuery }), async (req) => {
-    const { org, id } = req.params as Static<typeof IdParams>;
+  app.get('/orgs/:org/webhooks/:id/deliveries', route({ operationId: 'listWebhookDeliveries', tags: ['deliveries'], summary: "A webhook's delivery log, newest first", params: IdParams, querystring: DeliveryQuery, response: { 200: DeliveryList } }), async (req) => {
+    const { org, id } = req.params;
     requireScope(req.principal!, 'deliveries:read');
     requireOrg(req.principal!, org);
     await loadWebhook(db, org, id);
-    const query = req.query as Static<typeof DeliveryQuery>;
+    const query = req.query;
     return page(await list(org, query, id), query.limit ?? 50);
   });
 
-  app.get('/orgs/:org/deliveries', route({ tags: ['deliveries'], summary: "An org's deliveries, newest first", params: OrgParams, querystring: DeliveryQuery }), async (req) => {
-    const { org } = req.params as Static<typeof OrgParams>;
+  app.get('/orgs/:org/deliveries', route({ operationId: 'listDeliveries', tags: ['deliveries'], summary: "An org's deliveries, newest first", params: OrgParams, querystring: DeliveryQuery, response: { 200: DeliveryList } }), async (req) => {
+    const { org } = req.params;
     requireScope(req.principal!, 'deliveries:read');
     requireOrg(req.principal!, org);
     await orgs.require(org);
-    const query = req.query as Static<typeof DeliveryQuery>;
+    const query = req.query;
     return page(await list(org, query), query.limit ?? 50);
   });
 
-  app.get('/orgs/:org/deliveries/:id', route({ tags: ['deliveries'], summary: 'A delivery with its event and every attempt', params: IdParams }), async (req) => {
-    const { org, id } = req.params as Static<typeof IdParams>;
+  app.get('/orgs/:org/deliveries/:id', route({ operationId: 'getDelivery', tags: ['deliveries'], summary: 'A delivery with its event and every attempt', params: IdParams, response: { 200: DeliveryDetail } }), async (req) => {
+    const { org, id } = req.params;
     requireScope(req.principal!, 'deliveries:read');
     requireOrg(req.principal!, org);
     const d = await q.getDelivery(db, org, id);
@@ -56,8 +56,8 @@ export function deliveryRoutes(app: FastifyInstance, { ctx, orgs }: RouteDeps): 
     return { ...deliveryView(d), event: event ? eventView(event) : null, attempt_list: attempts.map(attemptView) };
   });
 
-  app.post('/orgs/:org/deliveries/:id/retry', route({ tags: ['deliveries'], summary: 'Resend a delivery now (same webhook-id, a new attempt)', params: IdParams }), async (req, reply) => {
-    const { org, id } = req.params as Static<typeof IdParams>;
+  app.post('/orgs/:org/deliveries/:id/retry', route({ operationId: 'retryDelivery', tags: ['deliveries'], summary: 'Resend a delivery now (same webhook-id, a new attempt)', params: IdParams, response: { 202: Delivery } }), async (req, reply) => {
+    const { org, id } = req.params;
     requireScope(req.principal!, 'deliveries:write');
     requireOrg(req.principal!, org);
     const d = await q.getDelivery(db, org, id);

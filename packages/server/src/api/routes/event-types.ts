@@ -1,13 +1,13 @@
-import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import { buildBody } from '../../engine/envelope.js';
 import { HeraldError } from '../../errors.js';
 import type { EventType } from '../../model.js';
 import * as q from '../../store/queries/event-types.js';
 import { compileStrict } from '../validation.js';
 import { requireGlobal, requireScope } from '../auth.js';
-import { EventTypeCreate, route } from '../schemas.js';
+import { Envelope, EventType as EventTypeSchema, EventTypeList } from '../response-schemas.js';
+import { route, type ApiInstance } from '../route-schema.js';
+import { EventTypeCreate } from '../schemas.js';
 import type { RouteDeps } from '../server.js';
 import { eventTypeView } from '../views.js';
 
@@ -23,17 +23,17 @@ function checkSchema(schema: unknown): void {
   }
 }
 
-export function catalogueRoutes(app: FastifyInstance, { ctx, eventTypes }: RouteDeps): void {
+export function catalogueRoutes(app: ApiInstance, { ctx, eventTypes }: RouteDeps): void {
   const db = ctx.store.db;
 
-  app.get('/event-types', route({ tags: ['event types'], summary: 'The event catalogue' }), async (req) => {
+  app.get('/event-types', route({ operationId: 'listEventTypes', tags: ['event types'], summary: 'The event catalogue', response: { 200: EventTypeList } }), async (req) => {
     requireScope(req.principal!, 'event_types:read');
     return { data: (await q.listEventTypes(db)).map(eventTypeView) };
   });
 
-  app.post('/event-types', route({ tags: ['event types'], summary: 'Add an event type', body: EventTypeCreate }), async (req, reply) => {
+  app.post('/event-types', route({ operationId: 'createEventType', tags: ['event types'], summary: 'Add an event type', body: EventTypeCreate, response: { 201: EventTypeSchema } }), async (req, reply) => {
     requireGlobal(req.principal!, 'event_types:write');
-    const body = req.body as Static<typeof EventTypeCreate>;
+    const body = req.body;
     checkSchema(body.schema);
     const now = Date.now();
     const t: EventType = {
@@ -46,17 +46,17 @@ export function catalogueRoutes(app: FastifyInstance, { ctx, eventTypes }: Route
     return reply.status(201).send(eventTypeView(t));
   });
 
-  app.get('/event-types/:name', route({ tags: ['event types'], summary: 'Read an event type', params: NameParams }), async (req) => {
+  app.get('/event-types/:name', route({ operationId: 'getEventType', tags: ['event types'], summary: 'Read an event type', params: NameParams, response: { 200: EventTypeSchema } }), async (req) => {
     requireScope(req.principal!, 'event_types:read');
-    const { name } = req.params as Static<typeof NameParams>;
+    const { name } = req.params;
     const t = await q.getEventType(db, name);
     if (!t) throw new HeraldError('HERALD_EVENT_TYPE_NOT_FOUND', [name]);
     return eventTypeView(t);
   });
 
-  app.get('/event-types/:name/example', route({ tags: ['event types'], summary: 'The example envelope of an event type, as it would be sent', params: NameParams }), async (req) => {
+  app.get('/event-types/:name/example', route({ operationId: 'getEventTypeExample', tags: ['event types'], summary: 'The example envelope of an event type, as it would be sent', params: NameParams, response: { 200: Envelope } }), async (req) => {
     requireScope(req.principal!, 'event_types:read');
-    const { name } = req.params as Static<typeof NameParams>;
+    const { name } = req.params;
     const t = await q.getEventType(db, name);
     if (!t) throw new HeraldError('HERALD_EVENT_TYPE_NOT_FOUND', [name]);
     // A type without an example (e.g. department.deleted) is sent without an entity, as real deliveries are.

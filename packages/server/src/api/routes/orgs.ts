@@ -1,20 +1,20 @@
-import type { Static } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import { HeraldError } from '../../errors.js';
 import type { OrgSettings } from '../../model.js';
 import * as q from '../../store/queries/orgs.js';
 import { isUniqueViolation } from '../../store/sql.js';
 import { requireGlobal, requireOrg, requireScope } from '../auth.js';
-import { AppCreate, OrgCreate, OrgParams, OrgPatch, Pagination, route } from '../schemas.js';
+import { App, AppList, Org, OrgList } from '../response-schemas.js';
+import { route, type ApiInstance } from '../route-schema.js';
+import { AppCreate, OrgCreate, OrgParams, OrgPatch, Pagination } from '../schemas.js';
 import type { RouteDeps } from '../server.js';
 import { appView, orgView } from '../views.js';
 
-export function orgRoutes(app: FastifyInstance, { ctx, orgs }: RouteDeps): void {
+export function orgRoutes(app: ApiInstance, { ctx, orgs }: RouteDeps): void {
   const db = ctx.store.db;
 
-  app.post('/orgs', route({ tags: ['orgs'], summary: 'Create an org (tenant)', body: OrgCreate }), async (req, reply) => {
+  app.post('/orgs', route({ operationId: 'createOrg', tags: ['orgs'], summary: 'Create an org (tenant)', body: OrgCreate, response: { 201: Org } }), async (req, reply) => {
     requireGlobal(req.principal!, 'orgs:write');
-    const body = req.body as Static<typeof OrgCreate>;
+    const body = req.body;
     const now = Date.now();
     const org = { id: body.id, name: body.name, owner_email: body.owner_email, settings: body.settings ?? {}, created_at: now, updated_at: now };
     try {
@@ -27,15 +27,15 @@ export function orgRoutes(app: FastifyInstance, { ctx, orgs }: RouteDeps): void 
     return reply.status(201).send(orgView(org));
   });
 
-  app.get('/orgs', route({ tags: ['orgs'], summary: 'List orgs', querystring: Pagination }), async (req) => {
+  app.get('/orgs', route({ operationId: 'listOrgs', tags: ['orgs'], summary: 'List orgs', querystring: Pagination, response: { 200: OrgList } }), async (req) => {
     requireGlobal(req.principal!, 'orgs:read');
-    const { limit = 50, after } = req.query as Static<typeof Pagination>;
+    const { limit = 50, after } = req.query;
     const rows = await q.listOrgs(db, limit, after ?? null);
     return { data: rows.map(orgView), next_cursor: rows.length === limit ? rows.at(-1)!.id : null };
   });
 
-  app.get('/orgs/:org', route({ tags: ['orgs'], summary: 'Read an org', params: OrgParams }), async (req) => {
-    const { org } = req.params as Static<typeof OrgParams>;
+  app.get('/orgs/:org', route({ operationId: 'getOrg', tags: ['orgs'], summary: 'Read an org', params: OrgParams, response: { 200: Org } }), async (req) => {
+    const { org } = req.params;
     requireScope(req.principal!, 'orgs:read');
     requireOrg(req.principal!, org);
     const found = await q.getOrg(db, org);
@@ -43,11 +43,11 @@ export function orgRoutes(app: FastifyInstance, { ctx, orgs }: RouteDeps): void 
     return orgView(found);
   });
 
-  app.patch('/orgs/:org', route({ tags: ['orgs'], summary: 'Change an org', params: OrgParams, body: OrgPatch }), async (req) => {
-    const { org } = req.params as Static<typeof OrgParams>;
+  app.patch('/orgs/:org', route({ operationId: 'updateOrg', tags: ['orgs'], summary: 'Change an org', params: OrgParams, body: OrgPatch, response: { 200: Org } }), async (req) => {
+    const { org } = req.params;
     requireScope(req.principal!, 'orgs:write');
     requireOrg(req.principal!, org);
-    const body = req.body as Static<typeof OrgPatch>;
+    const body = req.body;
     const updated = await db.transaction(async (tx) => {
       const found = await q.getOrg(tx, org);
       if (!found) throw new HeraldError('HERALD_ORG_NOT_FOUND', [org]);
@@ -64,12 +64,12 @@ export function orgRoutes(app: FastifyInstance, { ctx, orgs }: RouteDeps): void 
     return orgView(updated);
   });
 
-  app.post('/orgs/:org/apps', route({ tags: ['apps'], summary: 'Create an app in an org', params: OrgParams, body: AppCreate }), async (req, reply) => {
-    const { org } = req.params as Static<typeof OrgParams>;
+  app.post('/orgs/:org/apps', route({ operationId: 'createApp', tags: ['apps'], summary: 'Create an app in an org', params: OrgParams, body: AppCreate, response: { 201: App } }), async (req, reply) => {
+    const { org } = req.params;
     requireScope(req.principal!, 'apps:write');
     requireOrg(req.principal!, org);
     await orgs.require(org);
-    const body = req.body as Static<typeof AppCreate>;
+    const body = req.body;
     const a = { id: body.id, org_id: org, name: body.name ?? body.id, created_at: Date.now() };
     try {
       await q.insertApp(db, a);
@@ -80,8 +80,8 @@ export function orgRoutes(app: FastifyInstance, { ctx, orgs }: RouteDeps): void 
     return reply.status(201).send(appView(a));
   });
 
-  app.get('/orgs/:org/apps', route({ tags: ['apps'], summary: 'List the apps of an org', params: OrgParams }), async (req) => {
-    const { org } = req.params as Static<typeof OrgParams>;
+  app.get('/orgs/:org/apps', route({ operationId: 'listApps', tags: ['apps'], summary: 'List the apps of an org', params: OrgParams, response: { 200: AppList } }), async (req) => {
+    const { org } = req.params;
     requireScope(req.principal!, 'apps:read');
     requireOrg(req.principal!, org);
     await orgs.require(org);

@@ -1,9 +1,11 @@
-import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
 import { HeraldError } from '../../errors.js';
 import { getApp } from '../../store/queries/orgs.js';
 import { requireOrg, requireScope } from '../auth.js';
-import { OrgParams, route } from '../schemas.js';
+import { PortalLink, Whoami } from '../response-schemas.js';
+import { route, type ApiInstance } from '../route-schema.js';
+import { COMPONENT_KEY } from '../schema-names.js';
+import { OrgParams } from '../schemas.js';
 import type { RouteDeps } from '../server.js';
 import { iso } from '../views.js';
 
@@ -14,18 +16,18 @@ const PortalLinkCreate = Type.Object(
     ttl_seconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 86_400, description: 'how long the link works (default 3600)' })),
     user_email: Type.Optional(Type.String({ format: 'email', maxLength: 254, description: 'the end user, recorded as the author of their changes and mailed alerts' })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, [COMPONENT_KEY]: 'PortalLinkCreate' },
 );
 
 /** Portal links (a tenant-limited dashboard a SaaS embeds for its customers) and whoami. */
-export function portalRoutes(app: FastifyInstance, { ctx, orgs, portal }: RouteDeps): void {
-  app.post('/orgs/:org/portal-links', route({ tags: ['portal'], summary: 'A short-lived link to the dashboard limited to one org (and optionally one app)', params: OrgParams, body: PortalLinkCreate }), async (req, reply) => {
-    const { org } = req.params as Static<typeof OrgParams>;
+export function portalRoutes(app: ApiInstance, { ctx, orgs, portal }: RouteDeps): void {
+  app.post('/orgs/:org/portal-links', route({ operationId: 'createPortalLink', tags: ['portal'], summary: 'A short-lived link to the dashboard limited to one org (and optionally one app)', params: OrgParams, body: PortalLinkCreate, response: { 201: PortalLink } }), async (req, reply) => {
+    const { org } = req.params;
     const p = req.principal!;
     requireScope(p, 'portal_links:write');
     requireOrg(p, org);
     await orgs.require(org);
-    const body = req.body as Static<typeof PortalLinkCreate>;
+    const body = req.body;
     const appId = body.app_id ?? null;
     if (appId !== null && !(await getApp(ctx.store.db, org, appId))) throw new HeraldError('HERALD_APP_NOT_FOUND', [appId]);
     const access = body.access ?? 'manage';
@@ -38,7 +40,7 @@ export function portalRoutes(app: FastifyInstance, { ctx, orgs, portal }: RouteD
     });
   });
 
-  app.get('/whoami', route({ tags: ['portal'], summary: 'What the calling key or portal link may do' }), async (req) => {
+  app.get('/whoami', route({ operationId: 'whoami', tags: ['portal'], summary: 'What the calling key or portal link may do', response: { 200: Whoami } }), async (req) => {
     const p = req.principal!;
     return {
       kind: p.kind, key_id: p.keyId, org_id: p.orgId, app_id: p.appId, access: p.access,

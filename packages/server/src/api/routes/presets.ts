@@ -1,14 +1,14 @@
-import type { FastifyInstance } from 'fastify';
 import { alertRuleView } from '../../alerts/rule-view.js';
 import { PRESET_NAMES, PRESETS } from '../../policy/presets.js';
 import { policyView } from '../../policy/resolve.js';
 import { requireScope } from '../auth.js';
-import { route } from '../schemas.js';
+import { PresetList } from '../response-schemas.js';
+import { route, type ApiInstance } from '../route-schema.js';
 import type { RouteDeps } from '../server.js';
 
 /** The presets as plain data: signature, policy, payload mode, and the seed sentences each implements. */
-export function presetRoutes(app: FastifyInstance, _deps: RouteDeps): void {
-  app.get('/presets', route({ tags: ['webhooks'], summary: 'Delivery presets and the seed sentences they implement' }), async (req) => {
+export function presetRoutes(app: ApiInstance, _deps: RouteDeps): void {
+  app.get('/presets', route({ operationId: 'listPresets', tags: ['webhooks'], summary: 'Delivery presets and the seed sentences they implement', response: { 200: PresetList } }), async (req) => {
     requireScope(req.principal!, 'webhooks:read');
     return {
       data: PRESET_NAMES.map((name) => {

@@ -1,12 +1,13 @@
-import type { Static } from '@sinclair/typebox';
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import { HeraldError } from '../../errors.js';
 import { requeueBatch } from '../../store/queries/direct.js';
 import type { DirectMode } from '../../services/direct-send.js';
 import { loadWebhook } from '../../services/webhooks.js';
 import { requireOrg, requireScope } from '../auth.js';
-import { EventName, IdParams, Slug, route } from '../schemas.js';
+import { DirectResult, RecoverResult } from '../response-schemas.js';
+import { route, type ApiInstance } from '../route-schema.js';
+import { COMPONENT_KEY } from '../schema-names.js';
+import { EventName, IdParams, Slug } from '../schemas.js';
 import type { RouteDeps } from '../server.js';
 
 const DirectBody = Type.Object(
@@ -17,7 +18,7 @@ const DirectBody = Type.Object(
     modified_fields: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 500 })),
     timeout_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 30000 })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, [COMPONENT_KEY]: 'DirectSend' },
 );
 
 const RecoverBody = Type.Object(
@@ -26,32 +27,32 @@ const RecoverBody = Type.Object(
     until: Type.Optional(Type.String({ format: 'date-time' })),
     status: Type.Optional(Type.Array(Type.Union([Type.Literal('failed'), Type.Literal('skipped')]), { minItems: 1 })),
   },
-  { additionalProperties: false },
+  { additionalProperties: false, [COMPONENT_KEY]: 'Recover' },
 );
 
 const RECOVER_BATCH = 1000;
 
 /** Test sends, trial runs, synchronous calls, and recovery of failed and skipped deliveries. */
-export function webhookActionRoutes(app: FastifyInstance, { ctx, orgs }: RouteDeps): void {
-  const direct = (mode: DirectMode, summary: string) =>
-    app.post(`/orgs/:org/webhooks/:id/${mode}`, route({ tags: ['webhooks'], summary, params: IdParams, body: DirectBody }), async (req) => {
-      const { org, id } = req.params as Static<typeof IdParams>;
+export function webhookActionRoutes(app: ApiInstance, { ctx, orgs }: RouteDeps): void {
+  const direct = (mode: DirectMode, operationId: string, summary: string) =>
+    app.post(`/orgs/:org/webhooks/:id/${mode}`, route({ operationId, tags: ['webhooks'], summary, params: IdParams, body: DirectBody, response: { 200: DirectResult } }), async (req) => {
+      const { org, id } = req.params;
       // Test sends and trials reach only the named webhook: a webhook writer may run them (a portal link too).
       requireScope(req.principal!, mode === 'call' ? 'events:write' : 'webhooks:write');
       requireOrg(req.principal!, org);
       await orgs.require(org);
-      return ctx.engine.sendDirect({ orgId: org, webhookId: id, input: req.body as Static<typeof DirectBody>, mode });
+      return ctx.engine.sendDirect({ orgId: org, webhookId: id, input: req.body, mode });
     });
-  direct('test', 'Send a test event now (is_test in the envelope); logged as a test; answers the exchange');
-  direct('trial', 'Run an event against this webhook now; answers the full exchange and writes nothing to the log');
-  direct('call', 'Deliver one event now and answer the endpoint\'s status, headers and body (10 s deadline by default)');
+  direct('test', 'sendTestEvent', 'Send a test event now (is_test in the envelope); logged as a test; answers the exchange');
+  direct('trial', 'runTrial', 'Run an event against this webhook now; answers the full exchange and writes nothing to the log');
+  direct('call', 'callWebhook', 'Deliver one event now and answer the endpoint\'s status, headers and body (10 s deadline by default)');
 
-  app.post('/orgs/:org/webhooks/:id/recover', route({ tags: ['deliveries'], summary: 'Re-queue failed and skipped deliveries created since a time', params: IdParams, body: RecoverBody }), async (req, reply) => {
-    const { org, id } = req.params as Static<typeof IdParams>;
+  app.post('/orgs/:org/webhooks/:id/recover', route({ operationId: 'recoverDeliveries', tags: ['deliveries'], summary: 'Re-queue failed and skipped deliveries created since a time', params: IdParams, body: RecoverBody, response: { 202: RecoverResult } }), async (req, reply) => {
+    const { org, id } = req.params;
     requireScope(req.principal!, 'deliveries:write');
     requireOrg(req.principal!, org);
     const w = await loadWebhook(ctx.store.db, org, id);
-    const body = req.body as Static<typeof RecoverBody>;
+    const body = req.body;
     const since = Date.parse(body.since);
     const until = body.until ? Date.parse(body.until) : Date.now() + 1;
     if (!(since < until)) throw new HeraldError('HERALD_BAD_REQUEST', ['since must be before until']);

@@ -1,0 +1,186 @@
+import { Type, type TProperties, type TSchema } from '@sinclair/typebox';
+import { API_SCOPES } from '../model.js';
+import { PRESET_NAMES } from '../policy/presets.js';
+import { SIGNATURE_SCHEMES } from '../signing/index.js';
+import { COMPONENT_KEY } from './schema-names.js';
+
+/**
+ * What the API answers, one schema per representation in views.ts. Objects are closed
+ * (additionalProperties: false) so the conformance test catches a field added to a view
+ * without being documented here. Each is named: /openapi.json lists it under components.schemas.
+ */
+const model = <T extends TProperties>(name: string, description: string, props: T) =>
+  Type.Object(props, { additionalProperties: false, description, [COMPONENT_KEY]: name });
+const closed = <T extends TProperties>(props: T) => Type.Object(props, { additionalProperties: false });
+const nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
+
+const Time = Type.String({ format: 'date-time' });
+const Cursor = nullable(Type.String({ description: 'pass as `after` (or `before`) for the next page; null on the last page' }));
+const Count = Type.Integer({ minimum: 0 });
+const StringMap = Type.Record(Type.String(), Type.String());
+
+export const ErrorResponse = model('Error', 'An error: a stable code (docs/errors.md), a message for people, and details for some codes', {
+  error: closed({
+    code: Type.String({ description: 'stable, e.g. HERALD_WEBHOOK_NOT_FOUND' }),
+    message: Type.String(),
+    details: Type.Optional(Type.Unknown()),
+  }),
+});
+
+const OrgSettings = closed({
+  max_webhooks: Type.Optional(Type.Integer()),
+  max_webhooks_counts: Type.Optional(literals(['all', 'salesiq'])),
+  url_rules: Type.Optional(closed({ https_only: Type.Optional(Type.Boolean()), forbid_explicit_port: Type.Optional(Type.Boolean()) })),
+  validate_urls: Type.Optional(Type.Boolean()),
+  retention_days: Type.Optional(Type.Integer()),
+  alert_mail: Type.Optional(literals(['preset', 'off'])),
+});
+export const Org = model('Org', 'An org (tenant)', {
+  id: Type.String(), name: Type.String(), owner_email: Type.String(), settings: OrgSettings, created_at: Time, updated_at: Time,
+});
+export const OrgList = model('OrgList', 'A page of orgs', { data: Type.Array(Org), next_cursor: Cursor });
+export const App = model('App', 'An app of an org', { id: Type.String(), org_id: Type.String(), name: Type.String(), created_at: Time });
+export const AppList = model('AppList', 'The apps of an org', { data: Type.Array(App) });
+
+export const EventType = model('EventType', 'An event type of the catalogue', {
+  name: Type.String(), kind: literals(['admin', 'data']), description: Type.String(),
+  schema: Type.Unknown({ description: 'JSON Schema of the entity, or null' }), example: Type.Unknown(), deprecated: Type.Boolean(),
+  created_at: Time, updated_at: Time,
+});
+export const EventTypeList = model('EventTypeList', 'The event catalogue', { data: Type.Array(EventType) });
+export const EventTypeImport = model('EventTypeImportResult', 'The names of the imported types, by what happened to each', {
+  catalogue: nullable(Type.String()),
+  created: Type.Array(Type.String()), updated: Type.Array(Type.String()),
+  unchanged: Type.Array(Type.String()), skipped: Type.Array(Type.String()),
+});
+export const Envelope = Type.Object({}, {
+  additionalProperties: true, description: 'The body a receiver gets (envelope or raw payload, docs/events.md)', [COMPONENT_KEY]: 'Envelope',
+});
+
+const Policy = model('Policy', 'A delivery policy as it applies: the preset with the webhook\'s overrides', {
+  timeout_ms: Type.Integer(),
+  retry_schedule: Type.Array(Type.String()),
+  retry_jitter: Type.Number(),
+  success: closed({ status: Type.Array(Type.Union([Type.Integer(), Type.Literal('2xx')])), bodies: Type.Optional(Type.Array(Type.String())) }),
+  on_410: literals(['deactivate', 'retry']),
+  rate_limit: nullable(Type.Number()),
+  max_in_flight: nullable(Type.Integer()),
+  ordering: literals(['any', 'fifo']),
+});
+const DeliveryMode = Type.Union([
+  closed({ mode: Type.Literal('immediate') }),
+  closed({
+    mode: Type.Literal('digest'), every: Type.Optional(Type.String()), at: Type.Optional(Type.String()),
+    timezone: Type.Optional(Type.String()), cron: Type.Optional(Type.String()),
+  }),
+], { description: 'one request per event, or a digest per period', [COMPONENT_KEY]: 'DeliveryMode' });
+const WebhookState = literals(['draft', 'enabled', 'disabled', 'deactivated']);
+
+const webhookProps = {
+  id: Type.String(), org_id: Type.String(), url: Type.String(), description: Type.String(),
+  events: Type.Array(Type.String()), apps: nullable(Type.Array(Type.String())),
+  state: WebhookState, state_reason: nullable(Type.String()), published: Type.Boolean(),
+  preset: Type.String(), secured: Type.Boolean(),
+  signature: closed({ scheme: literals(SIGNATURE_SCHEMES), header: Type.Optional(Type.String()) }),
+  policy: Policy,
+  policy_overrides: Type.Record(Type.String(), Type.Unknown(), { description: "the webhook's own policy fields" }),
+  payload: literals(['envelope', 'raw']), filter: nullable(Type.String()),
+  alert_emails: Type.Array(Type.String()), metadata: StringMap,
+  client_certificate: nullable(closed({ subject: Type.String(), issuer: Type.String(), not_after: Time, fingerprint_sha256: Type.String() })),
+  delivery: DeliveryMode, next_digest_at: nullable(Time),
+  failures: Count, consecutive_failures: Count, successes: Count,
+  last_triggered_at: nullable(Time), last_success_at: nullable(Time), last_failure_at: nullable(Time),
+  created_by: nullable(Type.String()), modified_by: nullable(Type.String()), created_at: Time, updated_at: Time,
+};
+const recentProps = { attempts_24h: Count, failures_24h: Count, success_rate_24h: nullable(Type.Number({ minimum: 0, maximum: 1 })) };
+
+export const Webhook = model('Webhook', 'A webhook', webhookProps);
+export const WebhookWithRecent = model('WebhookWithRecent', 'A webhook with its last 24 hours of attempts', { ...webhookProps, ...recentProps });
+export const WebhookList = model('WebhookList', 'A page of webhooks', { data: Type.Array(WebhookWithRecent), next_cursor: Cursor });
+export const WebhookKey = model('WebhookKey', 'A signing key: its public part, and its secret only when just made', {
+  id: Type.String(), created_at: Time, in_use: Type.Boolean(),
+  secret: Type.Optional(Type.String()), public_key: Type.Optional(Type.String()), public_key_xml: Type.Optional(Type.String()),
+});
+export const WebhookKeyList = model('WebhookKeyList', "A webhook's keys, oldest first", { data: Type.Array(WebhookKey) });
+export const WebhookCreated = model('WebhookCreated', 'A new webhook with its first key (the secret is shown only here)', { ...webhookProps, key: WebhookKey });
+const Latency = nullable(Type.Integer());
+export const WebhookStats = model('WebhookStats', 'Attempts per minute by outcome, and latency percentiles', {
+  from: Time, to: Time, bucket_seconds: Type.Integer(),
+  buckets: Type.Array(closed({ t: Time, succeeded: Count, failed: Count, p50_ms: Latency, p99_ms: Latency })),
+  totals: closed({ attempts: Count, succeeded: Count, failed: Count, success_rate: nullable(Type.Number()), p50_ms: Latency, p99_ms: Latency }),
+});
+
+export const PresetList = model('PresetList', 'The delivery presets', {
+  data: Type.Array(closed({
+    name: literals(PRESET_NAMES), description: Type.String(),
+    signature: closed({ scheme: literals(SIGNATURE_SCHEMES), header: Type.Optional(Type.String()), secured: Type.Optional(Type.Boolean()) }),
+    policy: Policy, payload: literals(['envelope', 'raw']),
+    alerts: Type.Object({ rule: literals(['failure-ladder', 'daily-errors', 'failing-days', 'none']) }, { additionalProperties: true }),
+    sources: Type.Array(closed({ seed: Type.String(), sentence: Type.String(), setting: Type.String() })),
+  })),
+});
+
+export const DirectResult = model('DirectExchange', 'One request made now and what the endpoint answered', {
+  succeeded: Type.Boolean(), logged: Type.Boolean(),
+  delivery_id: nullable(Type.String()), event_id: nullable(Type.String()),
+  request: closed({ url: Type.String(), method: Type.Literal('POST'), headers: StringMap, body: Type.String() }),
+  response: nullable(closed({ status: Type.Integer(), headers: nullable(StringMap), body: nullable(Type.String()), truncated: Type.Boolean() })),
+  error: nullable(closed({ code: nullable(Type.String()), message: nullable(Type.String()) })),
+  duration_ms: Type.Integer(),
+});
+export const RecoverResult = model('RecoverResult', 'How many deliveries were re-queued', { recovered: Count, batches: Count, webhook_state: WebhookState });
+export const DigestFlush = model('DigestFlushResult', 'Digests made now and the events they carry', { digests: Count, events: Count });
+
+export const Ingested = model('IngestResult', 'The event and how many deliveries it made', { id: Type.String(), deliveries: Count });
+export const BatchIngested = model('BatchIngestResult', 'Each event of the batch, in order', {
+  data: Type.Array(closed({ id: Type.String(), deliveries: Count, replayed: Type.Boolean() })),
+});
+
+const DeliveryStatus = literals(['pending', 'batched', 'succeeded', 'failed', 'skipped', 'cancelled']);
+const deliveryProps = {
+  id: Type.String(), org_id: Type.String(), webhook_id: Type.String(), event_id: Type.String(), event_type: nullable(Type.String()),
+  status: DeliveryStatus, attempts: Count, next_attempt_at: nullable(Time), is_test: Type.Boolean(),
+  last_attempt_at: nullable(Time), last_status_code: nullable(Type.Integer()), last_error: nullable(Type.String()),
+  digest_id: nullable(Type.String()), digest_status: nullable(DeliveryStatus), created_at: Time, updated_at: Time,
+};
+export const Delivery = model('Delivery', 'A delivery: one event to one webhook', deliveryProps);
+export const DeliveryList = model('DeliveryList', 'A page of deliveries, newest first', { data: Type.Array(Delivery), next_cursor: Cursor });
+const eventProps = {
+  id: Type.String(), org_id: Type.String(), app_id: nullable(Type.String()), event: Type.String(),
+  entity_type: nullable(Type.String()), entity_id: nullable(Type.String()), entity: Type.Unknown(),
+  modified_fields: Type.Array(Type.String()), event_time: Type.Integer({ description: 'milliseconds since the epoch' }),
+  idempotency_key: nullable(Type.String()), deliveries: Count, created_at: Time,
+};
+export const Event = model('Event', 'An ingested event', eventProps);
+export const EventDetail = model('EventDetail', 'An event with its deliveries', { ...eventProps, delivery_list: Type.Array(Delivery) });
+export const Attempt = model('Attempt', 'One HTTP exchange of a delivery', {
+  id: Type.String(), attempt: Type.Integer({ minimum: 1 }), started_at: Time, duration_ms: Type.Integer(),
+  outcome: literals(['success', 'failure']), status_code: nullable(Type.Integer()),
+  error_code: nullable(literals(['timeout', 'connect_refused', 'connection_reset', 'dns', 'tls', 'blocked_address', 'status', 'redirect', 'body_mismatch', 'error'])),
+  error_message: nullable(Type.String()), request_headers: StringMap, response_headers: nullable(StringMap),
+  response_body: nullable(Type.String()), response_truncated: Type.Boolean(), is_test: Type.Boolean(),
+});
+export const DeliveryDetail = model('DeliveryDetail', 'A delivery with its event and every attempt', {
+  ...deliveryProps, event: nullable(Event), attempt_list: Type.Array(Attempt),
+});
+
+const apiKeyProps = {
+  id: Type.String(), name: Type.String(), scopes: Type.Array(literals(API_SCOPES)),
+  org_id: nullable(Type.String()), email: nullable(Type.String()), created_at: Time,
+};
+export const ApiKey = model('ApiKey', 'An API key (never its secret)', apiKeyProps);
+export const ApiKeyCreated = model('ApiKeyCreated', 'A new API key with its secret, shown only here', { ...apiKeyProps, key: Type.String() });
+export const ApiKeyList = model('ApiKeyList', 'API keys', { data: Type.Array(ApiKey) });
+
+const PortalAccess = literals(['read', 'manage']);
+export const PortalLink = model('PortalLink', 'A short-lived dashboard link limited to one org', {
+  url: Type.String(), token: Type.String(), org_id: Type.String(), app_id: nullable(Type.String()), access: PortalAccess, expires_at: Time,
+});
+export const Whoami = model('Whoami', 'What the calling key or portal link may do', {
+  kind: literals(['api_key', 'portal']), key_id: Type.String(), org_id: nullable(Type.String()), app_id: nullable(Type.String()),
+  access: nullable(PortalAccess), scopes: Type.Array(literals(API_SCOPES)), expires_at: nullable(Time),
+});
+
+/** A 204: no body. */
+export const NoContent = Type.Null({ description: 'No content' });
