@@ -19,6 +19,29 @@ function loadMigrations(dialect: string): Migration[] {
     .map((f) => ({ version: Number(f.slice(0, 6)), name: f, sql: readFileSync(join(dir, f), 'utf8') }));
 }
 
+/** The store was migrated by a newer Herald: this code does not know its schema. */
+export class SchemaTooNewError extends Error {
+  readonly code = 'HERALD_SCHEMA_TOO_NEW';
+
+  constructor(readonly unknownVersions: number[]) {
+    super(
+      `the database schema is newer than this Herald: it holds migration${unknownVersions.length > 1 ? 's' : ''} ${unknownVersions.join(', ')}, ` +
+        'which this version does not know. Run the Herald version that migrated it (or a newer one); this one refuses to start rather than misread the data.',
+    );
+  }
+}
+
+/** The migration versions this code ships for a dialect. */
+export function knownSchemaVersions(dialect: string): number[] {
+  return loadMigrations(dialect).map((m) => m.version);
+}
+
+/** Versions recorded in herald_migrations that this code has no migration file for. */
+export function unknownSchemaVersions(dialect: string, applied: Iterable<number>): number[] {
+  const known = new Set(knownSchemaVersions(dialect));
+  return [...applied].filter((v) => !known.has(v)).sort((a, b) => a - b);
+}
+
 /**
  * Applies the numbered plain-SQL migrations of the store's dialect, each in its own
  * transaction. Safe when two processes start at once: PostgreSQL takes an advisory lock,
@@ -35,6 +58,8 @@ export async function migrate(db: SqlDatabase): Promise<number[]> {
     const done = new Set(
       (await tx.all<{ version: number }>('SELECT version FROM herald_migrations')).map((r) => Number(r.version)),
     );
+    const unknown = unknownSchemaVersions(db.dialect, done);
+    if (unknown.length > 0) throw new SchemaTooNewError(unknown);
     for (const m of migrations) {
       if (done.has(m.version)) continue;
       if (db.dialect === 'postgres') {
