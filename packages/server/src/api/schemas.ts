@@ -57,7 +57,7 @@ export const OrgPatch = strictObject({
   owner_email: Type.Optional(Email),
   settings: Type.Optional(OrgSettingsPatch),
 });
-export const AppCreate = strictObject({ id: Slug, name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) });
+export const AppCreate = strictObject({ id: Type.Optional(Slug), name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) });
 
 export const EventTypeCreate = strictObject({
   name: EventName,
