@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { join, resolve } from 'node:path';
 import { parseMasterKey, SecretBoxError } from './crypto/secret-box.js';
 
 /** Which parts of Herald a process runs. */
@@ -142,6 +144,33 @@ function url(name: string, raw: string | undefined, schemes: readonly string[], 
   return raw;
 }
 
+function host(raw: string | undefined, fallback: string): string {
+  if (raw === undefined || raw === '') return fallback;
+  const name = /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,62})(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,62}))*$/;
+  if (isIP(raw) === 0 && !name.test(raw)) {
+    throw new ConfigError(`HERALD_HOST must be an IP address or host name to listen on, such as 0.0.0.0, 127.0.0.1 or ::, got "${raw}"`);
+  }
+  return raw;
+}
+
+function smtpFrom(raw: string | undefined, fallback: string): string {
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^[^\s@<>]+@[^\s@<>]+$|<[^\s@<>]+@[^\s@<>]+>$/.test(raw.trim())) {
+    throw new ConfigError(`HERALD_SMTP_FROM must be a mail address, such as herald@example.com or "Herald <herald@example.com>", got "${raw}"`);
+  }
+  return raw;
+}
+
+/** A dashboard folder that is set must hold a built dashboard; unset, the package's own is used. */
+function dashboardDir(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const dir = resolve(raw);
+  if (!existsSync(join(dir, 'index.html'))) {
+    throw new ConfigError(`HERALD_DASHBOARD_DIR must be a folder holding a built dashboard (index.html), and ${dir} has none; leave it unset to serve the one built with Herald`);
+  }
+  return dir;
+}
+
 /** The master key is parsed here so that a wrong one stops the start with one line, not a stack trace. */
 function masterKey(raw: string | undefined): string | undefined {
   if (raw === undefined || raw.trim() === '') return undefined;
@@ -179,7 +208,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<HeraldC
   if (port > 65535) throw new ConfigError(`HERALD_PORT must be a port number from 0 to 65535, got "${env.HERALD_PORT}"`);
   const config: HeraldConfig = {
     port,
-    host: env.HERALD_HOST || d.host,
+    host: host(env.HERALD_HOST, d.host),
     role: d.role,
     dataDir: resolve(env.HERALD_DATA_DIR || d.dataDir),
     databaseUrl,
@@ -202,9 +231,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<HeraldC
       shutdownGraceMs: int('HERALD_SHUTDOWN_GRACE_MS', env.HERALD_SHUTDOWN_GRACE_MS, d.worker.shutdownGraceMs, 0),
     },
     smtpUrl: url('HERALD_SMTP_URL', env.HERALD_SMTP_URL, ['smtp', 'smtps'], 'smtp://mail.example.com:587'),
-    smtpFrom: env.HERALD_SMTP_FROM || d.smtpFrom,
+    smtpFrom: smtpFrom(env.HERALD_SMTP_FROM, d.smtpFrom),
     publicUrl: url('HERALD_PUBLIC_URL', env.HERALD_PUBLIC_URL, ['http', 'https'], 'https://herald.example.com'),
-    dashboardDir: env.HERALD_DASHBOARD_DIR || undefined,
+    dashboardDir: dashboardDir(env.HERALD_DASHBOARD_DIR),
     sqliteThread: bool('HERALD_SQLITE_THREAD', env.HERALD_SQLITE_THREAD, true),
     deliveryThread: bool('HERALD_DELIVERY_THREAD', env.HERALD_DELIVERY_THREAD, true),
     ...overrides,

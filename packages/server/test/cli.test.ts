@@ -4,7 +4,7 @@
 // could not sign).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -108,7 +108,7 @@ describe('herald --help', () => {
 
 describe('a wrong setting stops herald with one line naming it', () => {
   const wrong: [string, string][] = [
-    ['HERALD_PORT', 'eighty'], ['HERALD_PORT', '70000'],
+    ['HERALD_PORT', 'eighty'], ['HERALD_PORT', '70000'], ['HERALD_HOST', 'not..a host'],
     ['HERALD_DATABASE_URL', 'mysql://db/herald'], ['HERALD_DATABASE_URL', 'not a url'], ['HERALD_DATABASE_WAIT_MS', '-1'],
     ['HERALD_ADMIN_KEY', 'short'],
     ['HERALD_MASTER_KEY', 'short'], ['HERALD_MASTER_KEY', 'a'.repeat(63)],
@@ -116,7 +116,7 @@ describe('a wrong setting stops herald with one line naming it', () => {
     ['HERALD_TRUSTED_CA_FILE', '/nonexistent/ca.pem'],
     ['HERALD_CLOCK_SCALE', '0'], ['HERALD_CLOCK_SCALE', 'fast'],
     ['HERALD_SMTP_URL', 'mail.example.com'], ['HERALD_SMTP_URL', 'http://mail.example.com'],
-    ['HERALD_PUBLIC_URL', 'herald.example.com'],
+    ['HERALD_SMTP_FROM', 'nobody'], ['HERALD_PUBLIC_URL', 'herald.example.com'], ['HERALD_DASHBOARD_DIR', '/nonexistent/dashboard'],
     ['HERALD_LOG_LEVEL', 'loud'],
     ['HERALD_BODY_LIMIT', '10'], ['HERALD_RESPONSE_BODY_LIMIT', '-5'],
     ['HERALD_WORKER_CONCURRENCY', '0'], ['HERALD_WORKER_BATCH', '1.5'], ['HERALD_LEASE_MS', '10'],
@@ -129,6 +129,15 @@ describe('a wrong setting stops herald with one line naming it', () => {
       assertOneLine(r, variable);
     });
   }
+
+  test('a data directory Herald cannot create: serve exits 2 naming HERALD_DATA_DIR, doctor exits 1', async () => {
+    const file = join(tempDir(), 'a-file');
+    writeFileSync(file, '');
+    assertOneLine(await herald(['serve'], { HERALD_DATA_DIR: join(file, 'data'), HERALD_PORT: '0' }), 'HERALD_DATA_DIR');
+    const r = await herald(['doctor'], { HERALD_DATA_DIR: join(file, 'data') });
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stdout, /FAIL +store +.*cannot be created.*HERALD_DATA_DIR/);
+  });
 
   test('doctor validates the settings the same way', async () => {
     assertOneLine(await herald(['doctor'], { HERALD_DATA_DIR: tempDir(), HERALD_LOG_LEVEL: 'loud' }), 'HERALD_LOG_LEVEL');
@@ -179,6 +188,16 @@ describe('start-up refuses to run broken', () => {
           return true;
         });
         await first.herald.close();
+        // The command says it in one line and exits 2 (what a supervisor or an operator sees).
+        const serve = await herald(['serve'], {
+          HERALD_DATA_DIR: store.dataDir,
+          HERALD_PORT: '0',
+          HERALD_MASTER_KEY: KEY_B,
+          HERALD_LOG_LEVEL: 'silent',
+          ...(store.databaseUrl ? { HERALD_DATABASE_URL: store.databaseUrl } : {}),
+        });
+        assertOneLine(serve, 'HERALD_MASTER_KEY');
+        assert.match(serve.stderr, /does not open this store's secrets/);
         const again = await TestHerald.start(kind, { masterKey: KEY_A }, store);
         await again.herald.close();
       });

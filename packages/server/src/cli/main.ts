@@ -125,13 +125,21 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`herald: the master key (HERALD_MASTER_KEY, or master.key in HERALD_DATA_DIR) cannot be used: ${err.message}\n`);
       return 2;
     }
-    const e = err as { code?: string; message?: string };
+    const e = err as { code?: string; message?: string; syscall?: string; path?: string };
     if (e.code === 'ECONNREFUSED') {
       process.stderr.write(`herald: cannot reach the database (${e.message}). Is PostgreSQL running, and is HERALD_DATABASE_URL right?\n`);
       return 2;
     }
     if (e.code === 'EADDRINUSE') {
       process.stderr.write(`herald: the port is taken (${e.message}). Set HERALD_PORT to a free port.\n`);
+      return 2;
+    }
+    if (e.syscall === 'listen' || e.syscall === 'getaddrinfo') {
+      process.stderr.write(`herald: cannot listen (${e.message}). Set HERALD_HOST to an address of this machine and HERALD_PORT to a port this user may open.\n`);
+      return 2;
+    }
+    if (e.path !== undefined && e.syscall !== undefined) {
+      process.stderr.write(`herald: cannot use ${e.path} (${e.code ?? e.message}). Set HERALD_DATA_DIR to a folder Herald may write.\n`);
       return 2;
     }
     throw err;

@@ -2,7 +2,7 @@
  * `herald doctor`: what `herald serve` would do with this configuration, checked without
  * starting it and without writing anything (no migration, no key file, no check value).
  */
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -87,12 +87,15 @@ async function checkStore(config: HeraldConfig, out: Finding[]): Promise<StoreFa
   }
   const file = join(config.dataDir, 'herald.sqlite');
   if (!existsSync(file)) {
-    const dir = existsSync(config.dataDir) ? config.dataDir : dirname(config.dataDir);
+    // The nearest folder that exists must be a folder Herald may write (it creates the rest).
+    let dir = config.dataDir;
+    while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
     try {
+      if (!statSync(dir).isDirectory()) throw new Error('not a folder');
       accessSync(dir, constants.W_OK);
       out.push({ topic: 'store', verdict: 'ok', text: `SQLite file ${file} does not exist yet; the first start creates it` });
     } catch {
-      out.push({ topic: 'store', verdict: 'fail', text: `SQLite file ${file} cannot be created: ${dir} is not writable (HERALD_DATA_DIR)` });
+      out.push({ topic: 'store', verdict: 'fail', text: `SQLite file ${file} cannot be created: ${dir} is not a folder Herald may write (HERALD_DATA_DIR)` });
     }
     return null;
   }
