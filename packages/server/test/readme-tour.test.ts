@@ -53,6 +53,13 @@ describe('the README tour', () => {
     );
     await eventually(async () => (await fetch(`http://127.0.0.1:${receiver}/`).catch(() => null))?.ok === true || null, 10_000, 100);
 
+    // The tour survives a loaded catalogue: its event type is in none of the shipped ones.
+    const load = spawnSync(process.execPath, [BIN, 'catalogue', 'load', 'salesiq'], {
+      env: { ...env, HERALD_URL: `http://127.0.0.1:${herald}`, HERALD_API_KEY: 'tour-admin-key-0123456789' },
+      encoding: 'utf8',
+    });
+    assert.equal(load.status, 0, load.stderr);
+
     const api = spawnSync('bash', ['-euo', 'pipefail', '-c', blocks[2]!], { cwd: dir, env, encoding: 'utf8', timeout: 60_000 });
     assert.equal(api.status, 0, `the API block failed:\n${api.stdout}\n${api.stderr}`);
     const last = api.stdout.trim().split('\n').at(-1)!;
