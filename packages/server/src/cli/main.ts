@@ -38,7 +38,7 @@ address, whether the master key opens the store's secrets, SMTP reachability, wh
 URLs are allowed, and the thread layout. Writes nothing. Exits 0 when all is well, 1 when
 something would stop Herald or break a feature, 2 when a setting is invalid.`;
 
-/** Settings parse errors (an unknown option) and --help, shared by serve and doctor. */
+/** The options serve and doctor share (--role, --help); an unknown option is a usage error. */
 function roleArgs(argv: string[], usage: string): Role | 'help' {
   let values: { role?: string; help?: boolean };
   try {
