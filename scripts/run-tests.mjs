@@ -5,6 +5,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
+import { checkTestServices } from './check-test-services.mjs';
 
 function findTests(dir, out) {
   for (const name of readdirSync(dir)) {
@@ -30,10 +31,17 @@ if (chosen.length === 0) {
   console.error('No test files matched; nothing ran. Check the filter or add tests under packages/*/test.');
   process.exit(1);
 }
+const problems = await checkTestServices(chosen);
+if (problems.length > 0) {
+  console.error(`The tests cannot run on this machine yet:\n\n${problems.map((p) => `- ${p}`).join('\n\n')}\n`);
+  process.exit(1);
+}
 console.log(`Running ${chosen.length} test files with node --test`);
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...chosen],
+  // --test-force-exit: a file whose setup failed half-way (a receiver started, Herald not) ends
+  // when its tests have, instead of hanging on the handles its after() hook could not close.
+  ['--import', 'tsx', '--test', '--test-force-exit', '--test-concurrency=2', '--test-reporter=spec', ...chosen],
   { stdio: 'inherit' },
 );
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

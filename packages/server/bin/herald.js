@@ -10,4 +10,6 @@ if (!existsSync(fileURLToPath(entry))) {
 }
 const { main } = await import(entry.href);
 const code = await main(process.argv.slice(2));
-if (code >= 0) process.exitCode = code;
+// A failed start may leave handles open (a store thread); a failure must still end the process.
+if (code > 0) process.exit(code);
+if (code === 0) process.exitCode = 0;

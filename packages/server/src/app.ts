@@ -15,6 +15,7 @@ import { API_SCOPES } from './model.js';
 import { createLogger, type Logger } from './ops/logger.js';
 import { Metrics } from './ops/metrics.js';
 import { secretBoxFor, senderFor } from './ops/parts.js';
+import { runStartupChecks } from './ops/startup-checks.js';
 import type { Resolver } from './outbound/address-guard.js';
 import { loadTrustedCas } from './outbound/trust.js';
 import { countAdminKeys, ensureApiKey, insertApiKey } from './store/queries/api-keys.js';
@@ -84,6 +85,11 @@ export async function startHerald(config: HeraldConfig, opts: { logger?: Logger;
     onBackgroundError: (err) => log.warn({ err }, 'store background connection failed; reconnecting'),
   });
   const box = secretBoxFor(config);
+  // Refuse to run rather than run broken (a master key that cannot open the store's secrets).
+  await runStartupChecks({ db: store.db, box, config }).catch(async (err: unknown) => {
+    await store.close();
+    throw err;
+  });
   const metrics = new Metrics(store);
   // URL checks at save time (and the engine's own sends when it runs on this thread).
   const sender = senderFor(config, trustedCas, opts.resolve);

@@ -1,4 +1,7 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { join, resolve } from 'node:path';
+import { parseMasterKey, SecretBoxError } from './crypto/secret-box.js';
 
 /** Which parts of Herald a process runs. */
 export type Role = 'all' | 'api' | 'worker';
@@ -17,6 +20,11 @@ export interface HeraldConfig {
   dataDir: string;
   /** postgres://… to use PostgreSQL instead of SQLite (HERALD_DATABASE_URL). */
   databaseUrl: string | undefined;
+  /**
+   * `herald serve` and `herald doctor`: how long to retry a PostgreSQL that does not answer
+   * before giving up with a message, ms (HERALD_DATABASE_WAIT_MS, default 30000; 0 tries once).
+   */
+  databaseWaitMs: number;
   /** Bootstrap API key with every scope (HERALD_ADMIN_KEY). */
   adminKey: string | undefined;
   /** HERALD_MASTER_KEY: 32 bytes (base64 or hex) that wrap signing secrets at rest. */
@@ -80,6 +88,7 @@ export const DEFAULT_CONFIG: Readonly<HeraldConfig> = Object.freeze({
   role: 'all',
   dataDir: './.herald',
   databaseUrl: undefined,
+  databaseWaitMs: 30_000,
   adminKey: undefined,
   masterKey: undefined,
   allowPrivateUrls: false,
@@ -114,6 +123,65 @@ function int(name: string, raw: string | undefined, fallback: number, min: numbe
   return n;
 }
 
+/** pino's levels: what HERALD_LOG_LEVEL accepts. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** A URL whose scheme is one of `schemes` (without the colon), or undefined when unset. */
+function url(name: string, raw: string | undefined, schemes: readonly string[], example: string): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be a URL such as ${example}, got "${raw}"`);
+  }
+  if (!schemes.includes(parsed.protocol.slice(0, -1)) || parsed.hostname === '') {
+    throw new ConfigError(`${name} must be a ${schemes.join(' or ')} URL such as ${example}, got "${raw}"`);
+  }
+  return raw;
+}
+
+function host(raw: string | undefined, fallback: string): string {
+  if (raw === undefined || raw === '') return fallback;
+  const name = /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,62})(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,62}))*$/;
+  if (isIP(raw) === 0 && !name.test(raw)) {
+    throw new ConfigError(`HERALD_HOST must be an IP address or host name to listen on, such as 0.0.0.0, 127.0.0.1 or ::, got "${raw}"`);
+  }
+  return raw;
+}
+
+function smtpFrom(raw: string | undefined, fallback: string): string {
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^[^\s@<>]+@[^\s@<>]+$|<[^\s@<>]+@[^\s@<>]+>$/.test(raw.trim())) {
+    throw new ConfigError(`HERALD_SMTP_FROM must be a mail address, such as herald@example.com or "Herald <herald@example.com>", got "${raw}"`);
+  }
+  return raw;
+}
+
+/** A dashboard folder that is set must hold a built dashboard; unset, the package's own is used. */
+function dashboardDir(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const dir = resolve(raw);
+  if (!existsSync(join(dir, 'index.html'))) {
+    throw new ConfigError(`HERALD_DASHBOARD_DIR must be a folder holding a built dashboard (index.html), and ${dir} has none; leave it unset to serve the one built with Herald`);
+  }
+  return dir;
+}
+
+/** The master key is parsed here so that a wrong one stops the start with one line, not a stack trace. */
+function masterKey(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  try {
+    parseMasterKey(raw);
+  } catch (err) {
+    if (!(err instanceof SecretBoxError)) throw err;
+    throw new ConfigError(
+      'HERALD_MASTER_KEY must be 32 bytes written as 64 hex digits or base64 (optionally after "v<version>:"), e.g. the output of "openssl rand -base64 32"',
+    );
+  }
+  return raw;
+}
+
 function bool(name: string, raw: string | undefined, fallback = false): boolean {
   if (raw === undefined || raw === '') return fallback;
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
@@ -134,27 +202,27 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<HeraldC
   if (!Number.isFinite(clockScale) || clockScale <= 0) {
     throw new ConfigError(`HERALD_CLOCK_SCALE must be a positive number, got "${env.HERALD_CLOCK_SCALE}"`);
   }
-  const databaseUrl = env.HERALD_DATABASE_URL || undefined;
-  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    throw new ConfigError('HERALD_DATABASE_URL must start with postgres:// (leave it unset for the embedded SQLite store)');
-  }
+  const databaseUrl = url('HERALD_DATABASE_URL', env.HERALD_DATABASE_URL, ['postgres', 'postgresql'], 'postgres://user@host:5432/herald (leave it unset for the embedded SQLite store)');
   const adminKey = env.HERALD_ADMIN_KEY || undefined;
   if (adminKey !== undefined && adminKey.length < 16) {
     throw new ConfigError('HERALD_ADMIN_KEY must be at least 16 characters');
   }
+  const port = int('HERALD_PORT', env.HERALD_PORT, d.port, 0);
+  if (port > 65535) throw new ConfigError(`HERALD_PORT must be a port number from 0 to 65535, got "${env.HERALD_PORT}"`);
   const config: HeraldConfig = {
-    port: int('HERALD_PORT', env.HERALD_PORT, d.port, 0),
-    host: env.HERALD_HOST || d.host,
+    port,
+    host: host(env.HERALD_HOST, d.host),
     role: d.role,
     dataDir: resolve(env.HERALD_DATA_DIR || d.dataDir),
     databaseUrl,
+    databaseWaitMs: int('HERALD_DATABASE_WAIT_MS', env.HERALD_DATABASE_WAIT_MS, d.databaseWaitMs, 0),
     adminKey,
-    masterKey: env.HERALD_MASTER_KEY || undefined,
+    masterKey: masterKey(env.HERALD_MASTER_KEY),
     allowPrivateUrls: bool('HERALD_ALLOW_PRIVATE_URLS', env.HERALD_ALLOW_PRIVATE_URLS),
     validateUrls: bool('HERALD_VALIDATE_URLS', env.HERALD_VALIDATE_URLS, d.validateUrls),
     trustedCaFile: env.HERALD_TRUSTED_CA_FILE ? resolve(env.HERALD_TRUSTED_CA_FILE) : undefined,
     clockScale,
-    logLevel: env.HERALD_LOG_LEVEL || d.logLevel,
+    logLevel: oneOf('HERALD_LOG_LEVEL', env.HERALD_LOG_LEVEL, LOG_LEVELS, d.logLevel),
     bodyLimit: int('HERALD_BODY_LIMIT', env.HERALD_BODY_LIMIT, d.bodyLimit, 1024),
     responseBodyLimit: int('HERALD_RESPONSE_BODY_LIMIT', env.HERALD_RESPONSE_BODY_LIMIT, d.responseBodyLimit, 0),
     worker: {
@@ -165,10 +233,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<HeraldC
       idleCheckMs: int('HERALD_IDLE_CHECK_MS', env.HERALD_IDLE_CHECK_MS, d.worker.idleCheckMs, 100),
       shutdownGraceMs: int('HERALD_SHUTDOWN_GRACE_MS', env.HERALD_SHUTDOWN_GRACE_MS, d.worker.shutdownGraceMs, 0),
     },
-    smtpUrl: env.HERALD_SMTP_URL || undefined,
-    smtpFrom: env.HERALD_SMTP_FROM || d.smtpFrom,
-    publicUrl: env.HERALD_PUBLIC_URL || undefined,
-    dashboardDir: env.HERALD_DASHBOARD_DIR || undefined,
+    smtpUrl: url('HERALD_SMTP_URL', env.HERALD_SMTP_URL, ['smtp', 'smtps'], 'smtp://mail.example.com:587'),
+    smtpFrom: smtpFrom(env.HERALD_SMTP_FROM, d.smtpFrom),
+    publicUrl: url('HERALD_PUBLIC_URL', env.HERALD_PUBLIC_URL, ['http', 'https'], 'https://herald.example.com'),
+    dashboardDir: dashboardDir(env.HERALD_DASHBOARD_DIR),
     threads: oneOf('HERALD_THREADS', env.HERALD_THREADS, THREADS, d.threads),
     ...overrides,
   };

@@ -23,6 +23,20 @@ for (const kind of STORE_KINDS) {
       await h.api('POST', '/orgs', { id: 'other', name: 'Other', owner_email: 'o@other.test' });
     });
 
+    test('an app created without an id gets a generated one (issue 18: the caller had to invent it)', async () => {
+      const a = await h.api('POST', '/orgs/other/apps', { name: 'Mobile' });
+      assert.equal(a.status, 201);
+      assert.match(a.body.id, /^app_[0-9a-z]{26}$/);
+      assert.equal(a.body.name, 'Mobile');
+      const b = await h.api('POST', '/orgs/other/apps', {});
+      assert.equal(b.status, 201);
+      assert.notEqual(b.body.id, a.body.id);
+      assert.equal(b.body.name, b.body.id, 'the name defaults to the id, as for a chosen id');
+      const ids = (await h.api('GET', '/orgs/other/apps')).body.data.map((x: { id: string }) => x.id);
+      assert.deepEqual(new Set(ids), new Set([a.body.id, b.body.id]));
+      assert.equal((await h.api('POST', `/orgs/other/apps`, { id: a.body.id })).body.error.code, 'HERALD_APP_EXISTS');
+    });
+
     test('auth: no key or a wrong key is 401, a missing scope 403, another org 404', async () => {
       assert.equal((await h.api('GET', '/orgs/acme', undefined, { key: null })).status, 401);
       const wrong = await h.api('GET', '/orgs/acme', undefined, { key: 'hk_not-a-key' });

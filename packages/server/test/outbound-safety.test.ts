@@ -73,8 +73,9 @@ describe('SSRF guard over every address form, at save time and at connect time',
     try {
       for (const host of Object.keys(answers)) {
         const url = `http://${host}:${rx.port}/`;
-        await assert.rejects(checkWebhookUrl(url, false, resolve), (e: { code?: string; details?: { reason?: string } }) =>
-          e.code === 'HERALD_URL_INVALID' && e.details?.reason === 'blocked_address', `saved: ${host}`);
+        // The refusal at save time names the development flag, as the one at delivery time does (issue 18).
+        await assert.rejects(checkWebhookUrl(url, false, resolve), (e: { code?: string; message?: string; details?: { reason?: string } }) =>
+          e.code === 'HERALD_URL_INVALID' && e.details?.reason === 'blocked_address' && e.message?.includes('HERALD_ALLOW_PRIVATE_URLS') === true, `saved: ${host}`);
         const r = await s.send(url, {}, '{}', 2000);
         assert.equal(r.error_code, 'blocked_address', `dialled: ${host} → ${r.error_code} ${r.error_message}`);
       }

@@ -55,11 +55,14 @@ export function StatsChart({ stats }: { stats: WebhookStats }) {
   const domain: [number, number] = [(data[0]?.t ?? 0) - MINUTE / 2, (data.at(-1)?.t ?? 0) + MINUTE / 2];
   const tick = (v: number) => formatClock(v);
   const label = (v: unknown) => (typeof v === 'number' ? `Minute from ${formatClock(v)}` : String(v));
+  // The figures always cover the stats' 24 hours; the charts cover the chosen window. Each says
+  // which, so a heading never names one span above a chart of another.
+  const windowLabel = (WINDOWS.find((w) => w.hours === hours)?.label ?? 'Last 24 hours').toLowerCase();
 
   return (
     <section className="stats" aria-labelledby={`${selectId}-h`}>
       <div className="section-head">
-        <h2 id={`${selectId}-h`}>Last 24 hours</h2>
+        <h2 id={`${selectId}-h`}>Activity</h2>
         <div className="field inline">
           <label htmlFor={selectId}>Chart window</label>
           <select id={selectId} value={hours} onChange={(e) => setHours(Number(e.target.value))}>
@@ -71,6 +74,7 @@ export function StatsChart({ stats }: { stats: WebhookStats }) {
           </select>
         </div>
       </div>
+      <h3>Totals, last 24 hours</h3>
       <dl className="figures">
         <div>
           <dt>Attempts</dt>
@@ -102,7 +106,7 @@ export function StatsChart({ stats }: { stats: WebhookStats }) {
       ) : (
         <div className="charts">
           <figure className="chart">
-            <figcaption>Deliveries per minute by outcome</figcaption>
+            <figcaption>Deliveries per minute by outcome, {windowLabel}</figcaption>
             <BarChart responsive style={{ width: '100%', height: 220 }} data={data} margin={{ top: 8, right: 12, bottom: 0, left: 0 }} title="Deliveries per minute by outcome" barCategoryGap={0}>
               <CartesianGrid strokeDasharray="3 3" vertical={false} />
               <XAxis dataKey="t" type="number" scale="time" domain={domain} tickFormatter={tick} minTickGap={40} />
@@ -114,7 +118,7 @@ export function StatsChart({ stats }: { stats: WebhookStats }) {
             </BarChart>
           </figure>
           <figure className="chart">
-            <figcaption>Latency per minute (p50 and p99, ms)</figcaption>
+            <figcaption>Latency per minute (p50 and p99, ms), {windowLabel}</figcaption>
             <LineChart responsive style={{ width: '100%', height: 220 }} data={data} margin={{ top: 8, right: 12, bottom: 0, left: 0 }} title="Latency percentiles per minute">
               <CartesianGrid strokeDasharray="3 3" vertical={false} />
               <XAxis dataKey="t" type="number" scale="time" domain={domain} tickFormatter={tick} minTickGap={40} />

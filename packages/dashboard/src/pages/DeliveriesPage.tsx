@@ -10,13 +10,14 @@ export function DeliveriesPage({ org }: { org: string }) {
   const { client } = useSession();
   const hooks = useResource(`webhooks:${org}`, () => client.listWebhooks(org));
   const urls = useMemo(() => new Map((hooks.data?.data ?? []).map((w) => [w.id, w.url])), [hooks.data]);
+  const subscribed = useMemo(() => [...new Set((hooks.data?.data ?? []).flatMap((w) => w.events))], [hooks.data]);
   return (
     <div className="page">
       <div className="page-head">
         <h1>Deliveries</h1>
       </div>
       <p className="muted">Each event sent to each webhook, with every attempt. Open one to see the requests and responses, or resend it.</p>
-      <DeliveryLog org={org} webhookUrls={urls} route={{ name: 'deliveries', org }} />
+      <DeliveryLog org={org} webhookUrls={urls} subscribedTypes={subscribed} route={{ name: 'deliveries', org }} />
     </div>
   );
 }

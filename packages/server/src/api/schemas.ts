@@ -57,7 +57,7 @@ export const OrgPatch = namedObject('OrgPatch', {
   owner_email: Type.Optional(Email),
   settings: Type.Optional(OrgSettingsPatch),
 });
-export const AppCreate = namedObject('AppCreate', { id: Slug, name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) });
+export const AppCreate = namedObject('AppCreate', { id: Type.Optional(Slug), name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) });
 
 export const EventTypeCreate = namedObject('EventTypeCreate', {
   name: EventName,

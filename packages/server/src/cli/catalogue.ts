@@ -192,6 +192,11 @@ export async function catalogueCommand(
     (sub === undefined ? err : out).write(`${USAGE}\n`);
     return sub === undefined ? 2 : 0;
   }
+  // Asked before anything else: help needs no API key and is never an argument.
+  if (rest.includes('--help') || rest.includes('-h')) {
+    out.write(`${USAGE}\n`);
+    return 0;
+  }
   try {
     switch (sub) {
       case 'load':

@@ -38,7 +38,7 @@ export async function checkWebhookUrl(raw: string, allowPrivate: boolean, resolv
     }
     const bad = addresses.find((a) => !isPublicAddress(a));
     if (bad !== undefined || addresses.length === 0) {
-      throw new HeraldError('HERALD_URL_INVALID', [`${url.hostname} is a private or reserved address (${bad ?? 'none'})`], { url: raw, reason: 'blocked_address' });
+      throw new HeraldError('HERALD_URL_INVALID', [`${url.hostname} is a private or reserved address (${bad ?? 'none'}); an operator can allow such URLs for development with HERALD_ALLOW_PRIVATE_URLS=true`], { url: raw, reason: 'blocked_address' });
     }
   }
   return url.toString();

@@ -39,6 +39,28 @@ interface AppliedRow {
   checksum: string | null;
 }
 
+/** The store was migrated by a newer Herald: this code does not know its schema. */
+export class SchemaTooNewError extends StoreStartError {
+  constructor(readonly unknownVersions: number[]) {
+    super(
+      'HERALD_SCHEMA_TOO_NEW',
+      `the database schema is newer than this Herald: it holds migration${unknownVersions.length > 1 ? 's' : ''} ${unknownVersions.join(', ')}, ` +
+        'which this version does not know. Run the Herald version that migrated it (or a newer one); this one refuses to start rather than misread the data.',
+    );
+  }
+}
+
+/** The migration versions this code ships for a dialect. */
+export function knownSchemaVersions(dialect: string): number[] {
+  return loadMigrations(dialect).map((m) => m.version);
+}
+
+/** Versions recorded in herald_migrations that this code has no migration file for. */
+export function unknownSchemaVersions(dialect: string, applied: Iterable<number>): number[] {
+  const known = new Set(knownSchemaVersions(dialect));
+  return [...applied].filter((v) => !known.has(v)).sort((a, b) => a - b);
+}
+
 /**
  * Applies the numbered plain-SQL migrations of the store's dialect, each file in its own
  * transaction, so a failing file leaves the ones before it applied and itself not at all.
@@ -53,6 +75,11 @@ export async function migrate(db: SqlDatabase, migrations: readonly Migration[] 
   await db.transaction(async (tx) => {
     await lockMigrations(db, tx);
     await bootstrap(db, tx);
+    // A newer Herald migrated this store: this code would misread what it does not know.
+    const known = new Set(migrations.map((m) => m.version));
+    const recorded = (await tx.all<{ version: number }>('SELECT version FROM herald_migrations')).map((r) => Number(r.version));
+    const unknown = recorded.filter((v) => !known.has(v)).sort((a, b) => a - b);
+    if (unknown.length > 0) throw new SchemaTooNewError(unknown);
   });
   const applied: number[] = [];
   for (const m of migrations) {

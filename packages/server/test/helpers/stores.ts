@@ -20,14 +20,34 @@ export interface TestStore {
 
 let counter = 0;
 
+/**
+ * A server that accepts connections but never answers would otherwise hang a test file
+ * forever (pg waits without limit by default); scripts/run-tests.mjs checks the server first.
+ */
+const CONNECT_TIMEOUT_MS = 5000;
+
+async function adminClient(): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  try {
+    await client.connect();
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    throw new Error(
+      `PostgreSQL at ${PG_URL} cannot be used (${e.code ?? e.message}): the tests need it with a database "test" ` +
+        '(createdb -h 127.0.0.1 -U postgres test; HERALD_TEST_PG_URL points elsewhere). See the README.',
+      { cause: err },
+    );
+  }
+  return client;
+}
+
 export async function freshStore(kind: StoreKind): Promise<TestStore> {
   const dataDir = mkdtempSync(join(tmpdir(), 'herald-test-'));
   if (kind === 'sqlite') {
     return { kind, dataDir, databaseUrl: undefined, cleanup: async () => rmSync(dataDir, { recursive: true, force: true }) };
   }
   const schema = `t_${process.pid}_${Date.now().toString(36)}_${counter++}`;
-  const admin = new pg.Client({ connectionString: PG_URL });
-  await admin.connect();
+  const admin = await adminClient();
   await admin.query(`CREATE SCHEMA ${schema}`);
   await admin.end();
   const sep = PG_URL.includes('?') ? '&' : '?';
@@ -38,8 +58,7 @@ export async function freshStore(kind: StoreKind): Promise<TestStore> {
     databaseUrl,
     cleanup: async () => {
       rmSync(dataDir, { recursive: true, force: true });
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
+      const c = await adminClient();
       await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await c.end();
     },

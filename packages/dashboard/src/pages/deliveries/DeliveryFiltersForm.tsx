@@ -1,11 +1,12 @@
 import { useId } from 'react';
-import type { DeliveryFilters, DeliveryStatus, EventType } from '../../api/types';
+import type { DeliveryFilters, DeliveryStatus } from '../../api/types';
 import { STATUS_OPTIONS, statusLabel } from '../../components/DeliveryStatus';
 import { fromLocalInput, toLocalInput } from '../../format';
 
 interface Props {
   value: DeliveryFilters;
-  eventTypes: EventType[];
+  /** Names the event filter offers (catalogue, subscriptions and types seen in the log). */
+  eventTypes: string[];
   onChange: (f: DeliveryFilters) => void;
 }
 
@@ -34,8 +35,8 @@ export function DeliveryFiltersForm({ value, eventTypes, onChange }: Props) {
         <select id={`${id}-event`} value={value.event_type ?? ''} onChange={(e) => set({ event_type: e.target.value })}>
           <option value="">Any event</option>
           {eventTypes.map((t) => (
-            <option key={t.name} value={t.name}>
-              {t.name}
+            <option key={t} value={t}>
+              {t}
             </option>
           ))}
         </select>

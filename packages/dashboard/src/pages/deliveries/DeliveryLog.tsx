@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { errorMessage } from '../../api/client';
 import type { Delivery, DeliveryFilters, DeliveryStatus, Page } from '../../api/types';
 import { useResource } from '../../api/use-resource';
@@ -16,6 +16,8 @@ interface Props {
   webhookId?: string;
   /** Webhook URLs by id, to name them in the org's log. */
   webhookUrls?: Map<string, string>;
+  /** Event types the log's webhooks subscribe to ('*' is ignored), offered by the event filter. */
+  subscribedTypes?: readonly string[];
   /** The route the filters are written into (the hash query), so a filtered log can be shared. */
   route: Route;
 }
@@ -33,8 +35,18 @@ function filtersFrom(q: URLSearchParams): DeliveryFilters {
   return f;
 }
 
+/**
+ * What the event filter offers: the catalogue, the webhooks' subscriptions, and every type seen
+ * in the log so far, so that types nobody registered (ingest accepts them) can be picked too.
+ */
+function filterTypes(catalogue: readonly string[], subscribed: readonly string[], seen: ReadonlySet<string>, current: string | undefined): string[] {
+  const all = new Set([...catalogue, ...subscribed.filter((t) => t !== '*'), ...seen]);
+  if (current) all.add(current);
+  return [...all].sort();
+}
+
 /** The delivery log, newest first, with filters and "Load older" paging. */
-export function DeliveryLog({ org, webhookId, webhookUrls, route }: Props) {
+export function DeliveryLog({ org, webhookId, webhookUrls, subscribedTypes = [], route }: Props) {
   const { client } = useSession();
   const { query } = useLocation();
   const filters = filtersFrom(query);
@@ -49,6 +61,10 @@ export function DeliveryLog({ org, webhookId, webhookUrls, route }: Props) {
   const extra = older && older.key === filterKey ? older : null;
   const rows = [...(pages?.data ?? []), ...(extra?.rows ?? [])];
   const cursor = extra ? extra.cursor : (pages?.next_cursor ?? null);
+  // Kept across filter changes: filtering by one type must not hide the others from the filter.
+  const seenTypes = useRef(new Set<string>());
+  for (const r of rows) if (r.event_type) seenTypes.current.add(r.event_type);
+  const eventTypes = filterTypes((types.data?.data ?? []).map((t) => t.name), subscribedTypes, seenTypes.current, filters.event_type);
 
   const loadMore = async () => {
     if (!cursor) return;
@@ -72,7 +88,7 @@ export function DeliveryLog({ org, webhookId, webhookUrls, route }: Props) {
 
   return (
     <div className="delivery-log">
-      <DeliveryFiltersForm value={filters} eventTypes={types.data?.data ?? []} onChange={setFilters} />
+      <DeliveryFiltersForm value={filters} eventTypes={eventTypes} onChange={setFilters} />
       <div className="section-head">
         <p className="muted small-text" role="status">
           {first.loading ? 'Loading…' : `${rows.length} deliver${rows.length === 1 ? 'y' : 'ies'} shown${cursor ? ', more below' : ''}`}

@@ -12,7 +12,7 @@ export function WebhookDeliveries({ org, w }: { org: string; w: Webhook }) {
     <>
       {can('deliveries:write') && <Recover org={org} w={w} />}
       <h2>Delivery log</h2>
-      <DeliveryLog org={org} webhookId={w.id} route={{ name: 'webhook', org, id: w.id, tab: 'deliveries' }} />
+      <DeliveryLog org={org} webhookId={w.id} subscribedTypes={w.events} route={{ name: 'webhook', org, id: w.id, tab: 'deliveries' }} />
     </>
   );
 }

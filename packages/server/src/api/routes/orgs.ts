@@ -1,4 +1,5 @@
 import { HeraldError } from '../../errors.js';
+import { newId } from '../../ids.js';
 import type { OrgSettings } from '../../model.js';
 import * as q from '../../store/queries/orgs.js';
 import { isUniqueViolation } from '../../store/sql.js';
@@ -70,11 +71,14 @@ export function orgRoutes(app: ApiInstance, { ctx, orgs }: RouteDeps): void {
     requireOrg(req.principal!, org);
     await orgs.require(org);
     const body = req.body;
-    const a = { id: body.id, org_id: org, name: body.name ?? body.id, created_at: Date.now() };
+    const now = Date.now();
+    // Omitted: generated, as webhook ids are (app ids are slugs the caller may also choose).
+    const id = body.id ?? newId('app', now);
+    const a = { id, org_id: org, name: body.name ?? id, created_at: now };
     try {
       await q.insertApp(db, a);
     } catch (err) {
-      if (isUniqueViolation(err)) throw new HeraldError('HERALD_APP_EXISTS', [body.id]);
+      if (isUniqueViolation(err)) throw new HeraldError('HERALD_APP_EXISTS', [id]);
       throw err;
     }
     return reply.status(201).send(appView(a));
