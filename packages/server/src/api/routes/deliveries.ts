@@ -5,6 +5,7 @@ import type { DeliveryStatus } from '../../model.js';
 import * as q from '../../store/queries/deliveries.js';
 import { loadWebhook } from '../../services/webhooks.js';
 import { requireOrg, requireScope } from '../auth.js';
+import { requireDateTime } from '../date-time.js';
 import { DeliveryQuery, IdParams, OrgParams, route } from '../schemas.js';
 import type { RouteDeps } from '../server.js';
 import { attemptView, deliveryView, eventView } from '../views.js';
@@ -20,8 +21,8 @@ export function deliveryRoutes(app: FastifyInstance, { ctx, orgs }: RouteDeps): 
       ...(query.event_id ? { eventId: query.event_id } : {}),
       ...(query.digest_id ? { digestId: query.digest_id } : {}),
       ...(query.event_type ? { eventType: query.event_type } : {}),
-      ...(query.since ? { since: Date.parse(query.since) } : {}),
-      ...(query.until ? { until: Date.parse(query.until) } : {}),
+      ...(query.since ? { since: requireDateTime(query.since, 'since') } : {}),
+      ...(query.until ? { until: requireDateTime(query.until, 'until') } : {}),
     });
   const page = (rows: Awaited<ReturnType<typeof list>>, limit: number) => ({
     data: rows.map(deliveryView),

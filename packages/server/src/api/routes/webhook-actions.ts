@@ -6,6 +6,7 @@ import { requeueBatch } from '../../store/queries/direct.js';
 import { sendDirect, type DirectMode } from '../../services/direct-send.js';
 import { loadWebhook } from '../../services/webhooks.js';
 import { requireOrg, requireScope } from '../auth.js';
+import { requireDateTime } from '../date-time.js';
 import { EventName, IdParams, Slug, route } from '../schemas.js';
 import type { RouteDeps } from '../server.js';
 
@@ -52,8 +53,8 @@ export function webhookActionRoutes(app: FastifyInstance, { ctx, orgs }: RouteDe
     requireOrg(req.principal!, org);
     const w = await loadWebhook(ctx.store.db, org, id);
     const body = req.body as Static<typeof RecoverBody>;
-    const since = Date.parse(body.since);
-    const until = body.until ? Date.parse(body.until) : Date.now() + 1;
+    const since = requireDateTime(body.since, 'since');
+    const until = body.until ? requireDateTime(body.until, 'until') : Date.now() + 1;
     if (!(since < until)) throw new HeraldError('HERALD_BAD_REQUEST', ['since must be before until']);
     const statuses = body.status ?? ['failed', 'skipped'];
     let recovered = 0;
