@@ -5,8 +5,10 @@
  * which no other org's request is served. Herald refuses such patterns when a schema is
  * saved (422 HERALD_SCHEMA_UNSAFE) rather than timing them out later:
  *
- * - nested repetition (star height above 1: a repeated group holding a repeat, `(a+)+`,
- *   `(a*b?)*`, `(?:x{2,})+`), the cause of exponential backtracking;
+ * - nested quantifiers: a group repeated more than once that holds a quantifier of its own
+ *   (`(a+)+`, `(a*b)*`, `(?:x{2,})+`, `(a?){30}`), the cause of exponential backtracking.
+ *   This is stricter than star height (it also refuses some safe forms such as `(ab?)*`):
+ *   a syntax check cannot tell those apart, and a schema author can always rewrite them;
  * - a repeated group with alternatives (`(a|ab)*`): overlapping alternatives backtrack
  *   exponentially too, and telling overlap apart needs more than a syntax check;
  * - backreferences (`\1`, `\k<name>`), which no bound on backtracking covers;
@@ -23,8 +25,8 @@ export const MAX_SCHEMA_BYTES = 64 * 1024;
 export const MAX_SCHEMA_DEPTH = 32;
 
 interface Group {
-  /** Something inside repeats (a quantifier allowing more than one). */
-  repeats: boolean;
+  /** Something inside has a quantifier (?, *, +, {n,m}). */
+  quantified: boolean;
   /** The group has alternatives at its own level. */
   alternatives: boolean;
 }
@@ -55,7 +57,7 @@ function quantifierAt(p: string, i: number): { length: number; many: boolean } |
 /** Why a pattern could backtrack without bound, or null when it is safe by these rules. */
 export function unsafePatternReason(pattern: string): string | null {
   if (pattern.length > MAX_PATTERN_LENGTH) return `the pattern is longer than ${MAX_PATTERN_LENGTH} characters`;
-  const stack: Group[] = [{ repeats: false, alternatives: false }];
+  const stack: Group[] = [{ quantified: false, alternatives: false }];
   let i = 0;
   while (i < pattern.length) {
     const c = pattern[i]!;
@@ -74,7 +76,7 @@ export function unsafePatternReason(pattern: string): string | null {
       while (j < pattern.length && pattern[j] !== ']') j += pattern[j] === '\\' ? 2 : 1;
       atomEnd = j + 1;
     } else if (c === '(') {
-      stack.push({ repeats: false, alternatives: false });
+      stack.push({ quantified: false, alternatives: false });
       i += pattern[i + 1] === '?' ? (pattern[i + 2] === '<' && pattern[i + 3] !== '=' && pattern[i + 3] !== '!' ? pattern.indexOf('>', i) + 1 - i : 3) : 1;
       continue;
     } else if (c === ')') {
@@ -88,11 +90,11 @@ export function unsafePatternReason(pattern: string): string | null {
     const q = quantifierAt(pattern, atomEnd);
     const top = stack.at(-1)!;
     if (closed) {
-      if (q?.many && closed.repeats) return 'nested repetition (a repeated group that holds a repeat, like (a+)+) can take exponential time';
+      if (q?.many && closed.quantified) return 'nested quantifiers (a repeated group that holds a quantifier, like (a+)+) can take exponential time';
       if (q?.many && closed.alternatives) return 'a repeated group with alternatives (like (a|ab)*) can take exponential time';
-      top.repeats ||= closed.repeats || !!q?.many;
-    } else if (q?.many) {
-      top.repeats = true;
+      top.quantified ||= closed.quantified || q !== null;
+    } else if (q) {
+      top.quantified = true;
     }
     i = atomEnd + (q?.length ?? 0);
   }
