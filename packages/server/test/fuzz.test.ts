@@ -35,7 +35,8 @@ for (const kind of kinds) {
       const r = await runFuzz(h, { seed, count, receiverUrl: receiver.url() });
       console.log(`fuzz ${kind}: ${r.sent} sent, ${r.refused} refused, ${r.accepted} accepted`);
       assert.deepEqual(r.failures, [], `seed ${seed}`);
-      assert.ok(r.refused > r.sent / 2, 'most requests are hostile and refused');
+      assert.ok(r.sent >= count * 0.9, 'almost every request reached the server');
+      assert.ok(r.refused >= r.sent / 4, 'a good share of the requests were hostile enough to be refused');
     });
   });
 }

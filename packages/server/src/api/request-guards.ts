@@ -14,10 +14,11 @@ function holdsNul(v: unknown): boolean {
  * bodies are checked by the JSON parser (json-body.ts).
  */
 export async function refuseNulCharacters(req: FastifyRequest): Promise<void> {
-  for (const [part, values] of [['path', req.params], ['query', req.query]] as const) {
+  // `part` names the request part as validation errors do (details.part).
+  for (const [part, label, values] of [['params', 'path parameter', req.params], ['querystring', 'query parameter', req.query]] as const) {
     if (values === null || typeof values !== 'object') continue;
     for (const [name, value] of Object.entries(values as Record<string, unknown>)) {
-      if (holdsNul(name) || holdsNul(value)) throw new HeraldError('HERALD_NUL_CHARACTER', [`${part} ${name}`], { part, name });
+      if (holdsNul(name) || holdsNul(value)) throw new HeraldError('HERALD_NUL_CHARACTER', [`${label} ${name}`], { part, name });
     }
   }
 }

@@ -93,7 +93,7 @@ export function sample(schema: JsonSchema | undefined, rng: Rng, key = '', fixtu
       const out: Record<string, unknown> = {};
       for (const [name, prop] of Object.entries(schema.properties ?? {})) {
         // Seed 001's nested webhook form and the body/list either-or would conflict with the plain fields.
-        if (name === 'webhook' || name === 'catalogue' || name === 'client_certificate' || name === 'cron') continue;
+        if (name === 'webhook' || name === 'catalogue' || name === 'client_certificate') continue;
         if (schema.required?.includes(name) || rng.chance(0.3)) out[name] = sample(prop, rng, name, fixtures);
       }
       return out;
