@@ -59,6 +59,13 @@ describe('input bounds (pure)', () => {
     ]);
   });
 
+  test('uniqueItems is refused unless the items are scalars (ajv compares every pair of objects)', () => {
+    assert.equal(schemaSafetyProblems({ type: 'array', uniqueItems: true, items: { type: 'object' } })[0]?.path, '/uniqueItems');
+    assert.equal(schemaSafetyProblems({ type: 'array', uniqueItems: true })[0]?.path, '/uniqueItems');
+    assert.deepEqual(schemaSafetyProblems({ type: 'array', uniqueItems: true, items: { type: 'string' } }), []);
+    assert.deepEqual(schemaSafetyProblems({ type: 'array', uniqueItems: false, items: { type: 'object' } }), []);
+  });
+
   test('the JSON walk keeps __proto__ as data, and refuses NUL and excess depth with a path', () => {
     const value = JSON.parse('{"__proto__":{"a":1},"constructor":{"prototype":{}}}') as Record<string, unknown>;
     checkJsonValue(value);
