@@ -222,3 +222,54 @@ for (const kind of STORE_KINDS) {
     });
   });
 }
+
+describe('API robustness: shutting down', () => {
+  test("a request that arrives while the server closes answers 503 HERALD_SHUTTING_DOWN in Herald's form (was Fastify's own 503 body)", async () => {
+    const h = await TestHerald.start('sqlite');
+    const receiver = await TestReceiver.start();
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    receiver.respond(async (_req, res) => {
+      await held;
+      res.end('ok');
+    });
+    let closing: Promise<void> | null = null;
+    try {
+      const webhook = await h.setup(receiver.url(), ['robust.created']);
+      const port = Number(new URL(h.url).port);
+      // Two requests pipelined on one connection: the first holds it open (its receiver waits),
+      // the second is read once the close has begun.
+      const call = JSON.stringify({ event: 'robust.created', entity: { id: 'c1' } });
+      const first = `POST /api/v1/orgs/acme/webhooks/${String(webhook.id)}/call HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_KEY}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(call)}\r\n\r\n${call}`;
+      const second = `GET /api/v1/orgs/acme HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${ADMIN_KEY}\r\n\r\n`;
+      const socket = connect(port, '127.0.0.1');
+      let text = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (d: string) => (text += d));
+      const ended = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+      socket.write(first);
+      await eventually(async () => receiver.received.length > 0);
+      closing = h.herald.close();
+      // The listener stops after Herald marks itself closing: a refused connection proves it.
+      await eventually(() => new Promise<boolean>((resolve) => {
+        const probe = connect(port, '127.0.0.1');
+        probe.on('error', () => resolve(true));
+        probe.on('connect', () => (probe.destroy(), resolve(false)));
+      }));
+      socket.write(second);
+      release();
+      await Promise.race([ended, new Promise((r) => setTimeout(r, 5000))]);
+      socket.destroy();
+      const answers = text.split(/(?=HTTP\/1\.1 )/);
+      assert.match(answers[0] ?? '', /^HTTP\/1\.1 200 /, 'the request in flight is finished');
+      assert.match(answers[1] ?? '', /^HTTP\/1\.1 503 /);
+      assert.match(answers[1] ?? '', /\r\nconnection: close\r\n/i);
+      assert.equal(jsonOf(answers[1]!).error.code, 'HERALD_SHUTTING_DOWN');
+    } finally {
+      release();
+      await (closing ?? h.herald.close());
+      await h.store.cleanup();
+      await receiver.close();
+    }
+  });
+});
