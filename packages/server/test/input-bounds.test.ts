@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { parseDateTime } from '../src/api/date-time.js';
+import { compileStrict } from '../src/api/validation.js';
 import { checkJsonValue, MAX_JSON_DEPTH } from '../src/api/json-body.js';
 import { schemaSafetyProblems, unsafePatternReason } from '../src/api/schema-safety.js';
 import { gateWaitMs, MAX_GATE_WAIT_MS, WebhookGates } from '../src/engine/webhook-gate.js';
@@ -44,6 +45,9 @@ describe('input bounds (pure)', () => {
     for (const bad of ['2023-02-29T00:00:00Z', '2020-13-01T00:00:00Z', '2020-01-01T24:00:00Z', '2020-01-01T00:00:00', '2020-01-01', '2020-01-01T00:00:61Z', '2020-01-01T00:00:00+24:00']) {
       assert.equal(parseDateTime(bad), null, bad);
     }
+    // Schemas read date-times the same way, formatMinimum included.
+    const after2020 = compileStrict({ type: 'string', format: 'date-time', formatMinimum: '2020-01-01T00:00:00Z' });
+    assert.deepEqual(['2016-12-31T23:59:60Z', '2019-12-31T23:00:00-02:00', '2020-01-01T05:29:59+05:30', 'garbage'].map((s) => after2020(s)), [false, true, false, false]);
   });
 
   test('unsafe patterns are named; ordinary ones pass', () => {

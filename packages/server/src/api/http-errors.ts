@@ -41,8 +41,12 @@ export function toHeraldError(err: FastifyError | HeraldError | Error, bodyLimit
  * Fastify answers a few errors before any route or error handler runs (a path that is not
  * valid percent-encoding, a path parameter over maxParamLength): this gives them Herald's form.
  */
-export function frameworkErrors(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
-  const herald = toHeraldError(err, 0);
+export function frameworkErrors(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  let herald = toHeraldError(err, 0);
+  if (herald.code === 'HERALD_INTERNAL') {
+    req.log.error({ err }, 'request failed before routing');
+    herald = new HeraldError('HERALD_INTERNAL', [req.id], { request_id: req.id });
+  }
   void reply.status(herald.status).send(herald.toJSON());
 }
 

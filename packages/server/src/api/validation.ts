@@ -10,7 +10,13 @@ const lenient = new Ajv({ allErrors: true, coerceTypes: true, removeAdditional: 
 (addFormats as unknown as (ajv: Ajv) => void)(strict);
 (addFormats as unknown as (ajv: Ajv) => void)(lenient);
 // One reading of date-times for the schema and the code that uses the value (date-time.ts).
-for (const ajv of [strict, lenient]) ajv.addFormat('date-time', { type: 'string', validate: (s: string) => parseDateTime(s) !== null });
+const dateTime = {
+  type: 'string' as const,
+  validate: (s: string) => parseDateTime(s) !== null,
+  // formatMinimum / formatMaximum in event type schemas compare instants, as ajv-formats did.
+  compare: (a: string, b: string) => Math.sign((parseDateTime(a) ?? NaN) - (parseDateTime(b) ?? NaN)) || 0,
+};
+for (const ajv of [strict, lenient]) ajv.addFormat('date-time', dateTime);
 
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
   const ajv = httpPart === 'body' ? strict : lenient;
