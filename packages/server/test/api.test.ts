@@ -193,7 +193,7 @@ for (const kind of STORE_KINDS) {
       assert.equal(noApp.body.error.code, 'HERALD_EVENT_NEEDS_APP');
       const badEntity = await h.api('POST', '/orgs/acme/events', { event: 'visitor.updated', app_id: 'embed1', entity: { id: 5 } });
       assert.equal(badEntity.status, 400);
-      assert.equal(badEntity.body.error.details.violations[0].path, 'entity/id');
+      assert.equal(badEntity.body.error.details.problems[0].path, '/entity/id');
       assert.equal((await h.api('POST', '/orgs/acme/events', { event: 'visitor.updated', app_id: 'embed1', entity: { id: 'v1' } })).status, 202);
     });
 

@@ -190,11 +190,11 @@ for (const kind of STORE_KINDS) {
       const bad = await h.api('POST', '/orgs/acme/events', { event: 'conversation.rated', app_id: 'embed1', entity: { ...rated, rating: 'four' } });
       assert.equal(bad.status, 400);
       assert.equal(bad.body.error.code, 'HERALD_BAD_REQUEST');
-      const paths = (bad.body.error.details.violations as { path: string }[]).map((v) => v.path);
-      assert.deepEqual(paths, ['entity/rating']);
+      const paths = (bad.body.error.details.problems as { path: string }[]).map((v) => v.path);
+      assert.deepEqual(paths, ['/entity/rating']);
       const missing = await h.api('POST', '/orgs/acme/events', { event: 'conversation.created', app_id: 'embed1', entity: { id: 'c1' } });
       assert.equal(missing.status, 400);
-      assert.ok((missing.body.error.details.violations as unknown[]).length >= 5, 'every missing field is listed');
+      assert.ok((missing.body.error.details.problems as unknown[]).length >= 5, 'every missing field is listed');
     });
 
     test('the example envelope of a catalogue type carries the seed entity', async () => {

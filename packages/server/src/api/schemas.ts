@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { API_SCOPES } from '../model.js';
 import { PRESET_NAMES } from '../policy/presets.js';
+import { bounds, RANGES } from '../policy/ranges.js';
 import { SIGNATURE_SCHEMES } from '../signing/index.js';
 import { COMPONENT_KEY } from './schema-names.js';
 
@@ -14,18 +15,18 @@ export const namedObject = <T extends Parameters<typeof Type.Object>[0]>(name: s
 export const Slug = Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,62}$', description: 'lowercase letters, digits, - and _' });
 export const EventName = Type.String({ pattern: '^[a-zA-Z0-9_]+(\\.[a-zA-Z0-9_]+)*$', maxLength: 128 });
 const Email = Type.String({ format: 'email', maxLength: 254 });
-const Duration = Type.String({ pattern: '^\\d+(ms|s|m|h|d)$', description: 'e.g. 30s, 5m, 2h, 1d' });
+const Duration = Type.String({ pattern: '^\\d+(ms|s|m|h|d)$', maxLength: 20, description: 'e.g. 30s, 5m, 2h, 1d' });
 
 const orUnset = <T extends TSchema>(t: T) => Type.Optional(Type.Union([t, Type.Null()]));
 const settingFields = {
-  max_webhooks: Type.Integer({ minimum: 0, description: 'most webhooks the org may hold (unlimited when absent)' }),
+  max_webhooks: Type.Integer({ ...bounds('settings.max_webhooks'), description: 'most webhooks the org may hold (unlimited when absent)' }),
   max_webhooks_counts: Type.Union([Type.Literal('all'), Type.Literal('salesiq')], { description: 'count every webhook (default) or only salesiq-preset ones (seed 002)' }),
   url_rules: strictObject({
     https_only: Type.Optional(Type.Boolean()),
     forbid_explicit_port: Type.Optional(Type.Boolean()),
   }, 'seed 000 URL rules, off unless set'),
   validate_urls: Type.Boolean({ description: 'check a URL answers when a webhook is saved (default true)' }),
-  retention_days: Type.Integer({ minimum: 1, maximum: 3650, description: 'days attempts and logs are kept (default 60)' }),
+  retention_days: Type.Integer({ ...bounds('settings.retention_days'), description: 'days attempts and logs are kept (default 60)' }),
   alert_mail: Type.Union([Type.Literal('preset'), Type.Literal('off')], { description: "alert mail by the preset's rules (default) or none" }),
 };
 const OrgSettingsCreate = strictObject({
@@ -69,18 +70,18 @@ export const EventTypeCreate = namedObject('EventTypeCreate', {
 });
 
 export const PolicyInput = namedObject('PolicyInput', {
-  timeout_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 30000 })),
-  retry_schedule: Type.Optional(Type.Array(Duration, { maxItems: 20 })),
-  retry_jitter: Type.Optional(Type.Number({ minimum: 0, maximum: 0.5 })),
+  timeout_ms: Type.Optional(Type.Integer(bounds('policy.timeout_ms'))),
+  retry_schedule: Type.Optional(Type.Array(Duration, { maxItems: RANGES['policy.retry_schedule'].max })),
+  retry_jitter: Type.Optional(Type.Number(bounds('policy.retry_jitter'))),
   success: Type.Optional(
     strictObject({
-      status: Type.Optional(Type.Array(Type.Union([Type.Integer({ minimum: 100, maximum: 599 }), Type.Literal('2xx')]), { minItems: 1 })),
-      bodies: Type.Optional(Type.Union([Type.Array(Type.String({ maxLength: 10000 }), { minItems: 1 }), Type.Null()])),
+      status: Type.Optional(Type.Array(Type.Union([Type.Integer({ minimum: 100, maximum: 599 }), Type.Literal('2xx')]), { minItems: 1, maxItems: RANGES['policy.success.status'].max })),
+      bodies: Type.Optional(Type.Union([Type.Array(Type.String({ maxLength: 10000 }), { minItems: 1, maxItems: RANGES['policy.success.bodies'].max }), Type.Null()])),
     }),
   ),
   on_410: Type.Optional(Type.Union([Type.Literal('deactivate'), Type.Literal('retry')])),
-  rate_limit: Type.Optional(Type.Union([Type.Number({ exclusiveMinimum: 0, maximum: 100_000, description: 'most requests started per second, per worker process' }), Type.Null()])),
-  max_in_flight: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 10_000, description: 'most requests in flight at once, per worker process' }), Type.Null()])),
+  rate_limit: Type.Optional(Type.Union([Type.Number({ ...bounds('policy.rate_limit'), description: 'most requests started per second, per worker process' }), Type.Null()])),
+  max_in_flight: Type.Optional(Type.Union([Type.Integer({ ...bounds('policy.max_in_flight'), description: 'most requests in flight at once, per worker process' }), Type.Null()])),
   ordering: Type.Optional(Type.Union([Type.Literal('any'), Type.Literal('fifo')], { description: 'fifo: one delivery at a time, oldest first, across every process' })),
 });
 
@@ -94,7 +95,7 @@ const DeliveryInput = Type.Union([
   strictObject({ mode: Type.Literal('immediate') }),
   strictObject({
     mode: Type.Literal('digest'),
-    every: Type.Optional(Type.String({ pattern: '^\\d+(ms|s|m|h|d)$', description: "period, 1m to 31d: 15m, 1h, 1d (default 1d), counted from the webhook's creation" })),
+    every: Type.Optional(Type.String({ pattern: '^\\d+(ms|s|m|h|d)$', maxLength: 20, description: "period, 1m to 31d: 15m, 1h, 1d (default 1d), counted from the webhook's creation" })),
     at: Type.Optional(Type.String({ pattern: '^\\d{2}:\\d{2}$', description: 'daily at this local time, HH:MM (with every 1d)' })),
     timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone of at, e.g. Europe/Paris (default UTC)' })),
     cron: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'reserved: cron schedules are refused for now' })),
@@ -165,11 +166,11 @@ export const EventInput = namedObject('EventInput', {
   event: EventName,
   entity: Type.Optional(Type.Unknown()),
   entity_type: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-  entity_id: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Integer()])),
+  entity_id: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Integer(bounds('entity_id'))])),
   app_id: Type.Optional(Slug),
   modified_fields: Type.Optional(Type.Array(Type.String({ maxLength: 200 }), { maxItems: 500 })),
   idempotency_key: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-  event_time: Type.Optional(Type.Integer({ minimum: 0, description: 'milliseconds since the epoch; default now' })),
+  event_time: Type.Optional(Type.Integer({ ...bounds('event_time'), description: 'milliseconds since the epoch (at most year 9999); default now' })),
 });
 export type EventInputBody = Static<typeof EventInput>;
 export const EventBatch = namedObject('EventBatch', { events: Type.Array(EventInput, { minItems: 1, maxItems: 1000 }) });

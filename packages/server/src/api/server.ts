@@ -1,5 +1,5 @@
 import swagger from '@fastify/swagger';
-import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { HeraldError } from '../errors.js';
 import { EventTypeCache } from '../services/events.js';
 import { OrgCache } from '../services/orgs.js';
@@ -23,6 +23,9 @@ import { presetRoutes } from './routes/presets.js';
 import { validatorCompiler } from './validation.js';
 import { openApiOptions } from './openapi.js';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { clientErrorHandler, frameworkErrors, MAX_PARAM_LENGTH, toHeraldError } from './http-errors.js';
+import { registerJsonBodyParser } from './json-body.js';
+import { refuseNulCharacters } from './request-guards.js';
 
 /** Per-app helpers the route modules share. */
 export interface RouteDeps {
@@ -33,30 +36,6 @@ export interface RouteDeps {
   portal: PortalTokens;
 }
 
-/** Maps anything thrown in a request to `{error: {code, message, details?}}` with the right status. */
-function toHeraldError(err: FastifyError | HeraldError | Error, bodyLimit: number): HeraldError {
-  if (err instanceof HeraldError) return err;
-  const e = err as FastifyError;
-  if (e.validation) {
-    const details = e.validation.map((v) => ({ path: v.instancePath || '/', message: v.message ?? 'invalid', params: v.params }));
-    return new HeraldError('HERALD_VALIDATION_FAILED', [], { part: e.validationContext, problems: details });
-  }
-  switch (e.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new HeraldError('HERALD_BODY_TOO_LARGE', [bodyLimit]);
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new HeraldError('HERALD_UNSUPPORTED_MEDIA_TYPE');
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return new HeraldError('HERALD_INVALID_JSON');
-  }
-  if (err instanceof SyntaxError || (e.statusCode === 400 && /JSON/i.test(e.message))) return new HeraldError('HERALD_INVALID_JSON');
-  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
-    return new HeraldError('HERALD_BAD_REQUEST', [e.message]);
-  }
-  return new HeraldError('HERALD_INTERNAL');
-}
-
 export async function buildApi(ctx: AppContext, opts: { serveApi: boolean }): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: ctx.log,
@@ -65,12 +44,25 @@ export async function buildApi(ctx: AppContext, opts: { serveApi: boolean }): Pr
     bodyLimit: ctx.config.bodyLimit,
     ajv: { customOptions: { strict: false } },
     trustProxy: false,
-    return503OnClosing: true,
+    // Requests that arrive while closing get HERALD_SHUTTING_DOWN below, in Herald's form.
+    return503OnClosing: false,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors,
+    clientErrorHandler,
   });
   app.setValidatorCompiler(validatorCompiler);
+  registerJsonBodyParser(app as unknown as FastifyInstance);
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (req) => {
+    if (closing) throw new HeraldError('HERALD_SHUTTING_DOWN');
+    await refuseNulCharacters(req);
+  });
   app.setErrorHandler((err, req, reply) => {
     let herald = toHeraldError(err as Error, ctx.config.bodyLimit);
-    if (herald.status >= 500) {
+    if (herald.code === 'HERALD_INTERNAL') {
       req.log.error({ err }, 'request failed');
       herald = new HeraldError('HERALD_INTERNAL', [req.id], { request_id: req.id });
     }

@@ -1,6 +1,7 @@
 /**
  * Imports a list of event types into the store: all of them in one transaction, or none.
  */
+import { schemaSafetyProblems } from '../api/schema-safety.js';
 import { compileStrict } from '../api/validation.js';
 import { HeraldError } from '../errors.js';
 import type { EventType } from '../model.js';
@@ -58,6 +59,9 @@ export function importProblems(types: readonly unknown[]): CatalogueProblem[] {
   if (!isEventTypeList(types)) return problems;
   types.forEach((t, i) => {
     if (t.schema === null || t.schema === undefined) return;
+    const unsafe = schemaSafetyProblems(t.schema);
+    for (const u of unsafe) problems.push({ path: `/event_types/${i}/schema${u.path === '/' ? '' : u.path}`, message: u.message });
+    if (unsafe.length > 0) return;
     try {
       compileStrict(t.schema);
     } catch (err) {

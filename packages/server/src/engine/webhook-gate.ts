@@ -1,3 +1,17 @@
+/**
+ * Longest single wait of a gate's timer. setTimeout takes at most 2^31-1 ms and turns a
+ * longer delay into 1 ms (with a TimeoutOverflowWarning): a webhook stored with an absurd
+ * rate (1e-7 a second) re-armed its timer every millisecond, forever. A longer wait is
+ * served in steps of this size; the refill on each wake decides whether to start.
+ */
+export const MAX_GATE_WAIT_MS = 60_000;
+
+/** How long until the bucket holds one token again, within [1, MAX_GATE_WAIT_MS] ms. */
+export function gateWaitMs(tokens: number, ratePerSec: number): number {
+  const ms = Math.ceil(((1 - tokens) / ratePerSec) * 1000);
+  return Number.isFinite(ms) ? Math.min(MAX_GATE_WAIT_MS, Math.max(1, ms)) : MAX_GATE_WAIT_MS;
+}
+
 /** A webhook's own pace: at most `maxInFlight` requests at once and `ratePerSec` starts a second. */
 export interface GateLimits {
   maxInFlight: number | null;
@@ -91,11 +105,10 @@ export class WebhookGates {
         this.refill(g);
         if (g.tokens < 1) {
           if (!g.timer) {
-            const waitMs = Math.ceil(((1 - g.tokens) / ratePerSec) * 1000);
             g.timer = setTimeout(() => {
               g.timer = null;
               this.drain(webhookId, g);
-            }, waitMs);
+            }, gateWaitMs(g.tokens, ratePerSec));
           }
           break;
         }

@@ -1,6 +1,7 @@
 import type { DeliveryPolicy, SuccessRule } from '../model.js';
 import { formatDuration, parseDuration } from './duration.js';
 import { PRESETS, type PresetName } from './presets.js';
+import { RANGES } from './ranges.js';
 
 /** The policy fields a webhook may set over its preset, as the API takes and shows them. */
 export interface PolicyOverrides {
@@ -14,7 +15,7 @@ export interface PolicyOverrides {
   ordering?: 'any' | 'fifo';
 }
 
-export const MAX_TIMEOUT_MS = 30_000;
+export const MAX_TIMEOUT_MS = RANGES['policy.timeout_ms'].max;
 
 /** Checks overrides; answers a list of problems (empty when valid). */
 export function checkOverrides(o: PolicyOverrides): string[] {
@@ -25,7 +26,7 @@ export function checkOverrides(o: PolicyOverrides): string[] {
   o.retry_schedule?.forEach((d, i) => {
     const ms = parseDuration(d);
     if (ms === null) problems.push(`policy.retry_schedule[${i}] "${d}" is not a duration such as 30s, 5m, 2h, 1d`);
-    else if (ms > 7 * 86_400_000) problems.push(`policy.retry_schedule[${i}] is longer than 7 days`);
+    else if (ms > RANGES['policy.retry_schedule[]'].max) problems.push(`policy.retry_schedule[${i}] is longer than 7 days`);
   });
   if (o.retry_jitter !== undefined && (o.retry_jitter < 0 || o.retry_jitter > 0.5)) {
     problems.push('policy.retry_jitter must be between 0 and 0.5');

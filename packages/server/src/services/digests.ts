@@ -1,4 +1,5 @@
 import type { AppContext } from '../api/context.js';
+import { problemsAt } from '../api/problems.js';
 import { gatherDigests } from '../engine/digest-gather.js';
 import { HeraldError } from '../errors.js';
 import type { DeliveryMode, Webhook } from '../model.js';
@@ -17,7 +18,7 @@ const STRAGGLER_SWEEP_MS = 5000;
 /** Checks a `delivery` setting (422 HERALD_DELIVERY_INVALID, nothing changed, when unusable). */
 export function parseDelivery(input: DeliveryInput): DeliveryMode {
   const r = checkDelivery(input);
-  if ('problems' in r) throw new HeraldError('HERALD_DELIVERY_INVALID', [r.problems.join('; ')], { problems: r.problems });
+  if ('problems' in r) throw new HeraldError('HERALD_DELIVERY_INVALID', [r.problems.join('; ')], { part: 'body', problems: problemsAt('/delivery', r.problems) });
   return r.delivery;
 }
 

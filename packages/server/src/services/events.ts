@@ -3,6 +3,8 @@ import type { ValidateFunction } from 'ajv';
 import type { AppContext } from '../api/context.js';
 import type { EventInputBody } from '../api/schemas.js';
 import { isOperationalEventType } from '../catalogue/system.js';
+import { toProblem } from '../api/problems.js';
+import { schemaSafetyProblems } from '../api/schema-safety.js';
 import { compileStrict } from '../api/validation.js';
 import { HeraldError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -30,7 +32,7 @@ export class EventTypeCache {
     const type = (await getEventType(this.db, name)) ?? null;
     let validate: ValidateFunction | null = null;
     if (type?.schema && typeof type.schema === 'object') {
-      validate = hit?.type?.updated_at === type.updated_at && hit.validate ? hit.validate : compileStrict(type.schema as object);
+      validate = hit?.type?.updated_at === type.updated_at && hit.validate ? hit.validate : compileEntitySchema(type);
     }
     const entry = { type, validate, until: now + this.ttlMs };
     if (this.cache.size > 5000) this.cache.clear();
@@ -40,6 +42,20 @@ export class EventTypeCache {
 
   forget(): void {
     this.cache.clear();
+  }
+}
+
+/**
+ * A stored schema saved before Herald checked patterns (or that no longer compiles) must not
+ * run: its events are refused with a 4xx naming the type, and other types ingest as before.
+ */
+function compileEntitySchema(type: EventType): ValidateFunction {
+  const unsafe = schemaSafetyProblems(type.schema);
+  if (unsafe.length > 0) throw new HeraldError('HERALD_SCHEMA_UNSAFE', [`event type ${type.name}: ${unsafe[0]!.message}; update its schema`], { event_type: type.name, problems: unsafe });
+  try {
+    return compileStrict(type.schema as object);
+  } catch (err) {
+    throw new HeraldError('HERALD_BAD_REQUEST', [`the schema of event type ${type.name} does not compile: ${(err as Error).message}`]);
   }
 }
 
@@ -63,6 +79,10 @@ function defaultEntityId(entity: unknown): string | null {
 
 /** Turns API input into events to store; throws (changing nothing) on the first invalid one. */
 export async function prepareEvents(types: EventTypeCache, orgId: string, inputs: readonly EventInputBody[], headerKey?: string): Promise<NewEvent[]> {
+  // The header carries the same key as the body's idempotency_key, with the same bound.
+  if (headerKey !== undefined && (headerKey.length < 1 || headerKey.length > 200)) {
+    throw new HeraldError('HERALD_BAD_REQUEST', ['the Idempotency-Key header must be 1 to 200 characters'], { part: 'headers', problems: [{ path: '/idempotency-key', message: 'must be 1 to 200 characters' }] });
+  }
   const now = Date.now();
   const out: NewEvent[] = [];
   for (const [i, input] of inputs.entries()) {
@@ -76,8 +96,12 @@ export async function prepareEvents(types: EventTypeCache, orgId: string, inputs
     }
     const entity = input.entity === undefined ? null : input.entity;
     if (validate && !validate(entity)) {
-      const violations = (validate.errors ?? []).map((e) => ({ path: `entity${e.instancePath}`, message: e.message ?? 'invalid' }));
-      throw new HeraldError('HERALD_BAD_REQUEST', [`${where}the entity does not match the schema of ${input.event}`], { index: i, violations });
+      const base = inputs.length > 1 ? `/events/${i}/entity` : '/entity';
+      const problems = (validate.errors ?? []).map((e) => {
+        const p = toProblem(e);
+        return { path: p.path === '/' ? base : `${base}${p.path}`, message: p.message };
+      });
+      throw new HeraldError('HERALD_BAD_REQUEST', [`${where}the entity does not match the schema of ${input.event}`], { index: i, part: 'body', problems });
     }
     const key = input.idempotency_key ?? (inputs.length === 1 ? headerKey : undefined) ?? null;
     out.push({

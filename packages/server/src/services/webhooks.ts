@@ -1,4 +1,5 @@
 import type { AppContext } from '../api/context.js';
+import { problemsAt } from '../api/problems.js';
 import type { WebhookCreateBody, WebhookPatchBody } from '../api/schemas.js';
 import { HeraldError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -54,7 +55,7 @@ function checkFilter(filter: string | null | undefined): string | null {
 
 function checkPolicy(policy: PolicyOverrides | undefined | null): void {
   const problems = policy ? checkOverrides(policy) : [];
-  if (problems.length > 0) throw new HeraldError('HERALD_BAD_REQUEST', [problems.join('; ')], { problems });
+  if (problems.length > 0) throw new HeraldError('HERALD_BAD_REQUEST', [problems.join('; ')], { part: 'body', problems: problemsAt('/policy', problems) });
 }
 
 /** Refuses signature settings the signer would reject (e.g. a custom header on the standard scheme). */

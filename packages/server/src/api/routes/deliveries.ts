@@ -6,6 +6,7 @@ import { requireOrg, requireScope } from '../auth.js';
 import { Delivery, DeliveryDetail, DeliveryList } from '../response-schemas.js';
 import { route, type ApiInstance } from '../route-schema.js';
 import { DeliveryQuery, IdParams, OrgParams } from '../schemas.js';
+import { requireDateTime } from '../date-time.js';
 import type { RouteDeps } from '../server.js';
 import { attemptView, deliveryView, eventView } from '../views.js';
 
@@ -20,8 +21,8 @@ export function deliveryRoutes(app: ApiInstance, { ctx, orgs }: RouteDeps): void
       ...(query.event_id ? { eventId: query.event_id } : {}),
       ...(query.digest_id ? { digestId: query.digest_id } : {}),
       ...(query.event_type ? { eventType: query.event_type } : {}),
-      ...(query.since ? { since: Date.parse(query.since) } : {}),
-      ...(query.until ? { until: Date.parse(query.until) } : {}),
+      ...(query.since ? { since: requireDateTime(query.since, 'since') } : {}),
+      ...(query.until ? { until: requireDateTime(query.until, 'until') } : {}),
     });
   const page = (rows: Awaited<ReturnType<typeof list>>, limit: number) => ({
     data: rows.map(deliveryView),

@@ -4,6 +4,7 @@ import { HeraldError } from '../../errors.js';
 import type { EventType } from '../../model.js';
 import * as q from '../../store/queries/event-types.js';
 import { compileStrict } from '../validation.js';
+import { refuseUnsafeSchema } from '../schema-safety.js';
 import { requireGlobal, requireScope } from '../auth.js';
 import { Envelope, EventType as EventTypeSchema, EventTypeList } from '../response-schemas.js';
 import { route, type ApiInstance } from '../route-schema.js';
@@ -16,6 +17,7 @@ const NameParams = Type.Object({ name: Type.String({ maxLength: 128 }) });
 /** A schema must itself compile, or ingest would fail later for every event of the type. */
 function checkSchema(schema: unknown): void {
   if (schema === null || schema === undefined) return;
+  refuseUnsafeSchema(schema, '/schema');
   try {
     compileStrict(schema as object);
   } catch (err) {

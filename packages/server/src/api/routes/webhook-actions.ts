@@ -8,6 +8,7 @@ import { DirectResult, RecoverResult } from '../response-schemas.js';
 import { route, type ApiInstance } from '../route-schema.js';
 import { COMPONENT_KEY } from '../schema-names.js';
 import { EventName, IdParams, Slug } from '../schemas.js';
+import { requireDateTime } from '../date-time.js';
 import type { RouteDeps } from '../server.js';
 
 const DirectBody = Type.Object(
@@ -53,8 +54,8 @@ export function webhookActionRoutes(app: ApiInstance, { ctx, orgs }: RouteDeps):
     requireOrg(req.principal!, org);
     const w = await loadWebhook(ctx.store.db, org, id);
     const body = req.body;
-    const since = Date.parse(body.since);
-    const until = body.until ? Date.parse(body.until) : Date.now() + 1;
+    const since = requireDateTime(body.since, 'since');
+    const until = body.until ? requireDateTime(body.until, 'until') : Date.now() + 1;
     if (!(since < until)) throw new HeraldError('HERALD_BAD_REQUEST', ['since must be before until']);
     const statuses = body.status ?? ['failed', 'skipped'];
     let recovered = 0;
