@@ -15,6 +15,7 @@ import { API_SCOPES } from './model.js';
 import { createLogger, type Logger } from './ops/logger.js';
 import { Metrics } from './ops/metrics.js';
 import { secretBoxFor, senderFor } from './ops/parts.js';
+import { startTracing } from './ops/tracing.js';
 import type { Resolver } from './outbound/address-guard.js';
 import { loadTrustedCas } from './outbound/trust.js';
 import { countAdminKeys, ensureApiKey, insertApiKey } from './store/queries/api-keys.js';
@@ -83,6 +84,8 @@ export async function startHerald(config: HeraldConfig, opts: { logger?: Logger;
     listen: !threaded,
     onBackgroundError: (err) => log.warn({ err }, 'store background connection failed; reconnecting'),
   });
+  // This thread's spans (the engine thread starts its own); off unless configured.
+  const tracing = await startTracing(config.tracing, threaded ? 'api' : 'main');
   const box = secretBoxFor(config);
   const metrics = new Metrics(store);
   // URL checks at save time (and the engine's own sends when it runs on this thread).
@@ -102,6 +105,7 @@ export async function startHerald(config: HeraldConfig, opts: { logger?: Logger;
   } catch (err) {
     await sender.close();
     await store.close();
+    await tracing.stop();
     throw err;
   }
   // Work the API stores (replays, recoveries, digest webhooks) wakes the engine at once.
@@ -129,6 +133,7 @@ export async function startHerald(config: HeraldConfig, opts: { logger?: Logger;
         await engine.stop(config.worker.shutdownGraceMs);
         await sender.close();
         await store.close();
+        await tracing.stop();
       })();
       return closing;
     },

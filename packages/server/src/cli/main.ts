@@ -27,6 +27,7 @@ Settings come from the environment (defaults in brackets):
   HERALD_TRUSTED_CA_FILE        PEM file of extra CAs that outbound TLS trusts (receivers with a private CA)
   HERALD_SMTP_URL               smtp://host:port for alert mail; HERALD_SMTP_FROM sets the sender
   HERALD_PUBLIC_URL             Herald's public address, for links in mail and portal links
+  HERALD_TRACING [none]         otlp: OpenTelemetry spans over OTLP/HTTP, set by the OTEL_* variables (docs/tracing.md)
   HERALD_URL                    where catalogue commands find Herald [http://127.0.0.1:$HERALD_PORT]
   HERALD_API_KEY                key for catalogue commands (else HERALD_ADMIN_KEY)
 See docs/configuration.md for every setting.`;

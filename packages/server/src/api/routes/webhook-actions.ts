@@ -5,6 +5,7 @@ import { HeraldError } from '../../errors.js';
 import { requeueBatch } from '../../store/queries/direct.js';
 import type { DirectMode } from '../../services/direct-send.js';
 import { loadWebhook } from '../../services/webhooks.js';
+import { traceDirectSend } from '../../ops/trace-spans.js';
 import { requireOrg, requireScope } from '../auth.js';
 import { EventName, IdParams, Slug, route } from '../schemas.js';
 import type { RouteDeps } from '../server.js';
@@ -40,7 +41,7 @@ export function webhookActionRoutes(app: FastifyInstance, { ctx, orgs }: RouteDe
       requireScope(req.principal!, mode === 'call' ? 'events:write' : 'webhooks:write');
       requireOrg(req.principal!, org);
       await orgs.require(org);
-      return ctx.engine.sendDirect({ orgId: org, webhookId: id, input: req.body as Static<typeof DirectBody>, mode });
+      return traceDirectSend(org, id, mode, req.headers, () => ctx.engine.sendDirect({ orgId: org, webhookId: id, input: req.body as Static<typeof DirectBody>, mode }));
     });
   direct('test', 'Send a test event now (is_test in the envelope); logged as a test; answers the exchange');
   direct('trial', 'Run an event against this webhook now; answers the full exchange and writes nothing to the log');
