@@ -37,13 +37,17 @@ for (const kind of STORE_KINDS) {
         const rx = await TestReceiver.start();
         const h = await TestHerald.start(kind, { threads, tracing: { exporter: 'otlp', endpoint: otlp.url, protocol: 'http/json', forwardTraceparent: true } });
         const caller = callerTrace();
+        const replay = callerTrace();
         let w: any;
         let deliveryId = '';
         try {
-          w = await h.setup(rx.url(), ['conversation.created']);
-          const r = await h.api('POST', '/orgs/acme/events', { event: 'conversation.created', entity: { id: 'c1' } }, { headers: { traceparent: caller.traceparent } });
+          w = await h.setup(rx.url('/hook?token=s3cret'), ['conversation.created']);
+          const input = { event: 'conversation.created', entity: { id: 'c1' }, idempotency_key: 'k1' };
+          const r = await h.api('POST', '/orgs/acme/events', input, { headers: { traceparent: caller.traceparent } });
           assert.equal(r.status, 202);
           await rx.waitFor(1);
+          const again = await h.api('POST', '/orgs/acme/events', input, { headers: { traceparent: replay.traceparent } });
+          assert.equal(again.headers.get('idempotent-replayed'), 'true');
           deliveryId = String(rx.posts[0]!.headers['webhook-id']);
           await eventually(async () => (await h.api('GET', `/orgs/acme/deliveries/${deliveryId}`)).body.status === 'succeeded');
           const t = await h.api('POST', `/orgs/acme/webhooks/${w.id}/test`, { event: 'conversation.created', entity: { id: 'c2' } });
@@ -60,7 +64,7 @@ for (const kind of STORE_KINDS) {
         const apiThread = threads === 'engine' ? 'api' : 'main';
         const engineThread = threads === 'engine' ? 'engine' : 'main';
 
-        const ingest = one(spans, 'ingest request', (s) => s.name === 'herald.ingest');
+        const ingest = one(spans, 'ingest request', (s) => s.name === 'herald.ingest' && s.traceId === caller.traceId);
         assert.equal(ingest.traceId, caller.traceId, 'the ingest continues the caller\'s trace');
         assert.equal(ingest.parentSpanId, CALLER_SPAN);
         assert.equal(ingest.resource['herald.thread'], apiThread);
@@ -69,6 +73,10 @@ for (const kind of STORE_KINDS) {
           { org: ingest.attributes['herald.org_id'], types: ingest.attributes['herald.event_types'], count: ingest.attributes['herald.events.count'], deliveries: ingest.attributes['herald.deliveries.created'], replayed: ingest.attributes['herald.events.replayed'] },
           { org: 'acme', types: ['conversation.created'], count: 1, deliveries: 1, replayed: 0 },
         );
+
+        const replayed = one(spans, 'replayed ingest', (s) => s.name === 'herald.ingest' && s.traceId === replay.traceId);
+        assert.equal(replayed.attributes['herald.events.replayed'], 1);
+        assert.equal(replayed.attributes['herald.deliveries.created'], 0);
 
         const commit = one(spans, 'ingest commit', (s) => s.name === 'herald.ingest.commit' && s.traceId === caller.traceId);
         assert.equal(commit.parentSpanId, ingest.spanId, 'the commit is a child of the request span, across the channel when threaded');
@@ -89,7 +97,7 @@ for (const kind of STORE_KINDS) {
             method: attempt.attributes['http.request.method'], url: attempt.attributes['url.full'], status: attempt.attributes['http.response.status_code'],
             outcome: attempt.attributes['herald.outcome'], webhook: attempt.attributes['herald.webhook_id'], no: attempt.attributes['herald.attempt'],
           },
-          { method: 'POST', url: rx.url(), status: 200, outcome: 'success', webhook: w.id, no: 1 },
+          { method: 'POST', url: rx.url('/hook?token=REDACTED'), status: 200, outcome: 'success', webhook: w.id, no: 1 },
         );
         assert.equal(typeof attempt.attributes['herald.attempt.duration_ms'], 'number');
 

@@ -7,7 +7,7 @@
  * starts a trace of its own and links to the ingest: the request that carried its event when
  * this process ingested it (remembered here for the last INGEST_LINKS events), else nothing.
  */
-import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Link, type Span, type SpanContext, type SpanOptions } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Link, type Span, type SpanContext, type SpanOptions, type Tracer } from '@opentelemetry/api';
 import {
   ATTR_DB_OPERATION_BATCH_SIZE,
   ATTR_DB_OPERATION_NAME,
@@ -26,8 +26,7 @@ import { activeTracer, contextFromHeaders } from './tracing.js';
 
 type Headers = Record<string, string | string[] | undefined>;
 
-async function inSpan<T>(name: string, options: SpanOptions, parent: Context, fn: (span: Span) => Promise<T>): Promise<T> {
-  const tracer = activeTracer()!;
+function inSpan<T>(tracer: Tracer, name: string, options: SpanOptions, parent: Context, fn: (span: Span) => Promise<T>): Promise<T> {
   return tracer.startActiveSpan(name, options, parent, async (span) => {
     try {
       return await fn(span);
@@ -58,9 +57,10 @@ function rememberIngest(eventId: string, ctx: SpanContext): void {
 function countIngested(events: readonly IngestedEvent[]): Attributes {
   let deliveries = 0;
   let replayed = 0;
+  // A replay answers the deliveries its first request created: none are created now.
   for (const e of events) {
-    deliveries += e.deliveries;
     if (e.replayed) replayed++;
+    else deliveries += e.deliveries;
   }
   return { 'herald.deliveries.created': deliveries, 'herald.events.replayed': replayed };
 }
@@ -72,9 +72,10 @@ function countIngested(events: readonly IngestedEvent[]): Attributes {
  * events replayed. It continues the caller's trace when the request carries a `traceparent`.
  */
 export function traceIngestRequest(orgId: string, types: readonly string[], headers: Headers, fn: () => Promise<IngestedEvent[]>): Promise<IngestedEvent[]> {
-  if (!activeTracer()) return fn();
+  const tracer = activeTracer();
+  if (!tracer) return fn();
   const attributes = { 'herald.org_id': orgId, 'herald.event_types': [...new Set(types)], 'herald.events.count': types.length };
-  return inSpan('herald.ingest', { kind: SpanKind.SERVER, attributes }, contextFromHeaders(headers), async (span) => {
+  return inSpan(tracer, 'herald.ingest', { kind: SpanKind.SERVER, attributes }, contextFromHeaders(headers), async (span) => {
     const events = await fn();
     span.setAttributes(countIngested(events));
     return events;
@@ -93,7 +94,8 @@ export interface TracedIngest {
  * commit) and links to every one of them.
  */
 export function traceIngestCommit(batch: readonly TracedIngest[], dialect: 'sqlite' | 'postgres', fn: () => Promise<IngestGroupResult[]>): Promise<IngestGroupResult[]> {
-  if (!activeTracer()) return fn();
+  const tracer = activeTracer();
+  if (!tracer) return fn();
   const carried = batch.map((w) => w.trace).filter((t): t is SpanContext => t !== undefined);
   const links: Link[] = carried.map((c) => ({ context: c }));
   const parent = carried[0] ? trace.setSpanContext(ROOT_CONTEXT, carried[0]) : ROOT_CONTEXT;
@@ -102,7 +104,7 @@ export function traceIngestCommit(batch: readonly TracedIngest[], dialect: 'sqli
     [ATTR_DB_SYSTEM_NAME]: dbSystem(dialect), [ATTR_DB_OPERATION_NAME]: 'ingest', [ATTR_DB_OPERATION_BATCH_SIZE]: events,
     'herald.requests': batch.length, 'herald.events.count': events,
   };
-  return inSpan('herald.ingest.commit', { kind: SpanKind.INTERNAL, attributes, links }, parent, async (span) => {
+  return inSpan(tracer, 'herald.ingest.commit', { kind: SpanKind.INTERNAL, attributes, links }, parent, async (span) => {
     const results = await fn();
     const stored = results.flatMap((r) => (r.ok ? r.events : []));
     span.setAttributes(countIngested(stored));
@@ -110,7 +112,8 @@ export function traceIngestCommit(batch: readonly TracedIngest[], dialect: 'sqli
     results.forEach((r, i) => {
       if (!r.ok) return;
       const ctx = batch[i]?.trace ?? own;
-      for (const e of r.events) rememberIngest(e.event_id, ctx);
+      // A replayed event's deliveries came from the request that first stored it.
+      for (const e of r.events) if (!e.replayed) rememberIngest(e.event_id, ctx);
     });
     return results;
   });
@@ -145,7 +148,8 @@ function urlAttributes(raw: string): Attributes {
 
 /** One attempt (sign, send, judge): an HTTP client span with the delivery's ids and what came back. */
 export function traceAttempt<T extends { attempt: Attempt }>(req: TracedAttempt, url: string, fn: () => Promise<T>): Promise<T> {
-  if (!activeTracer()) return fn();
+  const tracer = activeTracer();
+  if (!tracer) return fn();
   const attributes: Attributes = {
     [ATTR_HTTP_REQUEST_METHOD]: 'POST', ...urlAttributes(url),
     'herald.org_id': req.orgId, 'herald.webhook_id': req.webhookId, 'herald.delivery_id': req.deliveryId,
@@ -160,7 +164,7 @@ export function traceAttempt<T extends { attempt: Attempt }>(req: TracedAttempt,
     if (ingest) options.links = [{ context: ingest, attributes: { 'herald.event_id': req.eventId } }];
     attributes['herald.event_id'] = req.eventId;
   }
-  return inSpan('herald.attempt', options, parent, async (span) => {
+  return inSpan(tracer, 'herald.attempt', options, parent, async (span) => {
     const run = await fn();
     const a = run.attempt;
     span.setAttributes({ 'herald.outcome': a.outcome, 'herald.attempt.duration_ms': a.duration_ms });
@@ -176,12 +180,13 @@ export function traceAttempt<T extends { attempt: Attempt }>(req: TracedAttempt,
 
 /** A batch of results written back (the completion transaction). */
 export function traceCompletion<T extends { fenced: readonly string[] }>(results: number, dialect: 'sqlite' | 'postgres', fn: () => Promise<T>): Promise<T> {
-  if (!activeTracer()) return fn();
+  const tracer = activeTracer();
+  if (!tracer) return fn();
   const attributes: Attributes = {
     [ATTR_DB_SYSTEM_NAME]: dbSystem(dialect), [ATTR_DB_OPERATION_NAME]: 'complete', [ATTR_DB_OPERATION_BATCH_SIZE]: results,
     'herald.results.count': results,
   };
-  return inSpan('herald.complete', { kind: SpanKind.INTERNAL, attributes, root: true }, ROOT_CONTEXT, async (span) => {
+  return inSpan(tracer, 'herald.complete', { kind: SpanKind.INTERNAL, attributes, root: true }, ROOT_CONTEXT, async (span) => {
     const report = await fn();
     span.setAttribute('herald.results.fenced', report.fenced.length);
     return report;
@@ -190,9 +195,10 @@ export function traceCompletion<T extends { fenced: readonly string[] }>(results
 
 /** A test send, trial run or synchronous call (API thread); its attempt, on the engine, is a child. */
 export function traceDirectSend<T extends { succeeded: boolean }>(orgId: string, webhookId: string, mode: string, headers: Headers, fn: () => Promise<T>): Promise<T> {
-  if (!activeTracer()) return fn();
+  const tracer = activeTracer();
+  if (!tracer) return fn();
   const attributes = { 'herald.org_id': orgId, 'herald.webhook_id': webhookId, 'herald.direct.mode': mode };
-  return inSpan('herald.direct_send', { kind: SpanKind.SERVER, attributes }, contextFromHeaders(headers), async (span) => {
+  return inSpan(tracer, 'herald.direct_send', { kind: SpanKind.SERVER, attributes }, contextFromHeaders(headers), async (span) => {
     const out = await fn();
     span.setAttribute('herald.outcome', out.succeeded ? 'success' : 'failure');
     return out;
