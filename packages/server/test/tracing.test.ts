@@ -10,8 +10,9 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { configFromEnv, type Threads } from '../src/config.js';
 import { ADMIN_KEY, eventually, TEST_THREADS, TestHerald } from './helpers/herald.js';
 import { OtlpReceiver, type ReceivedSpan } from './helpers/otlp.js';
+import { HeraldProcess } from './helpers/process.js';
 import { TestReceiver } from './helpers/receiver.js';
-import { STORE_KINDS } from './helpers/stores.js';
+import { freshStore, STORE_KINDS } from './helpers/stores.js';
 
 const BIN = fileURLToPath(new URL('../bin/herald.js', import.meta.url));
 const CALLER_SPAN = '00f067aa0ba902b7';
@@ -139,6 +140,37 @@ for (const kind of STORE_KINDS) {
       }
       assert.equal(otlp.exports.length, 0);
       assert.equal(rx.posts[0]!.headers.traceparent, undefined);
+    });
+
+    test('herald serve set by the OTEL_* variables exports both threads\' spans, flushed on SIGTERM', async () => {
+      const otlp = await OtlpReceiver.start();
+      const rx = await TestReceiver.start();
+      const store = await freshStore(kind);
+      let herald: HeraldProcess | null = null;
+      try {
+        herald = await HeraldProcess.start(store, {
+          HERALD_TRACING: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${otlp.port}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+          OTEL_SERVICE_NAME: 'herald-under-test', HERALD_THREADS: 'engine',
+        });
+        assert.equal((await herald.api('POST', '/orgs', { id: 'acme', name: 'Acme', owner_email: 'o@acme.test' })).status, 201);
+        assert.equal((await herald.api('POST', '/orgs/acme/webhooks', { url: rx.url(), events: ['conversation.created'] })).status, 201);
+        assert.equal((await herald.api('POST', '/orgs/acme/events', { event: 'conversation.created', entity: { id: 'c1' } })).status, 202);
+        await rx.waitFor(1);
+        await eventually(async () => (await herald!.metric('herald_deliveries_completed_total')) >= 1);
+        assert.equal(await herald.stop(), 0);
+      } finally {
+        await herald?.stop();
+        await rx.close();
+        await otlp.close();
+        await store.cleanup();
+      }
+      const spans = otlp.spans();
+      const ingest = one(spans, 'ingest request', (s) => s.name === 'herald.ingest');
+      const commit = one(spans, 'ingest commit', (s) => s.name === 'herald.ingest.commit');
+      const attempt = one(spans, 'attempt', (s) => s.name === 'herald.attempt');
+      assert.deepEqual([ingest, commit, attempt].map((s) => [s.resource['service.name'], s.resource['herald.thread']]), [['herald-under-test', 'api'], ['herald-under-test', 'engine'], ['herald-under-test', 'engine']]);
+      assert.equal(commit.parentSpanId, ingest.spanId);
+      assert.equal(attempt.attributes['http.response.status_code'], 200);
     });
 
     test('OTLP over protobuf (the default protocol) reaches the receiver with the trace in it', async () => {
