@@ -16,6 +16,7 @@ import { createLogger, type Logger } from './ops/logger.js';
 import { Metrics } from './ops/metrics.js';
 import { secretBoxFor, senderFor } from './ops/parts.js';
 import { runStartupChecks } from './ops/startup-checks.js';
+import { startTracing } from './ops/tracing.js';
 import type { Resolver } from './outbound/address-guard.js';
 import { loadTrustedCas } from './outbound/trust.js';
 import { countAdminKeys, ensureApiKey, insertApiKey } from './store/queries/api-keys.js';
@@ -84,6 +85,8 @@ export async function startHerald(config: HeraldConfig, opts: { logger?: Logger;
     listen: !threaded,
     onBackgroundError: (err) => log.warn({ err }, 'store background connection failed; reconnecting'),
   });
+  // This thread's spans (the engine thread starts its own); off unless configured.
+  const tracing = await startTracing(config.tracing, threaded ? 'api' : 'main');
   const box = secretBoxFor(config);
   // Refuse to run rather than run broken (a master key that cannot open the store's secrets).
   await runStartupChecks({ db: store.db, box, config }).catch(async (err: unknown) => {
@@ -108,6 +111,7 @@ export async function startHerald(config: HeraldConfig, opts: { logger?: Logger;
   } catch (err) {
     await sender.close();
     await store.close();
+    await tracing.stop();
     throw err;
   }
   // Work the API stores (replays, recoveries, digest webhooks) wakes the engine at once.
@@ -135,6 +139,7 @@ export async function startHerald(config: HeraldConfig, opts: { logger?: Logger;
         await engine.stop(config.worker.shutdownGraceMs);
         await sender.close();
         await store.close();
+        await tracing.stop();
       })();
       return closing;
     },

@@ -61,6 +61,8 @@ export interface HeraldConfig {
    * not used when startHerald is given a resolver (functions cannot cross threads).
    */
   threads: Threads;
+  /** OpenTelemetry tracing (HERALD_TRACING and the standard OTEL_* variables; off by default): see docs/tracing.md. */
+  tracing: TracingConfig;
 }
 
 /** See HeraldConfig.threads. */
@@ -110,6 +112,16 @@ export const DEFAULT_CONFIG: Readonly<HeraldConfig> = Object.freeze({
   smtpFrom: 'Herald <herald@localhost>',
   publicUrl: undefined,
   threads: 'engine',
+  tracing: Object.freeze({
+    exporter: 'none',
+    endpoint: 'http://localhost:4318/v1/traces',
+    protocol: 'http/protobuf',
+    serviceName: 'herald',
+    resourceAttributes: {},
+    sampler: 'parentbased_always_on',
+    samplerArg: 1,
+    forwardTraceparent: false,
+  }),
 });
 
 export class ConfigError extends Error {
@@ -238,12 +250,101 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<HeraldC
     publicUrl: url('HERALD_PUBLIC_URL', env.HERALD_PUBLIC_URL, ['http', 'https'], 'https://herald.example.com'),
     dashboardDir: dashboardDir(env.HERALD_DASHBOARD_DIR),
     threads: oneOf('HERALD_THREADS', env.HERALD_THREADS, THREADS, d.threads),
+    tracing: tracingFromEnv(env),
     ...overrides,
   };
   return config;
 }
 
 /** A test or embedding program's configuration: defaults plus what it sets (worker settings merged). */
-export function makeConfig(overrides: Partial<Omit<HeraldConfig, 'worker'>> & { worker?: Partial<WorkerConfig> } = {}): HeraldConfig {
-  return { ...DEFAULT_CONFIG, ...overrides, worker: { ...DEFAULT_CONFIG.worker, ...overrides.worker } };
+export function makeConfig(overrides: Partial<Omit<HeraldConfig, 'worker' | 'tracing'>> & { worker?: Partial<WorkerConfig>; tracing?: Partial<TracingConfig> } = {}): HeraldConfig {
+  return { ...DEFAULT_CONFIG, ...overrides, worker: { ...DEFAULT_CONFIG.worker, ...overrides.worker }, tracing: { ...DEFAULT_CONFIG.tracing, ...overrides.tracing } };
+}
+
+/** How spans leave Herald: `none` (the default: the API's no-op tracer, nothing recorded) or `otlp` over HTTP. */
+export type TraceExporter = 'none' | 'otlp';
+export const TRACE_EXPORTERS: readonly TraceExporter[] = ['none', 'otlp'];
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
+export const OTLP_PROTOCOLS: readonly OtlpProtocol[] = ['http/protobuf', 'http/json'];
+/** The OTEL_TRACES_SAMPLER values of the OpenTelemetry specification. */
+export type TraceSampler = 'always_on' | 'always_off' | 'traceidratio' | 'parentbased_always_on' | 'parentbased_always_off' | 'parentbased_traceidratio';
+export const TRACE_SAMPLERS: readonly TraceSampler[] = ['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'];
+
+export interface TracingConfig {
+  /** HERALD_TRACING, else OTEL_TRACES_EXPORTER (default none). */
+  exporter: TraceExporter;
+  /** Where spans are posted: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is, else OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces (default http://localhost:4318/v1/traces). */
+  endpoint: string;
+  /** OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, else OTEL_EXPORTER_OTLP_PROTOCOL (default http/protobuf; grpc is not offered). */
+  protocol: OtlpProtocol;
+  /** OTEL_SERVICE_NAME (default herald). */
+  serviceName: string;
+  /** OTEL_RESOURCE_ATTRIBUTES: `key=value,…`, values percent-decoded. */
+  resourceAttributes: Record<string, string>;
+  /** OTEL_TRACES_SAMPLER (default parentbased_always_on) and its ratio OTEL_TRACES_SAMPLER_ARG (0…1, default 1). */
+  sampler: TraceSampler;
+  samplerArg: number;
+  /** Send the attempt's `traceparent` to receivers (HERALD_TRACING_TRACEPARENT, default false; needs tracing on). */
+  forwardTraceparent: boolean;
+}
+
+/** Tracing settings from the standard OTEL_* variables plus Herald's switch; a wrong value throws a one-line ConfigError. */
+export function tracingFromEnv(env: NodeJS.ProcessEnv): TracingConfig {
+  const d = DEFAULT_CONFIG.tracing;
+  // The specification's off switch wins over everything else.
+  const disabled = bool('OTEL_SDK_DISABLED', env.OTEL_SDK_DISABLED);
+  const exporter = disabled
+    ? 'none'
+    : env.HERALD_TRACING
+    ? oneOf('HERALD_TRACING', env.HERALD_TRACING, TRACE_EXPORTERS, d.exporter)
+    : oneOf('OTEL_TRACES_EXPORTER', env.OTEL_TRACES_EXPORTER, TRACE_EXPORTERS, d.exporter);
+  const traces = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT;
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const endpoint = traces ? httpUrl('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', traces) : base ? `${httpUrl('OTEL_EXPORTER_OTLP_ENDPOINT', base).replace(/\/+$/, '')}/v1/traces` : d.endpoint;
+  const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL
+    ? oneOf('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL', env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, OTLP_PROTOCOLS, d.protocol)
+    : oneOf('OTEL_EXPORTER_OTLP_PROTOCOL', env.OTEL_EXPORTER_OTLP_PROTOCOL, OTLP_PROTOCOLS, d.protocol);
+  const arg = env.OTEL_TRACES_SAMPLER_ARG;
+  const samplerArg = arg === undefined || arg === '' ? d.samplerArg : Number(arg);
+  if (!Number.isFinite(samplerArg) || samplerArg < 0 || samplerArg > 1) throw new ConfigError(`OTEL_TRACES_SAMPLER_ARG must be a ratio between 0 and 1, got "${arg}"`);
+  const forwardTraceparent = bool('HERALD_TRACING_TRACEPARENT', env.HERALD_TRACING_TRACEPARENT, d.forwardTraceparent);
+  if (forwardTraceparent && exporter === 'none') throw new ConfigError('HERALD_TRACING_TRACEPARENT=true needs tracing on (HERALD_TRACING=otlp)');
+  const resource = resourceAttributes(env.OTEL_RESOURCE_ATTRIBUTES);
+  return {
+    exporter,
+    endpoint,
+    protocol,
+    // The specification's order: OTEL_SERVICE_NAME, then service.name among the resource attributes.
+    serviceName: env.OTEL_SERVICE_NAME || resource['service.name'] || d.serviceName,
+    resourceAttributes: resource,
+    sampler: oneOf('OTEL_TRACES_SAMPLER', env.OTEL_TRACES_SAMPLER, TRACE_SAMPLERS, d.sampler),
+    samplerArg,
+    forwardTraceparent,
+  };
+}
+
+function httpUrl(name: string, raw: string): string {
+  let url: URL | null = null;
+  try {
+    url = new URL(raw);
+  } catch {
+    // reported below
+  }
+  if (url === null || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new ConfigError(`${name} must be an http:// or https:// URL, got "${raw}"`);
+  return raw;
+}
+
+function resourceAttributes(raw: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of (raw ?? '').split(',')) {
+    if (pair.trim() === '') continue;
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new ConfigError(`OTEL_RESOURCE_ATTRIBUTES must be key=value pairs separated by commas, got "${raw}"`);
+    try {
+      out[pair.slice(0, eq).trim()] = decodeURIComponent(pair.slice(eq + 1).trim());
+    } catch {
+      throw new ConfigError(`OTEL_RESOURCE_ATTRIBUTES has a badly escaped value in "${pair}"`);
+    }
+  }
+  return out;
 }

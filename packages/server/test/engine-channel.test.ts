@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { MessageChannel } from 'node:worker_threads';
 import { test } from 'node:test';
 import { openChannel, serveChannel, type ChannelSpec } from '../src/engine/channel.js';
@@ -85,5 +86,24 @@ test('fail() rejects the calls waiting and every later one (the other thread die
     await assert.rejects(client.remote.add(2, 2), /engine thread stopped/);
   } finally {
     port1.close();
+  }
+});
+
+test('a context hook carries the caller\'s ambient context with each call and restores it around the method (tracing rides on this)', async () => {
+  const caller = new AsyncLocalStorage<string>();
+  const server = new AsyncLocalStorage<string>();
+  const seen: (string | undefined)[] = [];
+  const { port1, port2 } = new MessageChannel();
+  serveChannel(port2, SPEC, { ...impl([]), add: async (a, b) => (seen.push(server.getStore()), a + b) }, {
+    run: (carried, fn) => server.run(String((carried as { who: string }).who), fn),
+  });
+  const client = openChannel(port1, SPEC, { capture: () => (caller.getStore() === undefined ? undefined : { who: caller.getStore() }) });
+  try {
+    assert.equal(await caller.run('request-1', () => client.remote.add(1, 1)), 2);
+    assert.equal(await client.remote.add(2, 2), 4, 'nothing to carry: the call crosses as before');
+    assert.deepEqual(seen, ['request-1', undefined]);
+  } finally {
+    port1.close();
+    port2.close();
   }
 });

@@ -35,6 +35,8 @@ const SERVER_SETTINGS: SettingLine[] = [
   { name: 'HERALD_SHUTDOWN_GRACE_MS', fallback: '10000', meaning: 'on SIGTERM, how long requests in flight may finish' },
   { name: 'HERALD_THREADS', fallback: 'engine', meaning: 'engine: the engine on a thread beside the API; single: one thread (debugging)' },
   { name: 'HERALD_DASHBOARD_DIR', fallback: '', meaning: "folder of the built dashboard (default: the dashboard package's dist/)" },
+  { name: 'HERALD_TRACING', fallback: 'none', meaning: 'otlp: OpenTelemetry spans over OTLP/HTTP, set by the OTEL_* variables (docs/tracing.md)' },
+  { name: 'HERALD_TRACING_TRACEPARENT', fallback: 'false', meaning: "true: send each attempt's traceparent to receivers (needs HERALD_TRACING=otlp)" },
 ];
 
 const CLIENT_SETTINGS: SettingLine[] = [

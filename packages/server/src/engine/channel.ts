@@ -38,8 +38,18 @@ interface WireError {
   stack?: string;
 }
 
+/**
+ * Optional ambient context carried with each call (e.g. a trace: ops/tracing.ts): `capture`
+ * runs on the caller's side as the call is posted (undefined: nothing travels), `run` on the
+ * serving side around the method. The channel does not look inside what travels.
+ */
+export interface ChannelContext {
+  capture(): unknown;
+  run<R>(carried: unknown, fn: () => R): R;
+}
+
 type Wire =
-  | { ch: string; call: string; id: number; args: unknown[] }
+  | { ch: string; call: string; id: number; args: unknown[]; cx?: unknown }
   | { ch: string; notice: string; args: unknown[] }
   | { ch: string; id: number; ok: unknown }
   | { ch: string; id: number; err: WireError };
@@ -78,7 +88,7 @@ function isWire(m: unknown, ch: string): m is Wire {
  * Serves `impl` on `endpoint` for the methods the spec names; anything else answers an error
  * (a call) or is dropped (a notice). Answers once the method's promise settles.
  */
-export function serveChannel<T extends object>(endpoint: Endpoint, spec: ChannelSpec<T>, impl: T): () => void {
+export function serveChannel<T extends object>(endpoint: Endpoint, spec: ChannelSpec<T>, impl: T, cx?: Pick<ChannelContext, 'run'>): () => void {
   const calls = new Set<string>(spec.calls);
   const notices = new Set<string>(spec.notices);
   const invoke = (name: string, args: unknown[]): unknown => (impl as Record<string, (...a: unknown[]) => unknown>)[name]!.apply(impl, args);
@@ -95,7 +105,7 @@ export function serveChannel<T extends object>(endpoint: Endpoint, spec: Channel
       return;
     }
     Promise.resolve()
-      .then(() => invoke(m.call, m.args))
+      .then(() => (cx && m.cx !== undefined ? cx.run(m.cx, () => invoke(m.call, m.args)) : invoke(m.call, m.args)))
       .then(
         (ok) => answer({ ch: spec.name, id: m.id, ok }),
         (err: unknown) => answer({ ch: spec.name, id: m.id, err: toWire(err) }),
@@ -113,7 +123,7 @@ export interface ChannelClient<T> {
   readonly pending: number;
 }
 
-export function openChannel<T extends object>(endpoint: Endpoint | Worker | MessagePort, spec: ChannelSpec<T>): ChannelClient<T> {
+export function openChannel<T extends object>(endpoint: Endpoint | Worker | MessagePort, spec: ChannelSpec<T>, cx?: Pick<ChannelContext, 'capture'>): ChannelClient<T> {
   const ep = endpoint as Endpoint;
   let seq = 0;
   let failed: Error | null = null;
@@ -133,7 +143,8 @@ export function openChannel<T extends object>(endpoint: Endpoint | Worker | Mess
       const id = ++seq;
       return new Promise((resolve, reject) => {
         waiting.set(id, { resolve, reject });
-        ep.postMessage({ ch: spec.name, call: name, id, args });
+        const carried = cx?.capture();
+        ep.postMessage(carried === undefined ? { ch: spec.name, call: name, id, args } : { ch: spec.name, call: name, id, args, cx: carried });
       });
     };
   }

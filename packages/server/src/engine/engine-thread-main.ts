@@ -7,6 +7,7 @@ import type { HeraldConfig } from '../config.js';
 import { createLogger } from '../ops/logger.js';
 import { Metrics } from '../ops/metrics.js';
 import { secretBoxFor, senderFor } from '../ops/parts.js';
+import { startTracing, traceChannelContext } from '../ops/tracing.js';
 import { loadTrustedCas } from '../outbound/trust.js';
 import { openStore } from '../store/store.js';
 import { serveChannel } from './channel.js';
@@ -17,6 +18,7 @@ const parent = parentPort!;
 const signal = (m: EngineThreadSignal) => parent.postMessage(m);
 const { config } = workerData as { config: HeraldConfig };
 const log = createLogger(config.logLevel).child({ thread: 'engine' });
+const tracing = await startTracing(config.tracing, 'engine');
 
 const store = await openStore({
   dataDir: config.dataDir,
@@ -43,9 +45,11 @@ serveChannel(parent, ENGINE_CHANNEL, {
       await store.close();
     } catch (err) {
       log.error({ err }, 'stopping the engine thread failed');
+    } finally {
+      await tracing.stop();
     }
   },
-});
+}, traceChannelContext);
 
 await engine.start();
 signal({ ready: true });

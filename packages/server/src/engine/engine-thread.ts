@@ -8,6 +8,7 @@ import type { Worker } from 'node:worker_threads';
 import type { HeraldConfig } from '../config.js';
 import type { MetricsSnapshot } from '../ops/metrics.js';
 import { startThread } from '../ops/thread.js';
+import { traceChannelContext } from '../ops/tracing.js';
 import type { DirectOutcome, DirectRequest } from '../services/direct-send.js';
 import type { IngestGroup, IngestGroupResult } from '../store/types.js';
 import { openChannel, type ChannelClient } from './channel.js';
@@ -50,7 +51,7 @@ export class EngineThread implements EngineApi {
   /** Starts the engine thread and waits until its store is open and its services run. */
   static async start(config: HeraldConfig, onFatal: (err: Error) => void): Promise<EngineThread> {
     const thread = await startThread(import.meta.url, './engine-thread-main', { workerData: { config } });
-    return new EngineThread(thread, openChannel(thread, ENGINE_CHANNEL), onFatal);
+    return new EngineThread(thread, openChannel(thread, ENGINE_CHANNEL, traceChannelContext), onFatal);
   }
 
   ingest(group: IngestGroup): Promise<IngestGroupResult> {

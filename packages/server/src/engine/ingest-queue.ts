@@ -1,8 +1,12 @@
+import { traceIngestCommit } from '../ops/trace-spans.js';
+import { currentSpanContext } from '../ops/tracing.js';
 import type { Store } from '../store/store.js';
 import type { FanOutPlanner, IngestGroup, IngestGroupResult } from '../store/types.js';
 
 interface Waiting {
   group: IngestGroup;
+  /** The span the request arrived in (tracing on): the commit span links to it. */
+  trace: ReturnType<typeof currentSpanContext>;
   resolve: (r: IngestGroupResult) => void;
   reject: (err: unknown) => void;
 }
@@ -46,7 +50,7 @@ export class IngestQueue {
 
   submit(group: IngestGroup): Promise<IngestGroupResult> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ group, resolve, reject });
+      this.waiting.push({ group, resolve, reject, trace: currentSpanContext() });
       this.waitingEvents += group.length;
       this.schedule();
     });
@@ -92,10 +96,10 @@ export class IngestQueue {
 
   private async commit(batch: Waiting[]): Promise<void> {
     try {
-      const results = await this.store.hot.ingest(
+      const results = await traceIngestCommit(batch, this.store.dialect, () => this.store.hot.ingest(
         batch.map((w) => w.group),
         this.plan,
-      );
+      ));
       batch.forEach((w, i) => w.resolve(results[i]!));
       this.store.notifier.notify();
     } catch (err) {

@@ -7,6 +7,8 @@
  */
 import { newId } from '../ids.js';
 import type { Attempt } from '../model.js';
+import { traceAttempt } from '../ops/trace-spans.js';
+import { forwardTraceparent } from '../ops/tracing.js';
 import type { HttpSender, SendResult } from '../outbound/http-sender.js';
 import { judge, requestHeaders } from './attempt-outcome.js';
 import type { WebhookRuntime } from './webhook-runtime.js';
@@ -21,6 +23,8 @@ export interface AttemptRequest {
   /** The exact bytes to sign and send. */
   body: string;
   timeoutMs: number;
+  /** The worker's deliveries: the event, so the attempt's span links to its ingest (ops/trace-spans.ts). */
+  eventId?: string;
 }
 
 export interface AttemptRun {
@@ -34,12 +38,17 @@ export interface AttemptRun {
  * Signs, sends and judges one request. Never throws: a sender that fails unexpectedly is an
  * attempt that failed with code `error`, so a claimed delivery always gets its result.
  */
-export async function runAttempt(sender: HttpSender, rt: WebhookRuntime, req: AttemptRequest, now: () => number = Date.now): Promise<AttemptRun> {
+export function runAttempt(sender: HttpSender, rt: WebhookRuntime, req: AttemptRequest, now: () => number = Date.now): Promise<AttemptRun> {
+  return traceAttempt(req, rt.url, () => attemptOnce(sender, rt, req, now));
+}
+
+async function attemptOnce(sender: HttpSender, rt: WebhookRuntime, req: AttemptRequest, now: () => number): Promise<AttemptRun> {
   const startedAt = now();
   let headers: Record<string, string> = {};
   let response: SendResult;
   try {
     headers = requestHeaders(rt.signer, req.deliveryId, Math.floor(startedAt / 1000), req.body);
+    forwardTraceparent(headers);
     response = await sender.send(rt.url, headers, req.body, req.timeoutMs, rt.identity);
   } catch (err) {
     response = {

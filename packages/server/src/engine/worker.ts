@@ -3,6 +3,7 @@ import { newId, randomToken } from '../ids.js';
 import type { Attempt } from '../model.js';
 import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
+import { traceCompletion } from '../ops/trace-spans.js';
 import type { HttpSender } from '../outbound/http-sender.js';
 import { retryDelay } from '../policy/resolve.js';
 import { unstickFifo } from '../store/queries/fifo.js';
@@ -246,7 +247,7 @@ export class DeliveryWorker {
   private async attempt(row: ClaimedDelivery, rt: WebhookRuntime): Promise<DeliveryResult> {
     const attemptNo = row.attempts + 1;
     const { attempt, response, ok } = await runAttempt(this.d.sender, rt, {
-      deliveryId: row.id, webhookId: row.webhook_id, orgId: row.org_id, attemptNo, isTest: row.is_test,
+      deliveryId: row.id, webhookId: row.webhook_id, orgId: row.org_id, attemptNo, isTest: row.is_test, eventId: row.event_id,
       body: buildDeliveryBody(row, rt, attemptNo), timeoutMs: rt.policy.timeout_ms,
     });
     this.d.metrics.observeAttempt(attempt.outcome, response.duration_ms / 1000);
@@ -311,7 +312,7 @@ export class DeliveryWorker {
    */
   private async write(batch: DeliveryResult[]): Promise<void> {
     try {
-      const report = await this.d.store.hot.complete(batch, Date.now());
+      const report = await traceCompletion(batch.length, this.d.store.dialect, () => this.d.store.hot.complete(batch, Date.now()));
       this.afterCommit(batch, report.fenced);
     } catch (err) {
       if (isTransientStoreError(err)) throw err;

@@ -9,6 +9,7 @@ import { compileStrict } from '../api/validation.js';
 import { HeraldError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { EventType } from '../model.js';
+import { traceIngestRequest } from '../ops/trace-spans.js';
 import { getEventType } from '../store/queries/event-types.js';
 import type { SqlExecutor } from '../store/sql.js';
 import type { IngestedEvent, NewEvent } from '../store/types.js';
@@ -123,11 +124,16 @@ export async function prepareEvents(types: EventTypeCache, orgId: string, inputs
   return out;
 }
 
-/** Stores events and their deliveries durably (group commit); all of them or none. */
-export async function ingestEvents(ctx: AppContext, types: EventTypeCache, orgId: string, inputs: readonly EventInputBody[], headerKey?: string): Promise<IngestedEvent[]> {
-  const events = await prepareEvents(types, orgId, inputs, headerKey);
-  const result = await ctx.engine.ingest(events);
-  if (!result.ok) throw new HeraldError('HERALD_IDEMPOTENCY_CONFLICT', [result.conflict]);
-  ctx.metrics.eventsIngested.inc(result.events.filter((e) => !e.replayed).length);
-  return result.events;
+/**
+ * Stores events and their deliveries durably (group commit); all of them or none. `headers`:
+ * the request's, whose `traceparent` the ingest span continues (tracing on).
+ */
+export function ingestEvents(ctx: AppContext, types: EventTypeCache, orgId: string, inputs: readonly EventInputBody[], headerKey?: string, headers: Record<string, string | string[] | undefined> = {}): Promise<IngestedEvent[]> {
+  return traceIngestRequest(orgId, inputs.map((i) => i.event), headers, async () => {
+    const events = await prepareEvents(types, orgId, inputs, headerKey);
+    const result = await ctx.engine.ingest(events);
+    if (!result.ok) throw new HeraldError('HERALD_IDEMPOTENCY_CONFLICT', [result.conflict]);
+    ctx.metrics.eventsIngested.inc(result.events.filter((e) => !e.replayed).length);
+    return result.events;
+  });
 }

@@ -15,7 +15,7 @@ export function eventRoutes(app: ApiInstance, { ctx, orgs, eventTypes }: RouteDe
     requireOrg(req.principal!, org);
     await orgs.require(org);
     const header = req.headers['idempotency-key'];
-    const [result] = await ingestEvents(ctx, eventTypes, org, [req.body], typeof header === 'string' ? header : undefined);
+    const [result] = await ingestEvents(ctx, eventTypes, org, [req.body], typeof header === 'string' ? header : undefined, req.headers);
     if (result!.replayed) reply.header('idempotent-replayed', 'true');
     return reply.status(202).send({ id: result!.event_id, deliveries: result!.deliveries });
   });
@@ -25,7 +25,7 @@ export function eventRoutes(app: ApiInstance, { ctx, orgs, eventTypes }: RouteDe
     requireScope(req.principal!, 'events:write');
     requireOrg(req.principal!, org);
     await orgs.require(org);
-    const results = await ingestEvents(ctx, eventTypes, org, req.body.events);
+    const results = await ingestEvents(ctx, eventTypes, org, req.body.events, undefined, req.headers);
     return reply.status(202).send({ data: results.map((r) => ({ id: r.event_id, deliveries: r.deliveries, replayed: r.replayed })) });
   });
 

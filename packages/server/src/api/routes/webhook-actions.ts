@@ -3,6 +3,7 @@ import { HeraldError } from '../../errors.js';
 import { requeueBatch } from '../../store/queries/direct.js';
 import type { DirectMode } from '../../services/direct-send.js';
 import { loadWebhook } from '../../services/webhooks.js';
+import { traceDirectSend } from '../../ops/trace-spans.js';
 import { requireOrg, requireScope } from '../auth.js';
 import { DirectResult, RecoverResult } from '../response-schemas.js';
 import { route, type ApiInstance } from '../route-schema.js';
@@ -42,7 +43,7 @@ export function webhookActionRoutes(app: ApiInstance, { ctx, orgs }: RouteDeps):
       requireScope(req.principal!, mode === 'call' ? 'events:write' : 'webhooks:write');
       requireOrg(req.principal!, org);
       await orgs.require(org);
-      return ctx.engine.sendDirect({ orgId: org, webhookId: id, input: req.body, mode });
+      return traceDirectSend(org, id, mode, req.headers, () => ctx.engine.sendDirect({ orgId: org, webhookId: id, input: req.body, mode }));
     });
   direct('test', 'sendTestEvent', 'Send a test event now (is_test in the envelope); logged as a test; answers the exchange');
   direct('trial', 'runTrial', 'Run an event against this webhook now; answers the full exchange and writes nothing to the log');
