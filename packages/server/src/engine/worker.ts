@@ -5,7 +5,6 @@ import type { Logger } from '../ops/logger.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { HttpSender } from '../outbound/http-sender.js';
 import { retryDelay } from '../policy/resolve.js';
-import { unstickFifo } from '../store/queries/fifo.js';
 import { isTransientStoreError } from '../store/sql.js';
 import type { Store } from '../store/store.js';
 import type { ClaimedDelivery, DeliveryResult } from '../store/types.js';
@@ -55,7 +54,6 @@ export class DeliveryWorker {
   private idleWaiters: (() => void)[] = [];
   /** Per-webhook rate limits and concurrency caps. */
   private readonly gates = new WebhookGates();
-  private lastUnstick = 0;
   private nudged = false;
   /** Lease tokens: unique per process (random prefix) and per claim (counter); no random bytes per claim. */
   private readonly tokenPrefix = `${randomToken(9)}.`;
@@ -136,13 +134,8 @@ export class DeliveryWorker {
     }
   }
 
+  /** Fifo webhooks that lost their head are rescued by the leader (fifo-rescue.ts), not here. */
   private async armForNextDue(): Promise<void> {
-    const now0 = Date.now();
-    if (now0 - this.lastUnstick >= this.d.config.idleCheckMs) {
-      this.lastUnstick = now0;
-      // Safety net for fifo webhooks whose waiting deliveries lost their head (docs/deliveries.md).
-      await unstickFifo(this.d.store.db, now0);
-    }
     const next = await this.d.store.hot.nextDueAt();
     const now = Date.now();
     // Due now but not claimed (another worker holds it locked): look again shortly, not in a spin.
