@@ -16,7 +16,7 @@ export interface RetentionDeps {
   everyMs?: number;
   /** Rows deleted per statement (default 2,000): each batch is a short transaction. */
   batch?: number;
-  /** Time before the first run after start, ms (default 10 s: startup is busy enough). */
+  /** Time before the first run after start, ms (default 10 s, startup is busy enough, or one period if shorter). */
   firstInMs?: number;
   clock?: Clock;
 }
@@ -28,6 +28,9 @@ export interface PurgeCounts {
   /** Sent alert mail and handed-over operational events. */
   alert_records: number;
 }
+
+/** Time between runs: an hour by default, clock-scaled, at least a second. */
+const periodMs = (d: RetentionDeps) => Math.max(1000, (d.everyMs ?? 60 * 60 * 1000) / d.clockScale);
 
 /**
  * The retention job (seeds 001, 002: logs kept 60 days): for every org, deletes attempts,
@@ -44,7 +47,7 @@ export class RetentionJob extends BackgroundService {
   lastPurge: PurgeCounts | null = null;
 
   constructor(private readonly d: RetentionDeps) {
-    super({ name: 'retention', log: d.log, clock: d.clock, firstLookInMs: d.firstInMs ?? 10_000 });
+    super({ name: 'retention', log: d.log, clock: d.clock, firstLookInMs: d.firstInMs ?? Math.min(10_000, periodMs(d)) });
   }
 
   override start(): void {
@@ -58,7 +61,7 @@ export class RetentionJob extends BackgroundService {
     } catch (err) {
       this.log.error({ err }, 'retention purge failed; trying again next run');
     }
-    return this.now() + Math.max(1000, (this.d.everyMs ?? 60 * 60 * 1000) / this.d.clockScale);
+    return this.now() + periodMs(this.d);
   }
 
   /** One full pass over every org (a pass already under way is joined). */
