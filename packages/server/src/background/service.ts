@@ -74,6 +74,11 @@ export abstract class BackgroundService {
     return this.clock.now();
   }
 
+  /** A wake-up came during the look under way: another look follows it at once. */
+  protected get wakeQueued(): boolean {
+    return this.again;
+  }
+
   start(): void {
     if (this.active) return;
     this.active = true;
