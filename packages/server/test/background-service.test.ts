@@ -157,7 +157,7 @@ describe('background service lifecycle', () => {
     await s.stop();
   });
 
-  test('stop waits for the look under way, ignores later wake-ups, and the service can start again', async () => {
+  test('stop waits for the look under way (every caller), ignores later wake-ups, and the service can start again', async () => {
     const clock = new ManualClock();
     const s = new Probe(clock);
     s.hold = true;
@@ -165,14 +165,16 @@ describe('background service lifecycle', () => {
     s.start();
     await tick();
     let stopped = false;
+    let stoppedAgain = false;
     const stopping = s.stop().then(() => (stopped = true));
+    const stoppingAgain = s.stop().then(() => (stoppedAgain = true));
     const stoppedSignal = s.signals.stopped.next();
     await tick();
     assert.equal(stopped, false, 'still waiting for the look');
+    assert.equal(stoppedAgain, false, 'a second stop() waits for the same stop');
     s.wake();
     s.release();
-    await stopping;
-    await stoppedSignal;
+    await Promise.all([stopping, stoppingAgain, stoppedSignal]);
     assert.equal(s.looks, 1, 'the wake-up after stop() ran nothing');
     assert.deepEqual(clock.armed, [], 'the ending look armed no timer');
     s.hold = false;

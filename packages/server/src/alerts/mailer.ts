@@ -105,10 +105,8 @@ export class AlertMailer extends BackgroundService {
     }
   }
 
-  /** Stops the timer, waits for a batch being sent, closes the SMTP connection. */
-  override async stop(): Promise<void> {
-    if (!this.running) return;
-    await super.stop();
+  /** After a batch being sent: closes the SMTP connection. */
+  protected override async afterStop(): Promise<void> {
     this.transport?.close();
   }
 }

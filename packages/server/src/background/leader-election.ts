@@ -75,8 +75,7 @@ export class LeaderElection extends BackgroundService {
   }
 
   /** Stops the leader's services first, then gives the lock back, so two never overlap. */
-  override async stop(): Promise<void> {
-    await super.stop();
+  protected override async afterStop(): Promise<void> {
     await this.become(false);
     await this.lock?.release();
   }

@@ -48,6 +48,7 @@ export abstract class BackgroundService {
   private cancelTimer: (() => void) | null = null;
   private cancelGather: (() => void) | null = null;
   private unsubscribe: (() => void) | null = null;
+  private stopping: Promise<void> | null = null;
 
   constructor(private readonly opts: ServiceOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -144,9 +145,15 @@ export abstract class BackgroundService {
     while (this.current) await this.current;
   }
 
-  /** Stops the timers and waiting for wake-ups, then waits for the look under way. Can be started again. */
-  async stop(): Promise<void> {
-    if (!this.active) return;
+  /** Runs once per stop(), after the last look ended: what a service must finish or close. */
+  protected async afterStop(): Promise<void> {}
+
+  /**
+   * Stops the timer and waiting for wake-ups, waits for the look under way, then runs
+   * afterStop(). A second call waits for the same stop. The service can be started again.
+   */
+  stop(): Promise<void> {
+    if (!this.active) return this.stopping ?? Promise.resolve();
     this.active = false;
     this.again = false;
     this.unsubscribe?.();
@@ -156,7 +163,16 @@ export abstract class BackgroundService {
     this.timerAt = Number.POSITIVE_INFINITY;
     this.cancelGather?.();
     this.cancelGather = null;
-    await this.settled();
-    this.signals.stopped.emit();
+    const stopping = (async () => {
+      await this.settled();
+      await this.afterStop();
+      this.signals.stopped.emit();
+    })();
+    this.stopping = stopping;
+    const forget = () => {
+      if (this.stopping === stopping) this.stopping = null;
+    };
+    stopping.then(forget, forget);
+    return stopping;
   }
 }

@@ -100,9 +100,13 @@ export class RetentionJob extends BackgroundService {
     return total;
   }
 
-  override async stop(): Promise<void> {
+  /** A pass under way ends after its current batch. */
+  override stop(): Promise<void> {
     this.aborted = true;
-    await super.stop();
+    return super.stop();
+  }
+
+  protected override async afterStop(): Promise<void> {
     await this.pending?.catch(() => undefined);
   }
 }

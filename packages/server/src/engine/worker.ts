@@ -55,6 +55,8 @@ export class DeliveryWorker extends BackgroundService {
   /** Lease tokens: unique per process (random prefix) and per claim (counter); no random bytes per claim. */
   private readonly tokenPrefix = `${randomToken(9)}.`;
   private claims = 0;
+  /** How long stop() lets requests in flight finish. */
+  private graceMs = 10_000;
 
   /**
    * New work is announced with every ingest commit. Under a stream of single-event ingests a
@@ -337,10 +339,14 @@ export class DeliveryWorker extends BackgroundService {
    * Stops claiming, lets requests in flight finish for up to graceMs, writes their results,
    * and gives back the leases of whatever is still unfinished so another worker takes it at once.
    */
-  override async stop(graceMs = 10_000): Promise<void> {
-    if (!this.running) return;
-    // Stops the timer and notifications, and waits for a claim under way.
-    await super.stop();
+  override stop(graceMs = 10_000): Promise<void> {
+    if (this.running) this.graceMs = graceMs;
+    return super.stop();
+  }
+
+  /** After the claim under way ended (the lifecycle stopped the timer and notifications). */
+  protected override async afterStop(): Promise<void> {
+    const graceMs = this.graceMs;
     // Deliveries waiting for their webhook's pace never start; their leases are given back below.
     this.gates.clear();
     if (this.inFlight > 0 || this.results.length > 0 || this.flushing) {
