@@ -82,6 +82,8 @@ export interface WorkerConfig {
   idleCheckMs: number;
   /** On SIGTERM, how long requests in flight may finish before their leases are given back (HERALD_SHUTDOWN_GRACE_MS, default 10000). */
   shutdownGraceMs: number;
+  /** PostgreSQL: how often a process that does not lead tries to become the maintenance leader, ms (HERALD_LEADER_RETRY_MS, default 3000). */
+  leaderRetryMs: number;
 }
 
 export const DEFAULT_CONFIG: Readonly<HeraldConfig> = Object.freeze({
@@ -107,6 +109,7 @@ export const DEFAULT_CONFIG: Readonly<HeraldConfig> = Object.freeze({
     connectionsPerOrigin: 1024,
     idleCheckMs: 10_000,
     shutdownGraceMs: 10_000,
+    leaderRetryMs: 3000,
   }),
   smtpUrl: undefined,
   smtpFrom: 'Herald <herald@localhost>',
@@ -244,6 +247,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, overrides: Partial<HeraldC
       connectionsPerOrigin: int('HERALD_CONNECTIONS_PER_ORIGIN', env.HERALD_CONNECTIONS_PER_ORIGIN, d.worker.connectionsPerOrigin, 1),
       idleCheckMs: int('HERALD_IDLE_CHECK_MS', env.HERALD_IDLE_CHECK_MS, d.worker.idleCheckMs, 100),
       shutdownGraceMs: int('HERALD_SHUTDOWN_GRACE_MS', env.HERALD_SHUTDOWN_GRACE_MS, d.worker.shutdownGraceMs, 0),
+      leaderRetryMs: int('HERALD_LEADER_RETRY_MS', env.HERALD_LEADER_RETRY_MS, d.worker.leaderRetryMs, 100),
     },
     smtpUrl: url('HERALD_SMTP_URL', env.HERALD_SMTP_URL, ['smtp', 'smtps'], 'smtp://mail.example.com:587'),
     smtpFrom: smtpFrom(env.HERALD_SMTP_FROM, d.smtpFrom),

@@ -9,15 +9,15 @@
  * to `*` (the default) is not an operational webhook and would not expect them.
  */
 import { createHash } from 'node:crypto';
+import type { Clock } from '../background/clock.js';
+import { BackgroundService } from '../background/service.js';
 import { OPERATIONAL_EVENT_TYPES } from '../catalogue/system.js';
 import type { IngestQueue } from '../engine/ingest-queue.js';
-import { WakeTimer } from '../engine/wake-timer.js';
 import { newId } from '../ids.js';
 import type { Logger } from '../ops/logger.js';
 import * as q from '../store/queries/alerts.js';
 import type { Store } from '../store/store.js';
 import type { NewEvent } from '../store/types.js';
-import { SerialRunner } from '../engine/serial-runner.js';
 
 export interface EventRelayDeps {
   store: Store;
@@ -25,6 +25,7 @@ export interface EventRelayDeps {
   idleCheckMs: number;
   /** The engine's one ingest queue. */
   ingest: IngestQueue;
+  clock?: Clock;
 }
 
 const BATCH = 100;
@@ -33,35 +34,24 @@ const LEASE_MS = 30_000;
 /** The idempotency key of an outbox row's event. */
 export const operationalIdempotencyKey = (outboxId: string) => `herald:${outboxId}`;
 
-export class OperationalEventRelay {
-  private running = false;
-  private readonly looks = new SerialRunner(() => this.look(), () => this.running);
-  private readonly timer = new WakeTimer(() => this.wake());
-  constructor(private readonly d: EventRelayDeps) {}
-
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.wake();
+export class OperationalEventRelay extends BackgroundService {
+  constructor(private readonly d: EventRelayDeps) {
+    super({ name: 'operational event relay', log: d.log, clock: d.clock });
   }
 
-  wake(): void {
-    this.looks.wake();
-  }
-
-  private async look(): Promise<void> {
+  protected async look(): Promise<number | null> {
     const { store } = this.d;
     try {
       for (;;) {
-        const rows = await q.claimOperationalEvents(store.db, store.dialect, Date.now(), LEASE_MS, BATCH);
+        const rows = await q.claimOperationalEvents(store.db, store.dialect, this.now(), LEASE_MS, BATCH);
         if (rows.length > 0) await this.relay(rows);
         if (rows.length < BATCH || !this.running) break;
       }
       const next = await q.nextOperationalDueAt(store.db);
-      this.arm(Math.min(next ?? Number.POSITIVE_INFINITY, Date.now() + this.d.idleCheckMs));
+      return Math.min(next ?? Number.POSITIVE_INFINITY, this.now() + this.d.idleCheckMs);
     } catch (err) {
-      this.d.log.error({ err }, 'handing operational events to ingest failed; trying again in 1 s');
-      this.arm(Date.now() + 1000);
+      this.log.error({ err }, 'handing operational events to ingest failed; trying again in 1 s');
+      return this.now() + 1000;
     }
   }
 
@@ -70,7 +60,7 @@ export class OperationalEventRelay {
     const subscribers = await q.explicitSubscribers(store.db, [...new Set(rows.map((r) => r.org_id))], OPERATIONAL_EVENT_TYPES);
     await Promise.all(rows.map(async (row) => {
       const explicit = subscribers.get(`${row.org_id}\u0000${row.type}`);
-      const now = Date.now();
+      const now = this.now();
       if (!explicit || explicit.size === 0) {
         // Nobody names this type any more: nothing to store.
         await q.finishOperationalEvent(store.db, row.id, null, now);
@@ -95,22 +85,11 @@ export class OperationalEventRelay {
       try {
         const result = await this.d.ingest.submit([event]);
         const eventId = result.ok ? (result.events[0]?.event_id ?? null) : null;
-        await q.finishOperationalEvent(store.db, row.id, eventId, Date.now());
+        await q.finishOperationalEvent(store.db, row.id, eventId, this.now());
       } catch (err) {
-        this.d.log.error({ err, outboxId: row.id }, 'ingesting an operational event failed; it is retried');
-        await q.retryOperationalEvent(store.db, row.id, Date.now() + 1000);
+        this.log.error({ err, outboxId: row.id }, 'ingesting an operational event failed; it is retried');
+        await q.retryOperationalEvent(store.db, row.id, this.now() + 1000);
       }
     }));
-  }
-
-  private arm(at: number): void {
-    if (this.running) this.timer.arm(at);
-  }
-
-  async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
-    this.timer.cancel();
-    await this.looks.settled();
   }
 }

@@ -9,12 +9,12 @@
  * are marked `skipped` (kept, so the outbox still shows what would have been sent).
  */
 import { createTransport } from 'nodemailer';
+import type { Clock } from '../background/clock.js';
+import { BackgroundService } from '../background/service.js';
 import { randomToken } from '../ids.js';
 import type { Logger } from '../ops/logger.js';
 import * as q from '../store/queries/alerts.js';
 import type { Store } from '../store/store.js';
-import { WakeTimer } from '../engine/wake-timer.js';
-import { SerialRunner } from '../engine/serial-runner.js';
 
 export interface MailerDeps {
   store: Store;
@@ -24,6 +24,7 @@ export interface MailerDeps {
   log: Logger;
   /** Longest sleep without a look at the outbox (rows of other processes, expired leases). */
   idleCheckMs: number;
+  clock?: Clock;
 }
 
 /** Delays after each failed try (divided by the clock scale, at least MIN_RETRY_MS); then the mail is `failed`. */
@@ -44,49 +45,40 @@ export interface MailTransport {
   close(): void;
 }
 
-export class AlertMailer {
-  private running = false;
-  private readonly looks = new SerialRunner(() => this.look(), () => this.running);
-  private readonly timer = new WakeTimer(() => this.wake());
+export class AlertMailer extends BackgroundService {
   private readonly transport: MailTransport | null;
 
   constructor(private readonly d: MailerDeps, transport?: MailTransport) {
+    super({ name: 'alert mailer', log: d.log, clock: d.clock });
     this.transport = transport ?? (d.smtpUrl
       ? (createTransport({ url: d.smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000 }) as unknown as MailTransport)
       : null);
   }
 
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    if (!this.transport) this.d.log.info('alert mail is off (HERALD_SMTP_URL is not set): queued alert mail is marked skipped');
-    this.wake();
+  override start(): void {
+    if (!this.running && !this.transport) this.log.info('alert mail is off (HERALD_SMTP_URL is not set): queued alert mail is marked skipped');
+    super.start();
   }
 
-  wake(): void {
-    this.looks.wake();
-  }
-
-  private async look(): Promise<void> {
+  protected async look(): Promise<number | null> {
     const { store } = this.d;
     try {
       for (;;) {
         const token = randomToken(12);
-        const rows = await q.claimMail(store.db, store.dialect, Date.now(), LEASE_MS, token, BATCH);
+        const rows = await q.claimMail(store.db, store.dialect, this.now(), LEASE_MS, token, BATCH);
         if (rows.length > 0) await q.finishMail(store.db, token, await Promise.all(rows.map((m) => this.send(m))));
         if (rows.length < BATCH || !this.running) break;
       }
       const next = await q.nextMailDueAt(store.db);
-      const now = Date.now();
-      this.arm(Math.min(next ?? Number.POSITIVE_INFINITY, now + this.d.idleCheckMs));
+      return Math.min(next ?? Number.POSITIVE_INFINITY, this.now() + this.d.idleCheckMs);
     } catch (err) {
-      this.d.log.error({ err }, 'sending alert mail failed; trying again in 1 s');
-      this.arm(Date.now() + 1000);
+      this.log.error({ err }, 'sending alert mail failed; trying again in 1 s');
+      return this.now() + 1000;
     }
   }
 
   private async send(m: q.OutboxMail): Promise<q.MailOutcome> {
-    if (!this.transport) return { id: m.id, status: 'skipped', at: Date.now() };
+    if (!this.transport) return { id: m.id, status: 'skipped', at: this.now() };
     try {
       await this.transport.sendMail({
         from: this.d.smtpFrom,
@@ -95,8 +87,8 @@ export class AlertMailer {
         text: m.text,
         headers: { 'X-Herald-Alert': m.kind, 'X-Herald-Webhook': m.webhook_id, 'X-Herald-Org': m.org_id },
       });
-      this.d.log.info({ mailId: m.id, webhookId: m.webhook_id, kind: m.kind, to: m.recipients.length }, 'alert mail sent');
-      return { id: m.id, status: 'sent', at: Date.now() };
+      this.log.info({ mailId: m.id, webhookId: m.webhook_id, kind: m.kind, to: m.recipients.length }, 'alert mail sent');
+      return { id: m.id, status: 'sent', at: this.now() };
     } catch (e) {
       const err = e as SmtpError;
       const error = `${err.responseCode ?? err.code ?? 'error'}: ${err.message ?? String(e)}`;
@@ -104,25 +96,17 @@ export class AlertMailer {
       const permanent = typeof err.responseCode === 'number' && err.responseCode >= 500;
       const delay = MAIL_RETRY_MS[m.attempts];
       if (permanent || delay === undefined) {
-        this.d.log.error({ mailId: m.id, webhookId: m.webhook_id, error }, 'alert mail could not be sent; giving up');
+        this.log.error({ mailId: m.id, webhookId: m.webhook_id, error }, 'alert mail could not be sent; giving up');
         return { id: m.id, status: 'failed', error };
       }
       const wait = Math.max(MIN_RETRY_MS, delay / this.d.clockScale);
-      this.d.log.warn({ mailId: m.id, error, retryInMs: Math.round(wait) }, 'alert mail not sent; will retry');
-      return { id: m.id, status: 'pending', error, next_try_at: Date.now() + wait };
+      this.log.warn({ mailId: m.id, error, retryInMs: Math.round(wait) }, 'alert mail not sent; will retry');
+      return { id: m.id, status: 'pending', error, next_try_at: this.now() + wait };
     }
   }
 
-  private arm(at: number): void {
-    if (this.running) this.timer.arm(at);
-  }
-
-  /** Stops the timer, waits for a batch being sent, closes the SMTP connection. */
-  async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
-    this.timer.cancel();
-    await this.looks.settled();
+  /** After a batch being sent: closes the SMTP connection. */
+  protected override async afterStop(): Promise<void> {
     this.transport?.close();
   }
 }

@@ -1,10 +1,10 @@
+import type { Clock } from '../background/clock.js';
+import { BackgroundService } from '../background/service.js';
 import type { Logger } from '../ops/logger.js';
 import { nextDigestAt } from '../policy/digest-schedule.js';
 import { dueDigests, earliestDigestAt, moveDigestAt, releaseWaiting, type DueDigest } from '../store/queries/digests.js';
 import type { Store } from '../store/store.js';
 import { gatherDigests } from './digest-gather.js';
-import { WakeTimer } from './wake-timer.js';
-import { SerialRunner } from './serial-runner.js';
 
 export interface DigestSchedulerDeps {
   store: Store;
@@ -12,6 +12,7 @@ export interface DigestSchedulerDeps {
   log: Logger;
   /** Longest sleep without a look at the store, in case a wake-up from another process was lost. */
   idleCheckMs: number;
+  clock?: Clock;
 }
 
 /** Webhooks handled per look; more due ones are taken by the next look, at once. */
@@ -23,71 +24,48 @@ const DUE_BATCH = 100;
 const NUDGE_MS = 200;
 
 /**
- * Closes digest periods. Every worker process runs one: it sleeps on a timer until the
- * earliest next_digest_at, then closes each due period in its own transaction, claimed by a
- * compare-and-set on next_digest_at so that only one process of many builds it. The digest
- * itself is then an ordinary pending delivery: claims, leases, retries and fencing are the
- * engine's, so a crash at any point loses nothing and sends no member in two digests.
+ * Closes digest periods. It runs on the leader (background/leader-election.ts): it sleeps on
+ * a timer until the earliest next_digest_at, then closes each due period in its own
+ * transaction, claimed by a compare-and-set on next_digest_at, so that a process that still
+ * believes it leads after losing its lock cannot build a period twice. The digest itself is
+ * then an ordinary pending delivery: claims, leases, retries and fencing are the engine's, so
+ * a crash at any point loses nothing and sends no member in two digests.
  */
-export class DigestScheduler {
-  private running = false;
-  private readonly wakeTimer = new WakeTimer(() => this.wake());
-  private nudgeTimer: NodeJS.Timeout | null = null;
-  private readonly looks = new SerialRunner(() => this.look(), () => this.running);
-  private unsubscribe: (() => void) | null = null;
-
-  constructor(private readonly d: DigestSchedulerDeps) {}
-
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.unsubscribe = this.d.store.notifier.subscribe(() => this.nudge());
-    this.wake();
+export class DigestScheduler extends BackgroundService {
+  constructor(private readonly d: DigestSchedulerDeps) {
+    super({ name: 'digest scheduler', log: d.log, clock: d.clock, notifier: { source: d.store.notifier, gatherMs: NUDGE_MS } });
   }
 
-  /** Looks for due periods now (a look already under way runs once more afterwards). */
-  wake(): void {
-    this.looks.wake();
-  }
-
-  private nudge(): void {
-    if (!this.running || this.nudgeTimer) return;
-    this.nudgeTimer = setTimeout(() => {
-      this.nudgeTimer = null;
-      this.wake();
-    }, NUDGE_MS);
-  }
-
-  private async look(): Promise<void> {
+  protected async look(): Promise<number | null> {
     try {
       let failed = false;
       for (;;) {
-        const due = await dueDigests(this.d.store.db, Date.now(), DUE_BATCH);
+        const due = await dueDigests(this.d.store.db, this.now(), DUE_BATCH);
         for (const w of due) {
-          if (!this.running) return;
+          if (!this.running) return null;
           try {
             await this.close(w);
           } catch (err) {
             // One webhook's failure must not hold up the others; its period stays due.
-            this.d.log.error({ err, webhookId: w.id }, 'closing a digest period failed; trying again in 1 s');
+            this.log.error({ err, webhookId: w.id }, 'closing a digest period failed; trying again in 1 s');
             failed = true;
           }
         }
         if (due.length < DUE_BATCH || failed) break;
       }
       const next = await earliestDigestAt(this.d.store.db);
-      const now = Date.now();
+      const now = this.now();
       // A failed period is still due: look again in a second, not in a spin.
-      this.arm(failed ? now + 1000 : Math.min(next ?? Number.POSITIVE_INFINITY, now + this.d.idleCheckMs));
+      return failed ? now + 1000 : Math.min(next ?? Number.POSITIVE_INFINITY, now + this.d.idleCheckMs);
     } catch (err) {
-      this.d.log.error({ err }, 'looking for due digest periods failed; trying again in 1 s');
-      this.arm(Date.now() + 1000);
+      this.log.error({ err }, 'looking for due digest periods failed; trying again in 1 s');
+      return this.now() + 1000;
     }
   }
 
   /** One period of one webhook, in one transaction: claim it, then gather or release its members. */
   private async close(w: DueDigest): Promise<void> {
-    const now = Date.now();
+    const now = this.now();
     const outcome = await this.d.store.db.transaction(async (tx) => {
       if (w.delivery.mode !== 'digest') {
         // Digest switched off: a sweep for members an in-flight ingest wrote after the switch.
@@ -103,24 +81,8 @@ export class DigestScheduler {
       return { released: 0, digests: r.digests, events: r.events };
     });
     if (outcome && outcome.digests + outcome.released > 0) {
-      this.d.log.info({ webhookId: w.id, ...outcome }, 'digest period closed');
+      this.log.info({ webhookId: w.id, ...outcome }, 'digest period closed');
       this.d.store.notifier.notify();
     }
-  }
-
-  private arm(at: number): void {
-    if (this.running) this.wakeTimer.arm(at);
-  }
-
-
-  /** Stops the timers and waits for a look under way (its transactions commit or roll back whole). */
-  async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
-    this.unsubscribe?.();
-    this.wakeTimer.cancel();
-    if (this.nudgeTimer) clearTimeout(this.nudgeTimer);
-    this.nudgeTimer = null;
-    await this.looks.settled();
   }
 }

@@ -1,3 +1,5 @@
+import type { Clock } from '../background/clock.js';
+import { BackgroundService } from '../background/service.js';
 import type { Logger } from '../ops/logger.js';
 import { listOrgs } from '../store/queries/orgs.js';
 import { purgeAlertRecords, purgeAttempts, purgeDeliveries, purgeEvents } from '../store/queries/retention.js';
@@ -14,6 +16,9 @@ export interface RetentionDeps {
   everyMs?: number;
   /** Rows deleted per statement (default 2,000): each batch is a short transaction. */
   batch?: number;
+  /** Time before the first run after start, ms (default 10 s, startup is busy enough, or one period if shorter). */
+  firstInMs?: number;
+  clock?: Clock;
 }
 
 export interface PurgeCounts {
@@ -24,43 +29,47 @@ export interface PurgeCounts {
   alert_records: number;
 }
 
+/** Time between runs: an hour by default, clock-scaled, at least a second. */
+const periodMs = (d: RetentionDeps) => Math.max(1000, (d.everyMs ?? 60 * 60 * 1000) / d.clockScale);
+
 /**
  * The retention job (seeds 001, 002: logs kept 60 days): for every org, deletes attempts,
  * finished deliveries and then unreferenced events older than its `retention_days`, in bounded
  * batches, oldest first, yielding between batches so deliveries and the API keep going.
- * Every worker process runs it; deletes are idempotent, so two processes at once only
- * share the work.
+ * It runs on the leader only (background/leader-election.ts); deletes are idempotent, so a
+ * short overlap of two leaders only shares the work.
  */
-export class RetentionJob {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<PurgeCounts> | null = null;
-  private stopped = true;
+export class RetentionJob extends BackgroundService {
+  private pending: Promise<PurgeCounts> | null = null;
   /** Set by stop(): a pass under way ends after its current batch. */
   private aborted = false;
+  /** What the last pass (of the loop or of runOnce) removed: tests and logs read it. */
+  lastPurge: PurgeCounts | null = null;
 
-  constructor(private readonly d: RetentionDeps) {}
-
-  start(firstInMs = 10_000): void {
-    this.stopped = false;
-    this.schedule(firstInMs);
+  constructor(private readonly d: RetentionDeps) {
+    super({ name: 'retention', log: d.log, clock: d.clock, firstLookInMs: d.firstInMs ?? Math.min(10_000, periodMs(d)) });
   }
 
-  private schedule(inMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      void this.runOnce()
-        .catch((err: unknown) => this.d.log.error({ err }, 'retention purge failed; trying again next run'))
-        .finally(() => this.schedule(Math.max(1000, (this.d.everyMs ?? 60 * 60 * 1000) / this.d.clockScale)));
-    }, inMs);
-    this.timer.unref();
+  override start(): void {
+    this.aborted = false;
+    super.start();
+  }
+
+  protected async look(): Promise<number | null> {
+    try {
+      await this.runOnce();
+    } catch (err) {
+      this.log.error({ err }, 'retention purge failed; trying again next run');
+    }
+    return this.now() + periodMs(this.d);
   }
 
   /** One full pass over every org (a pass already under way is joined). */
-  runOnce(now = Date.now()): Promise<PurgeCounts> {
-    this.running ??= this.pass(now).finally(() => {
-      this.running = null;
+  runOnce(now = this.now()): Promise<PurgeCounts> {
+    this.pending ??= this.pass(now).finally(() => {
+      this.pending = null;
     });
-    return this.running;
+    return this.pending;
   }
 
   private async pass(now: number): Promise<PurgeCounts> {
@@ -86,15 +95,18 @@ export class RetentionJob {
       if (orgs.length < 100) break;
       after = orgs.at(-1)!.id;
     }
-    if (total.attempts + total.deliveries + total.events + total.alert_records > 0) this.d.log.info({ purged: total }, 'retention: removed old attempts, deliveries and events');
+    this.lastPurge = total;
+    if (total.attempts + total.deliveries + total.events + total.alert_records > 0) this.log.info({ purged: total }, 'retention: removed old attempts, deliveries and events');
     return total;
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
+  /** A pass under way ends after its current batch. */
+  override stop(): Promise<void> {
     this.aborted = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.running?.catch(() => undefined);
+    return super.stop();
+  }
+
+  protected override async afterStop(): Promise<void> {
+    await this.pending?.catch(() => undefined);
   }
 }

@@ -1,3 +1,5 @@
+import type { Clock } from '../background/clock.js';
+import { BackgroundService } from '../background/service.js';
 import type { WorkerConfig } from '../config.js';
 import { newId, randomToken } from '../ids.js';
 import type { Attempt } from '../model.js';
@@ -6,13 +8,11 @@ import type { Metrics } from '../ops/metrics.js';
 import { traceCompletion } from '../ops/trace-spans.js';
 import type { HttpSender } from '../outbound/http-sender.js';
 import { retryDelay } from '../policy/resolve.js';
-import { unstickFifo } from '../store/queries/fifo.js';
 import { isTransientStoreError } from '../store/sql.js';
 import type { Store } from '../store/store.js';
 import type { ClaimedDelivery, DeliveryResult } from '../store/types.js';
 import { buildDeliveryBody } from './body.js';
 import { runAttempt } from './run-attempt.js';
-import { WakeTimer } from './wake-timer.js';
 import { WebhookGates } from './webhook-gate.js';
 import type { WebhookRuntime, WebhookRuntimeCache } from './webhook-runtime.js';
 
@@ -26,6 +26,7 @@ export interface WorkerDeps {
   log: Logger;
   /** Called after each completion batch commits (alert rules, src/alerts/); must be cheap and must not throw. */
   onCompleted?: (batch: readonly DeliveryResult[], fenced: ReadonlySet<string>) => void;
+  clock?: Clock;
 }
 
 /** Results written per transaction at most, and how long the first of a batch may wait. */
@@ -38,41 +39,41 @@ const NUDGE_MS = 4;
  * The delivery engine of one process. Claims due deliveries in batches under a lease,
  * keeps up to maxInFlight requests going, and writes results back in batches fenced by
  * each claim's token. It never polls in a loop: it is woken by new work (notifier), by a
- * timer set to the next due time, and by freed capacity.
+ * timer set to the next due time, and by freed capacity. Its claim loop is a look of the
+ * background-service lifecycle (background/service.ts), which serializes and re-arms it.
  */
-export class DeliveryWorker {
-  private running = false;
-  private pumping = false;
-  private pumpAgain = false;
+export class DeliveryWorker extends BackgroundService {
   private inFlight = 0;
-  private readonly wakeTimer = new WakeTimer(() => this.wake());
   private results: DeliveryResult[] = [];
   private flushing = false;
   private flushScheduled = false;
   /** Claims still holding leases: token → deliveries not yet written back. */
   private readonly held = new Map<string, number>();
   private renewTimer: NodeJS.Timeout | null = null;
-  private unsubscribe: (() => void) | null = null;
   private idleWaiters: (() => void)[] = [];
   /** Per-webhook rate limits and concurrency caps. */
   private readonly gates = new WebhookGates();
-  private lastUnstick = 0;
-  private nudged = false;
   /** Lease tokens: unique per process (random prefix) and per claim (counter); no random bytes per claim. */
   private readonly tokenPrefix = `${randomToken(9)}.`;
   private claims = 0;
+  /** How long stop() lets requests in flight finish. */
+  private graceMs = 10_000;
 
+  /**
+   * New work is announced with every ingest commit. Under a stream of single-event ingests a
+   * claim per notification would be one write transaction per delivery, so notifications
+   * arriving within NUDGE_MS are answered by one claim (arrival latency: +4 ms at most).
+   */
   constructor(private readonly d: WorkerDeps) {
+    super({ name: 'delivery worker', log: d.log, clock: d.clock, notifier: { source: d.store.notifier, gatherMs: NUDGE_MS } });
     d.metrics.watchInFlight(() => this.inFlight);
   }
 
-  start(): void {
+  override start(): void {
     if (this.running) return;
-    this.running = true;
-    this.unsubscribe = this.d.store.notifier.subscribe(() => this.nudge());
     this.renewTimer = setInterval(() => void this.renewLeases(), Math.max(250, Math.floor(this.d.config.leaseMs / 3)));
     this.renewTimer.unref();
-    this.wake();
+    super.start();
   }
 
   /** Deliveries being attempted or waiting to be written back. */
@@ -81,79 +82,40 @@ export class DeliveryWorker {
   }
 
   /**
-   * New work was stored. Under a stream of single-event ingests every commit notifies; a
-   * claim per notification would be one write transaction per delivery, so notifications
-   * arriving within NUDGE_MS are answered by one claim (arrival latency: +4 ms at most).
+   * Claims while there is room. Answers when to look next: after the queue emptied, the next
+   * due time; while busy, nothing (finishing requests wake the worker).
    */
-  private nudge(): void {
-    if (this.nudged || !this.running) return;
-    this.nudged = true;
-    setTimeout(() => {
-      this.nudged = false;
-      this.wake();
-    }, NUDGE_MS);
-  }
-
-  wake(): void {
-    if (!this.running) return;
-    if (this.pumping) {
-      this.pumpAgain = true;
-      return;
-    }
-    void this.pump();
-  }
-
-  private async pump(): Promise<void> {
-    this.pumping = true;
+  protected async look(): Promise<number | null> {
     const { maxInFlight, claimBatch, leaseMs } = this.d.config;
-    let drained = false;
     try {
-      do {
-        this.pumpAgain = false;
-        while (this.running) {
-          const free = maxInFlight - this.inFlight;
-          // Wait for a useful number of free slots rather than claiming a few at a time.
-          if (free <= 0 || (free < Math.min(claimBatch, maxInFlight) / 2 && this.inFlight > 0)) break;
-          // A batch already waits for its origins' request slots: more claimed now would only
-          // wait too, holding memory the collector must keep copying (finishing requests wake us).
-          if (this.d.sender.waiting >= claimBatch) break;
-          const limit = Math.min(free, claimBatch);
-          const token = `${this.tokenPrefix}${(this.claims++).toString(36)}`;
-          const rows = await this.d.store.hot.claim(limit, Date.now(), leaseMs, token);
-          if (rows.length > 0) await this.dispatch(rows, token);
-          if (rows.length < limit) {
-            drained = true;
-            break;
-          }
-        }
-      } while (this.pumpAgain && this.running);
-      // Only an emptied queue needs a timer; while busy, finishing requests wake the worker.
-      if (this.running && drained) await this.armForNextDue();
+      while (this.running) {
+        const free = maxInFlight - this.inFlight;
+        // Wait for a useful number of free slots rather than claiming a few at a time.
+        if (free <= 0 || (free < Math.min(claimBatch, maxInFlight) / 2 && this.inFlight > 0)) break;
+        // A batch already waits for its origins' request slots: more claimed now would only
+        // wait too, holding memory the collector must keep copying (finishing requests wake us).
+        if (this.d.sender.waiting >= claimBatch) break;
+        const limit = Math.min(free, claimBatch);
+        const token = `${this.tokenPrefix}${(this.claims++).toString(36)}`;
+        const rows = await this.d.store.hot.claim(limit, this.now(), leaseMs, token);
+        if (rows.length > 0) await this.dispatch(rows, token);
+        // Emptied, and no wake-up queued another look at once: sleep until the next due time.
+        if (rows.length < limit) return this.running && !this.wakeQueued ? await this.nextLookAt() : null;
+      }
+      return null;
     } catch (err) {
-      this.d.log.error({ err }, 'claiming deliveries failed; trying again in 1 s');
-      this.arm(Date.now() + 1000);
-    } finally {
-      this.pumping = false;
+      this.log.error({ err }, 'claiming deliveries failed; trying again in 1 s');
+      return this.now() + 1000;
     }
   }
 
-  private async armForNextDue(): Promise<void> {
-    const now0 = Date.now();
-    if (now0 - this.lastUnstick >= this.d.config.idleCheckMs) {
-      this.lastUnstick = now0;
-      // Safety net for fifo webhooks whose waiting deliveries lost their head (docs/deliveries.md).
-      await unstickFifo(this.d.store.db, now0);
-    }
+  /** Fifo webhooks that lost their head are rescued by the leader (fifo-rescue.ts), not here. */
+  private async nextLookAt(): Promise<number> {
     const next = await this.d.store.hot.nextDueAt();
-    const now = Date.now();
+    const now = this.now();
     // Due now but not claimed (another worker holds it locked): look again shortly, not in a spin.
     const at = next === null ? now + this.d.config.idleCheckMs : Math.max(next, now + 20);
-    this.arm(Math.min(at, now + this.d.config.idleCheckMs));
-  }
-
-  /** Wakes the worker at `at` (ms), keeping only the earliest pending timer. */
-  private arm(at: number): void {
-    if (this.running) this.wakeTimer.arm(at);
+    return Math.min(at, now + this.d.config.idleCheckMs);
   }
 
 
@@ -166,9 +128,9 @@ export class DeliveryWorker {
       runtimes = await this.d.runtimes.load(wanted);
     } catch (err) {
       // Without settings nothing can be sent: give the leases back for another try.
-      this.d.log.error({ err }, 'loading webhook settings failed; releasing the claim');
+      this.log.error({ err }, 'loading webhook settings failed; releasing the claim');
       this.held.delete(token);
-      await this.d.store.hot.release([token], Date.now() + 1000);
+      await this.d.store.hot.release([token], this.now() + 1000);
       return;
     }
     for (const row of rows) {
@@ -186,7 +148,7 @@ export class DeliveryWorker {
     const base = { delivery_id: row.id, webhook_id: row.webhook_id, fifo: row.fifo, lease_token: token, attempt: null };
     if (row.webhook_state !== null && !rt) {
       // Its settings could not be loaded (logged by the cache): try again in a minute, no attempt used.
-      this.push({ ...base, status: 'pending', next_attempt_at: Date.now() + 60_000 });
+      this.push({ ...base, status: 'pending', next_attempt_at: this.now() + 60_000 });
     } else if (row.webhook_state === null || !rt) {
       this.push({ ...base, status: 'cancelled', next_attempt_at: null });
     } else if (row.webhook_state !== 'enabled' && !row.is_test) {
@@ -200,7 +162,7 @@ export class DeliveryWorker {
       const gate = this.gates.submit(row.webhook_id, limits, () => void this.launch(row, rt, true));
       if (!gate.accepted) {
         // Its webhook's queue here is full: back to the store for later, no attempt used.
-        this.push({ ...base, status: 'pending', next_attempt_at: Date.now() + gate.retryInMs });
+        this.push({ ...base, status: 'pending', next_attempt_at: this.now() + gate.retryInMs });
       }
     }
   }
@@ -212,8 +174,8 @@ export class DeliveryWorker {
    */
   private engineFailure(row: ClaimedDelivery, token: string, err: unknown, rt?: WebhookRuntime): DeliveryResult {
     this.d.metrics.engineErrors.inc({ stage: 'attempt' });
-    this.d.log.error({ err, deliveryId: row.id, webhookId: row.webhook_id }, 'a claimed delivery could not be attempted; it is retried');
-    const now = Date.now();
+    this.log.error({ err, deliveryId: row.id, webhookId: row.webhook_id }, 'a claimed delivery could not be attempted; it is retried');
+    const now = this.now();
     const attemptNo = row.attempts + 1;
     const attempt: Attempt = {
       id: newId('att', now), delivery_id: row.id, webhook_id: row.webhook_id, org_id: row.org_id, attempt: attemptNo,
@@ -259,7 +221,7 @@ export class DeliveryWorker {
     // A test send reports its one attempt; it is not retried.
     const delay = row.is_test ? null : retryDelay(rt.policy, attemptNo, this.d.clockScale, response.retry_after_ms);
     if (delay === null) return { ...base, status: 'failed', next_attempt_at: null };
-    return { ...base, status: 'pending', next_attempt_at: Date.now() + delay };
+    return { ...base, status: 'pending', next_attempt_at: this.now() + delay };
   }
 
   /**
@@ -292,7 +254,7 @@ export class DeliveryWorker {
         } catch (err) {
           // The store is unreachable: nothing is lost, the whole batch waits and is written later.
           this.results.unshift(...batch);
-          this.d.log.error({ err, count: batch.length }, 'writing delivery results failed; retrying in 1 s');
+          this.log.error({ err, count: batch.length }, 'writing delivery results failed; retrying in 1 s');
           await new Promise((r) => setTimeout(r, 1000));
         }
       }
@@ -312,7 +274,7 @@ export class DeliveryWorker {
    */
   private async write(batch: DeliveryResult[]): Promise<void> {
     try {
-      const report = await traceCompletion(batch.length, this.d.store.dialect, () => this.d.store.hot.complete(batch, Date.now()));
+      const report = await traceCompletion(batch.length, this.d.store.dialect, () => this.d.store.hot.complete(batch, this.now()));
       this.afterCommit(batch, report.fenced);
     } catch (err) {
       if (isTransientStoreError(err)) throw err;
@@ -324,7 +286,7 @@ export class DeliveryWorker {
       }
       const [bad] = batch;
       this.d.metrics.engineErrors.inc({ stage: 'result' });
-      this.d.log.error({ err, deliveryId: bad?.delivery_id, webhookId: bad?.webhook_id }, 'a delivery result cannot be written; the delivery is attempted again when its lease ends');
+      this.log.error({ err, deliveryId: bad?.delivery_id, webhookId: bad?.webhook_id }, 'a delivery result cannot be written; the delivery is attempted again when its lease ends');
       this.release(batch);
     }
   }
@@ -352,7 +314,7 @@ export class DeliveryWorker {
     for (const [outcome, n] of outcomes) this.d.metrics.completed.inc({ outcome }, n);
     if (fenced.length > 0) {
       this.d.metrics.fenced.inc(fenced.length);
-      this.d.log.warn({ count: fenced.length }, 'lease lost before results were written: the attempts are logged, the next holder decides');
+      this.log.warn({ count: fenced.length }, 'lease lost before results were written: the attempts are logged, the next holder decides');
     }
     this.d.onCompleted?.(batch, fencedSet);
   }
@@ -361,9 +323,9 @@ export class DeliveryWorker {
     const tokens = [...this.held.keys()];
     if (tokens.length === 0) return;
     try {
-      await this.d.store.hot.renew(tokens, Date.now() + this.d.config.leaseMs);
+      await this.d.store.hot.renew(tokens, this.now() + this.d.config.leaseMs);
     } catch (err) {
-      this.d.log.warn({ err }, 'renewing leases failed');
+      this.log.warn({ err }, 'renewing leases failed');
     }
   }
 
@@ -378,12 +340,14 @@ export class DeliveryWorker {
    * Stops claiming, lets requests in flight finish for up to graceMs, writes their results,
    * and gives back the leases of whatever is still unfinished so another worker takes it at once.
    */
-  async stop(graceMs = 10_000): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
-    this.unsubscribe?.();
-    this.wakeTimer.cancel();
-    while (this.pumping) await new Promise((r) => setTimeout(r, 5));
+  override stop(graceMs = 10_000): Promise<void> {
+    if (this.running) this.graceMs = graceMs;
+    return super.stop();
+  }
+
+  /** After the claim under way ended (the lifecycle stopped the timer and notifications). */
+  protected override async afterStop(): Promise<void> {
+    const graceMs = this.graceMs;
     // Deliveries waiting for their webhook's pace never start; their leases are given back below.
     this.gates.clear();
     if (this.inFlight > 0 || this.results.length > 0 || this.flushing) {
@@ -395,7 +359,7 @@ export class DeliveryWorker {
     if (this.renewTimer) clearInterval(this.renewTimer);
     const tokens = [...this.held.keys()];
     if (tokens.length > 0) {
-      await this.d.store.hot.release(tokens, Date.now());
+      await this.d.store.hot.release(tokens, this.now());
       this.d.store.notifier.notify();
     }
     this.held.clear();

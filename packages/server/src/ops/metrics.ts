@@ -119,6 +119,27 @@ export class Metrics {
     });
   }
 
+  /**
+   * herald_leader: 1 while this process runs maintenance (background/leader-election.ts), and
+   * herald_maintenance_runs_total{task}: passes of each maintenance task in this process.
+   */
+  watchLeadership(isLeader: () => boolean): Counter<'task'> {
+    new Gauge({
+      name: 'herald_leader',
+      help: 'Whether this process is the maintenance leader (retention, digest closing, fifo rescue): 1 or 0',
+      registers: [this.registry],
+      collect() {
+        this.set(isLeader() ? 1 : 0);
+      },
+    });
+    return new Counter({
+      name: 'herald_maintenance_runs_total',
+      help: 'Passes of each maintenance task run by this process (only the leader runs them)',
+      labelNames: ['task'] as const,
+      registers: [this.registry],
+    });
+  }
+
   /** herald_deliveries_in_flight reads `count` at each scrape (the delivery worker's own counter). */
   watchInFlight(count: () => number): void {
     this.inFlightCount = count;
