@@ -2,6 +2,7 @@
 // missing PostgreSQL or Chromium fails in seconds with the command that fixes it instead of
 // hanging a test file or failing it test by test.
 import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
 import pg from 'pg';
 
 export const PG_URL = process.env.HERALD_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -53,6 +54,34 @@ function checkChromium() {
     `  (or set HERALD_CHROMIUM to a Chromium binary)`;
 }
 
+/** The brokers the destination tests publish to, each a TCP port on 127.0.0.1. */
+const BROKERS = [
+  { name: 'RabbitMQ', port: 5672 },
+  { name: 'NATS (with JetStream)', port: 4222 },
+  { name: 'Redis', port: 6379 },
+];
+
+function answers(port) {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port, timeout: 2000 });
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => done(false));
+  });
+}
+
+async function checkBrokers() {
+  const missing = [];
+  for (const b of BROKERS) if (!(await answers(b.port))) missing.push(`${b.name} on 127.0.0.1:${b.port}`);
+  if (missing.length === 0) return null;
+  return `The destination tests publish to real brokers; not answering: ${missing.join(', ')}. Start them:\n` +
+    '    bash .ci/brokers.sh   (installs and starts RabbitMQ, NATS with JetStream and Redis when they do not answer)';
+}
+
 /**
  * Checks what the chosen test files need: PostgreSQL for the server's and the dashboard's
  * tests (the dashboard starts a Herald), Chromium for the dashboard's. Answers the problems.
@@ -68,6 +97,10 @@ export async function checkTestServices(files) {
   if (needsChromium) {
     const c = checkChromium();
     if (c) problems.push(c);
+  }
+  if (files.some((f) => /destinations/.test(f))) {
+    const b = await checkBrokers();
+    if (b) problems.push(b);
   }
   return problems;
 }

@@ -33,6 +33,7 @@ const SERVER_SETTINGS: SettingLine[] = [
   { name: 'HERALD_CONNECTIONS_PER_ORIGIN', fallback: '1024', meaning: 'most requests at once per receiver origin (adapts below it)' },
   { name: 'HERALD_IDLE_CHECK_MS', fallback: '10000', meaning: 'longest sleep of an idle worker (≥ 100)' },
   { name: 'HERALD_SHUTDOWN_GRACE_MS', fallback: '10000', meaning: 'on SIGTERM, how long requests in flight may finish' },
+  { name: 'HERALD_LEADER_RETRY_MS', fallback: '3000', meaning: 'PostgreSQL: how often a non-leader tries to become the maintenance leader' },
   { name: 'HERALD_THREADS', fallback: 'engine', meaning: 'engine: the engine on a thread beside the API; single: one thread (debugging)' },
   { name: 'HERALD_DASHBOARD_DIR', fallback: '', meaning: "folder of the built dashboard (default: the dashboard package's dist/)" },
   { name: 'HERALD_TRACING', fallback: 'none', meaning: 'otlp: OpenTelemetry spans over OTLP/HTTP, set by the OTEL_* variables (docs/tracing.md)' },

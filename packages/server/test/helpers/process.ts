@@ -44,6 +44,8 @@ export class HeraldProcess {
         HERALD_ALLOW_PRIVATE_URLS: 'true',
         HERALD_VALIDATE_URLS: 'false',
         HERALD_LOG_LEVEL: 'warn',
+        // The topology under test (the second CI leg runs everything on one thread).
+        ...(process.env.HERALD_TEST_THREADS ? { HERALD_THREADS: process.env.HERALD_TEST_THREADS } : {}),
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
