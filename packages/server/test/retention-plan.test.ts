@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { idAt } from '../src/store/queries/retention.js';
+import { openStore, type Store } from '../src/store/store.js';
+import { freshStore, STORE_KINDS, type TestStore } from './helpers/stores.js';
+
+/**
+ * Retention purges attempts, finished deliveries and events without scanning their tables:
+ * each purge is a range of an (org_id, id) index, since ids start with their creation time.
+ * Checked on the query plans of both stores (PostgreSQL with sequential scans discouraged, as
+ * the tables here are empty and a planner would rightly scan them).
+ */
+const PURGES = [
+  { table: 'attempts', index: 'attempts_org', sql: 'SELECT id FROM attempts WHERE org_id = ? AND id < ? LIMIT ?', prefix: 'att' as const },
+  { table: 'deliveries', index: 'deliveries_org', sql: 'SELECT id FROM deliveries d WHERE d.org_id = ? AND d.id < ? LIMIT ?', prefix: 'msg' as const },
+  { table: 'events', index: 'events_org', sql: 'SELECT id FROM events e WHERE e.org_id = ? AND e.id < ? LIMIT ?', prefix: 'evt' as const },
+];
+
+for (const kind of STORE_KINDS) {
+  describe(`retention's purge plans (${kind})`, () => {
+    let ts: TestStore;
+    let store: Store;
+    before(async () => {
+      ts = await freshStore(kind);
+      store = await openStore({ dataDir: ts.dataDir, databaseUrl: ts.databaseUrl });
+    });
+    after(async () => {
+      await store.close();
+      await ts.cleanup();
+    });
+
+    for (const p of PURGES) {
+      test(`${p.table}: an index range, not a table scan`, async () => {
+        const params = ['acme', idAt(p.prefix, Date.now()), 2000];
+        let plan: string;
+        if (kind === 'sqlite') {
+          plan = (await store.db.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${p.sql}`, params)).map((r) => r.detail).join('\n');
+          assert.doesNotMatch(plan, new RegExp(`^SCAN ${p.table}\\b`, 'm'), plan);
+        } else {
+          plan = await store.db.transaction(async (tx) => {
+            await tx.run('SET LOCAL enable_seqscan = off');
+            return (await tx.all<{ 'QUERY PLAN': string }>(`EXPLAIN ${p.sql}`, params)).map((r) => r['QUERY PLAN']).join('\n');
+          });
+          assert.doesNotMatch(plan, /Seq Scan/, plan);
+        }
+        assert.match(plan, new RegExp(p.index), `uses ${p.index}:\n${plan}`);
+      });
+    }
+  });
+}
