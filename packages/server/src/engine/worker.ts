@@ -10,6 +10,7 @@ import { isTransientStoreError } from '../store/sql.js';
 import type { Store } from '../store/store.js';
 import type { ClaimedDelivery, DeliveryResult } from '../store/types.js';
 import { buildDeliveryBody } from './body.js';
+import { ClaimShares } from './claim-shares.js';
 import { runAttempt } from './run-attempt.js';
 import { WakeTimer } from './wake-timer.js';
 import { WebhookGates } from './webhook-gate.js';
@@ -32,6 +33,8 @@ const RESULT_BATCH = 512;
 const RESULT_DELAY_MS = 5;
 /** How long notifications of new work are gathered into one claim. */
 const NUDGE_MS = 4;
+/** After a claim that left webhooks out found nothing else due, the next such claim waits this long (or for new work). */
+const QUIET_MS = 50;
 
 /**
  * The delivery engine of one process. Claims due deliveries in batches under a lease,
@@ -60,9 +63,13 @@ export class DeliveryWorker {
   /** Lease tokens: unique per process (random prefix) and per claim (counter); no random bytes per claim. */
   private readonly tokenPrefix = `${randomToken(9)}.`;
   private claims = 0;
+  /** Deliveries held per webhook, and the plan of each claim. */
+  private readonly shares: ClaimShares;
+  private quietUntil = 0;
 
   constructor(private readonly d: WorkerDeps) {
     d.metrics.watchInFlight(() => this.inFlight);
+    this.shares = new ClaimShares(d.config, d.sender);
   }
 
   start(): void {
@@ -85,6 +92,7 @@ export class DeliveryWorker {
    * arriving within NUDGE_MS are answered by one claim (arrival latency: +4 ms at most).
    */
   private nudge(): void {
+    this.quietUntil = 0;
     if (this.nudged || !this.running) return;
     this.nudged = true;
     setTimeout(() => {
@@ -104,23 +112,27 @@ export class DeliveryWorker {
 
   private async pump(): Promise<void> {
     this.pumping = true;
-    const { maxInFlight, claimBatch, leaseMs } = this.d.config;
+    const { leaseMs } = this.d.config;
     let drained = false;
     try {
       do {
         this.pumpAgain = false;
         while (this.running) {
-          const free = maxInFlight - this.inFlight;
-          // Wait for a useful number of free slots rather than claiming a few at a time.
-          if (free <= 0 || (free < Math.min(claimBatch, maxInFlight) / 2 && this.inFlight > 0)) break;
-          // A batch already waits for its origins' request slots: more claimed now would only
-          // wait too, holding memory the collector must keep copying (finishing requests wake us).
-          if (this.d.sender.waiting >= claimBatch) break;
-          const limit = Math.min(free, claimBatch);
+          // How much to claim and which webhooks to leave out: the in-flight budget, its
+          // reserve and the per-origin gate (claim-shares.ts, docs/deliveries.md "Fairness").
+          const quiet = Date.now() < this.quietUntil;
+          const plan = this.shares.plan(this.inFlight, quiet);
+          if (!plan || (quiet && plan.skip.size > 0)) {
+            if (quiet) this.arm(this.quietUntil);
+            break;
+          }
           const token = `${this.tokenPrefix}${(this.claims++).toString(36)}`;
-          const rows = await this.d.store.hot.claim(limit, Date.now(), leaseMs, token);
+          const rows = await this.d.store.hot.claim(plan.limit, Date.now(), leaseMs, token, plan.skip);
           if (rows.length > 0) await this.dispatch(rows, token);
-          if (rows.length < limit) {
+          if (rows.length < plan.limit) {
+            // Only left-out webhooks may have more due: their finishing requests, new work or
+            // the timer bring the next claim, not every finished request.
+            if (plan.skip.size > 0) this.quietUntil = Date.now() + QUIET_MS;
             drained = true;
             break;
           }
@@ -145,8 +157,9 @@ export class DeliveryWorker {
     }
     const next = await this.d.store.hot.nextDueAt();
     const now = Date.now();
-    // Due now but not claimed (another worker holds it locked): look again shortly, not in a spin.
-    const at = next === null ? now + this.d.config.idleCheckMs : Math.max(next, now + 20);
+    // Due now but not claimed (another worker holds it locked, or its webhook was left out of
+    // the claim): look again shortly, not in a spin.
+    const at = next === null ? now + this.d.config.idleCheckMs : Math.max(next, now + 20, this.quietUntil);
     this.arm(Math.min(at, now + this.d.config.idleCheckMs));
   }
 
@@ -154,7 +167,6 @@ export class DeliveryWorker {
   private arm(at: number): void {
     if (this.running) this.wakeTimer.arm(at);
   }
-
 
   private async dispatch(rows: ClaimedDelivery[], token: string): Promise<void> {
     this.held.set(token, rows.length);
@@ -171,8 +183,10 @@ export class DeliveryWorker {
       return;
     }
     for (const row of rows) {
+      const rt = runtimes.get(row.webhook_id);
+      this.shares.add(row.webhook_id, rt?.url ?? null);
       try {
-        this.route(row, runtimes.get(row.webhook_id), token);
+        this.route(row, rt, token);
       } catch (err) {
         // Whatever went wrong, the claimed delivery gets its one result.
         this.push(this.engineFailure(row, token, err));
@@ -266,6 +280,7 @@ export class DeliveryWorker {
    * after the first one waits (arrival latency is unaffected: the request already went out).
    */
   private push(result: DeliveryResult): void {
+    this.shares.done(result.webhook_id);
     this.results.push(result);
     if (this.flushing) return;
     if (this.results.length >= RESULT_BATCH) {

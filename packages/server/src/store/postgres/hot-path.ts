@@ -12,16 +12,31 @@ import type {
 } from '../types.js';
 import { findReplays, type StoredIdempotent } from '../replays.js';
 import { isUniqueViolation, type SqlExecutor } from '../sql.js';
+import { claimWindow, pendingWebhookParams, PENDING_WEBHOOKS_SQL, RoundRobin } from '../queries/fair-claim.js';
 import { fifoInOrder, parkFifo, promoteFifo } from '../queries/fifo.js';
 import { aggregateWebhookStats } from '../webhook-stats.js';
 import type { PostgresDatabase } from './database.js';
 
+// Fair claim (queries/fair-claim.ts): the webhooks walked by PENDING_WEBHOOKS_SQL that have
+// due work each lock their share, oldest first; the claim takes every webhook's oldest, then
+// every webhook's second, and so on. Rows locked beyond the claim's size (a few) are unlocked at commit.
 const CLAIM_SQL = `
-WITH due AS (
-  SELECT id FROM deliveries c WHERE status = 'pending' AND next_attempt_at <= ? AND ${fifoInOrder('c')}
-  ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED
+WITH hooks AS (
+  SELECT h.w FROM unnest(?::text[]) AS h(w)
+  WHERE EXISTS (SELECT 1 FROM deliveries e WHERE e.webhook_id = h.w AND e.status = 'pending' AND e.next_attempt_at <= ?)
+), share AS (
+  SELECT ceil(?::numeric / greatest(count(*), 1))::int AS k FROM hooks
+), due AS (
+  SELECT c.id, c.next_attempt_at, row_number() OVER (PARTITION BY c.webhook_id ORDER BY c.next_attempt_at) AS rn
+  FROM hooks h CROSS JOIN share s CROSS JOIN LATERAL (
+    SELECT d.id, d.webhook_id, d.next_attempt_at FROM deliveries d
+    WHERE d.webhook_id = h.w AND d.status = 'pending' AND d.next_attempt_at <= ? AND ${fifoInOrder('d')}
+    ORDER BY d.next_attempt_at LIMIT s.k FOR UPDATE SKIP LOCKED
+  ) c
+), picked AS (
+  SELECT id FROM due ORDER BY rn, next_attempt_at LIMIT ?
 ), leased AS (
-  UPDATE deliveries d SET lease_token = ?, next_attempt_at = ? FROM due WHERE d.id = due.id
+  UPDATE deliveries d SET lease_token = ?, next_attempt_at = ? FROM picked WHERE d.id = picked.id
   RETURNING d.id, d.org_id, d.webhook_id, d.attempts, d.is_test, d.fifo, d.event_id
 )
 SELECT l.id, l.org_id, l.webhook_id, l.attempts, l.is_test, l.fifo, l.event_id,
@@ -58,6 +73,8 @@ WITH r AS (
 )
 SELECT id FROM upd`;
 
+const NO_SKIP: ReadonlySet<string> = new Set();
+
 interface SubscriberRow {
   org_id: string;
   event_type: string;
@@ -71,6 +88,8 @@ interface SubscriberRow {
 
 /** PostgreSQL hot path: a handful of statements per batch, whatever the batch size. */
 export class PostgresHotPath implements HotPath {
+  private readonly roundRobin = new RoundRobin();
+
   constructor(private readonly db: PostgresDatabase) {}
 
   async ingest(groups: readonly IngestGroup[], plan: FanOutPlanner): Promise<IngestGroupResult[]> {
@@ -197,8 +216,14 @@ export class PostgresHotPath implements HotPath {
     return map;
   }
 
-  async claim(limit: number, now: number, leaseMs: number, token: string): Promise<ClaimedDelivery[]> {
-    const rows = await this.db.all<Omit<ClaimedDelivery, 'lease_token'>>(CLAIM_SQL, [now, limit, token, now + leaseMs]);
+  async claim(limit: number, now: number, leaseMs: number, token: string, skip: ReadonlySet<string> = NO_SKIP): Promise<ClaimedDelivery[]> {
+    const window = claimWindow(limit);
+    const seen = (await this.db.all<{ webhook_id: string }>(PENDING_WEBHOOKS_SQL, pendingWebhookParams(this.roundRobin.after, window)))
+      .map((r) => r.webhook_id);
+    this.roundRobin.advance(seen, window);
+    const hooks = seen.filter((w) => !skip.has(w));
+    if (hooks.length === 0) return [];
+    const rows = await this.db.all<Omit<ClaimedDelivery, 'lease_token'>>(CLAIM_SQL, [hooks, now, limit, now, limit, token, now + leaseMs]);
     return rows.map((r) => ({ ...r, is_test: Boolean(r.is_test), fifo: Boolean(r.fifo), lease_token: token }));
   }
 

@@ -11,10 +11,13 @@ import type {
   NewEvent,
   Subscriber,
 } from '../types.js';
+import { claimWindow, interleave, pendingWebhookParams, PENDING_WEBHOOKS_SQL, RoundRobin, shareOf, type DueCandidate } from '../queries/fair-claim.js';
 import { fifoInOrder, PARK_FIFO_SQL, PROMOTE_FIFO_SQL } from '../queries/fifo.js';
 import { aggregateWebhookStats } from '../webhook-stats.js';
 import { findReplays, type StoredIdempotent } from '../replays.js';
 import type { SqliteDatabase } from './database.js';
+
+const NO_SKIP: ReadonlySet<string> = new Set();
 
 interface SubscriberRow {
   id: string;
@@ -31,6 +34,7 @@ interface SubscriberRow {
  */
 export class SqliteHotPath implements HotPath {
   private readonly st: Record<string, Statement>;
+  private readonly roundRobin = new RoundRobin();
 
   constructor(private readonly db: SqliteDatabase) {
     const p = (sql: string) => db.prepare(sql);
@@ -48,12 +52,14 @@ export class SqliteHotPath implements HotPath {
         `INSERT INTO deliveries (id, org_id, webhook_id, event_id, status, attempts, next_attempt_at, created_at, updated_at, fifo)
          VALUES (?,?,?,?,?,0,?,?,?,?)`,
       ),
-      claim: p(
-        `UPDATE deliveries SET lease_token = ?, next_attempt_at = ?
-         WHERE id IN (SELECT id FROM deliveries c WHERE status = 'pending' AND next_attempt_at <= ? AND ${fifoInOrder('c')}
-                      ORDER BY next_attempt_at LIMIT ?)
-         RETURNING id`,
+      pendingWebhooks: p(PENDING_WEBHOOKS_SQL),
+      hasDue: p(`SELECT 1 AS due FROM deliveries WHERE webhook_id = ? AND status = 'pending' AND next_attempt_at <= ? LIMIT 1`),
+      dueOf: p(
+        `SELECT c.id, c.next_attempt_at FROM deliveries c
+         WHERE c.webhook_id = ? AND c.status = 'pending' AND c.next_attempt_at <= ? AND ${fifoInOrder('c')}
+         ORDER BY c.next_attempt_at LIMIT ?`,
       ),
+      claim: p(`UPDATE deliveries SET lease_token = ?, next_attempt_at = ? WHERE id IN (SELECT value FROM json_each(?))`),
       claimed: p(
         `SELECT d.id, d.org_id, d.webhook_id, d.attempts, d.is_test, d.fifo, d.lease_token, d.event_id,
            w.revision AS webhook_revision, w.state AS webhook_state,
@@ -160,12 +166,21 @@ export class SqliteHotPath implements HotPath {
     return subs;
   }
 
-  async claim(limit: number, now: number, leaseMs: number, token: string): Promise<ClaimedDelivery[]> {
+  /** Fair claim (queries/fair-claim.ts): the webhooks with pending work round-robin, each its share, oldest first. */
+  async claim(limit: number, now: number, leaseMs: number, token: string, skip: ReadonlySet<string> = NO_SKIP): Promise<ClaimedDelivery[]> {
     await this.db.idle();
     const run = this.db.raw.transaction(() => {
-      const ids = (this.st.claim!.all(token, now + leaseMs, now, limit) as { id: string }[]).map((r) => r.id);
+      const window = claimWindow(limit);
+      const seen = (this.st.pendingWebhooks!.all(...pendingWebhookParams(this.roundRobin.after, window)) as { webhook_id: string }[])
+        .map((r) => r.webhook_id);
+      this.roundRobin.advance(seen, window);
+      const due = seen.filter((w) => !skip.has(w) && this.st.hasDue!.get(w, now) !== undefined);
+      const share = shareOf(limit, due.length);
+      const ids = interleave(due.map((w) => this.st.dueOf!.all(w, now, share) as DueCandidate[]), limit);
       if (ids.length === 0) return [];
-      return this.st.claimed!.all(JSON.stringify(ids)) as ClaimedDelivery[];
+      const list = JSON.stringify(ids);
+      this.st.claim!.run(token, now + leaseMs, list);
+      return this.st.claimed!.all(list) as ClaimedDelivery[];
     });
     const rows = this.db.relaxed(() => run.immediate());
     for (const r of rows) {
