@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { ClaimShares } from '../src/engine/claim-shares.js';
 import { planFanOut } from '../src/engine/fan-out.js';
 import { insertOrg } from '../src/store/queries/orgs.js';
 import { openStore, type Store } from '../src/store/store.js';
@@ -15,6 +16,40 @@ const SLOW_SLOTS = 64;
 const SLOW_MS = 200;
 /** Org A's backlog: ~12 s of work for the slow receiver (64 per 200 ms). */
 const BACKLOG = 4000;
+
+describe('claim shares (unit): the reserve and the per-origin gate', () => {
+  const crowded = new Set<string>();
+  const origins = { originOf: (url: string) => new URL(url).origin, crowdedOrigins: () => new Set(crowded) };
+  const config = { maxInFlight: 1024, claimBatch: 256 };
+
+  test('ordinary claims fill the budget but its last eighth, which only webhooks holding little may use', () => {
+    const shares = new ClaimShares(config, origins);
+    assert.deepEqual(shares.plan(0, false), { limit: 256, skip: new Set(), reserve: false });
+    for (let i = 0; i < 896; i++) shares.add('wh_a', 'http://a.test/hook');
+    shares.add('wh_b', 'http://b.test/hook');
+    const plan = shares.plan(896, false);
+    assert.equal(plan?.reserve, true);
+    assert.deepEqual([...plan!.skip], ['wh_a'], 'the webhook holding most of the budget is left out');
+    assert.equal(plan?.limit, 32, 'a quarter of the reserve per claim');
+    assert.equal(shares.plan(896, true), null, 'after a reserve claim found nothing, the next waits');
+    assert.equal(shares.plan(1024, false), null, 'nothing at all when the budget is spent');
+    for (let i = 0; i < 300; i++) shares.done('wh_a');
+    assert.equal(shares.holding('wh_a'), 596);
+    assert.deepEqual(shares.plan(596, false), { limit: 256, skip: new Set(), reserve: false });
+  });
+
+  test('a webhook whose origin has a claim batch waiting is left out; the others are still claimed', () => {
+    const shares = new ClaimShares(config, origins);
+    shares.add('wh_a', 'http://a.test/hook');
+    shares.add('wh_a2', 'http://a.test/other');
+    shares.add('wh_b', 'http://b.test/hook');
+    crowded.add('http://a.test');
+    const plan = shares.plan(400, false);
+    assert.equal(plan?.reserve, false);
+    assert.deepEqual([...plan!.skip].sort(), ['wh_a', 'wh_a2']);
+    crowded.clear();
+  });
+});
 
 for (const kind of STORE_KINDS) {
   describe(`fair claim (store, ${kind})`, () => {
@@ -52,9 +87,13 @@ for (const kind of STORE_KINDS) {
       const rows = await store.hot.claim(256, Date.now() + 1, LEASE, 'fair-1');
       const counts = perWebhook(rows);
       assert.equal(counts.get('wh_small'), 1, 'the newer webhook\'s delivery is in the first claim');
-      assert.equal(counts.get('wh_big'), 128, 'the backlog gets its half of the claim');
+      assert.equal(counts.get('wh_big'), 255, 'the share the newer webhook left goes to the backlog');
       const lone = await store.hot.claim(256, Date.now() + 1, LEASE, 'fair-1b');
       assert.equal(lone.length, 256, 'a webhook alone with due work gets the whole claim');
+      await addWebhook(store.db, 'wh_big2', ['big2.e']);
+      await ingest('big2.e', 300);
+      const both = perWebhook(await store.hot.claim(256, Date.now() + 1, LEASE, 'fair-1c'));
+      assert.deepEqual([both.get('wh_big'), both.get('wh_big2')], [128, 128], 'two backlogs share a claim equally');
     });
 
     test('the webhooks a worker skips are left alone; a fifo webhook gives only its head', async () => {

@@ -17,22 +17,33 @@ import { fifoInOrder, parkFifo, promoteFifo } from '../queries/fifo.js';
 import { aggregateWebhookStats } from '../webhook-stats.js';
 import type { PostgresDatabase } from './database.js';
 
-// Fair claim (queries/fair-claim.ts): the webhooks walked by PENDING_WEBHOOKS_SQL that have
-// due work each lock their share, oldest first; the claim takes every webhook's oldest, then
+// Fair claim (queries/fair-claim.ts, fillClaim): each webhook walked by PENDING_WEBHOOKS_SQL
+// locks its equal share of due deliveries, oldest first; then what the others left over is
+// split between those that filled their share. The claim takes every webhook's oldest, then
 // every webhook's second, and so on. Rows locked beyond the claim's size (a few) are unlocked at commit.
+const DUE_OF = (hook: string) => `
+    SELECT d.id, d.webhook_id, d.next_attempt_at FROM deliveries d
+    WHERE d.webhook_id = ${hook} AND d.status = 'pending' AND d.next_attempt_at <= ? AND ${fifoInOrder('d')}`;
 const CLAIM_SQL = `
 WITH hooks AS (
   SELECT h.w FROM unnest(?::text[]) AS h(w)
-  WHERE EXISTS (SELECT 1 FROM deliveries e WHERE e.webhook_id = h.w AND e.status = 'pending' AND e.next_attempt_at <= ?)
 ), share AS (
   SELECT ceil(?::numeric / greatest(count(*), 1))::int AS k FROM hooks
-), due AS (
-  SELECT c.id, c.next_attempt_at, row_number() OVER (PARTITION BY c.webhook_id ORDER BY c.next_attempt_at) AS rn
-  FROM hooks h CROSS JOIN share s CROSS JOIN LATERAL (
-    SELECT d.id, d.webhook_id, d.next_attempt_at FROM deliveries d
-    WHERE d.webhook_id = h.w AND d.status = 'pending' AND d.next_attempt_at <= ? AND ${fifoInOrder('d')}
+), first AS (
+  SELECT c.* FROM hooks h CROSS JOIN share s CROSS JOIN LATERAL (${DUE_OF('h.w')}
     ORDER BY d.next_attempt_at LIMIT s.k FOR UPDATE SKIP LOCKED
   ) c
+), hungry AS (
+  SELECT f.webhook_id AS w FROM first f GROUP BY f.webhook_id HAVING count(*) >= (SELECT k FROM share)
+), more AS (
+  SELECT ceil(greatest(? - (SELECT count(*) FROM first), 0)::numeric / greatest(count(*), 1))::int AS k FROM hungry
+), second AS (
+  SELECT c.* FROM hungry h CROSS JOIN more s CROSS JOIN LATERAL (${DUE_OF('h.w')} AND d.id NOT IN (SELECT id FROM first)
+    ORDER BY d.next_attempt_at LIMIT s.k FOR UPDATE SKIP LOCKED
+  ) c
+), due AS (
+  SELECT x.id, x.next_attempt_at, row_number() OVER (PARTITION BY x.webhook_id ORDER BY x.next_attempt_at) AS rn
+  FROM (SELECT * FROM first UNION ALL SELECT * FROM second) x
 ), picked AS (
   SELECT id FROM due ORDER BY rn, next_attempt_at LIMIT ?
 ), leased AS (
@@ -223,7 +234,7 @@ export class PostgresHotPath implements HotPath {
     this.roundRobin.advance(seen, window);
     const hooks = seen.filter((w) => !skip.has(w));
     if (hooks.length === 0) return [];
-    const rows = await this.db.all<Omit<ClaimedDelivery, 'lease_token'>>(CLAIM_SQL, [hooks, now, limit, now, limit, token, now + leaseMs]);
+    const rows = await this.db.all<Omit<ClaimedDelivery, 'lease_token'>>(CLAIM_SQL, [hooks, limit, now, limit, now, limit, token, now + leaseMs]);
     return rows.map((r) => ({ ...r, is_test: Boolean(r.is_test), fifo: Boolean(r.fifo), lease_token: token }));
   }
 

@@ -45,9 +45,9 @@ export function claimWindow(limit: number): number {
   return Math.max(limit, 64);
 }
 
-/** Each due webhook's share of a claim of `limit`: equal, rounded up. */
-export function shareOf(limit: number, dueWebhooks: number): number {
-  return Math.ceil(limit / Math.max(1, dueWebhooks));
+/** Each webhook's share of a claim of `limit`: equal, rounded up. */
+export function shareOf(limit: number, webhooks: number): number {
+  return Math.ceil(limit / Math.max(1, webhooks));
 }
 
 /**
@@ -71,6 +71,24 @@ export class RoundRobin {
 export interface DueCandidate {
   id: string;
   next_attempt_at: number;
+}
+
+/**
+ * The ids of a claim of at most `limit`, in two rounds: each webhook its equal share of due
+ * deliveries, oldest first; then what webhooks with less due left over, split between those
+ * that filled their share. `fetch(webhook, count, offset)` answers a webhook's due
+ * deliveries, oldest first. PostgreSQL's claim statement does the same in SQL.
+ */
+export function fillClaim(webhooks: readonly string[], limit: number, fetch: (webhook: string, count: number, offset: number) => DueCandidate[]): string[] {
+  const first = shareOf(limit, webhooks.length);
+  const lists = webhooks.map((w) => fetch(w, first, 0));
+  const taken = lists.reduce((n, l) => n + l.length, 0);
+  const hungry = webhooks.flatMap((w, i) => (lists[i]!.length === first ? [i] : []));
+  if (taken < limit && hungry.length > 0) {
+    const more = shareOf(limit - taken, hungry.length);
+    for (const i of hungry) lists[i]!.push(...fetch(webhooks[i]!, more, first));
+  }
+  return interleave(lists, limit);
 }
 
 /**

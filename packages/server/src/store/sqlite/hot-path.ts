@@ -11,7 +11,7 @@ import type {
   NewEvent,
   Subscriber,
 } from '../types.js';
-import { claimWindow, interleave, pendingWebhookParams, PENDING_WEBHOOKS_SQL, RoundRobin, shareOf, type DueCandidate } from '../queries/fair-claim.js';
+import { claimWindow, fillClaim, pendingWebhookParams, PENDING_WEBHOOKS_SQL, RoundRobin, type DueCandidate } from '../queries/fair-claim.js';
 import { fifoInOrder, PARK_FIFO_SQL, PROMOTE_FIFO_SQL } from '../queries/fifo.js';
 import { aggregateWebhookStats } from '../webhook-stats.js';
 import { findReplays, type StoredIdempotent } from '../replays.js';
@@ -53,11 +53,10 @@ export class SqliteHotPath implements HotPath {
          VALUES (?,?,?,?,?,0,?,?,?,?)`,
       ),
       pendingWebhooks: p(PENDING_WEBHOOKS_SQL),
-      hasDue: p(`SELECT 1 AS due FROM deliveries WHERE webhook_id = ? AND status = 'pending' AND next_attempt_at <= ? LIMIT 1`),
       dueOf: p(
         `SELECT c.id, c.next_attempt_at FROM deliveries c
          WHERE c.webhook_id = ? AND c.status = 'pending' AND c.next_attempt_at <= ? AND ${fifoInOrder('c')}
-         ORDER BY c.next_attempt_at LIMIT ?`,
+         ORDER BY c.next_attempt_at LIMIT ? OFFSET ?`,
       ),
       claim: p(`UPDATE deliveries SET lease_token = ?, next_attempt_at = ? WHERE id IN (SELECT value FROM json_each(?))`),
       claimed: p(
@@ -174,9 +173,8 @@ export class SqliteHotPath implements HotPath {
       const seen = (this.st.pendingWebhooks!.all(...pendingWebhookParams(this.roundRobin.after, window)) as { webhook_id: string }[])
         .map((r) => r.webhook_id);
       this.roundRobin.advance(seen, window);
-      const due = seen.filter((w) => !skip.has(w) && this.st.hasDue!.get(w, now) !== undefined);
-      const share = shareOf(limit, due.length);
-      const ids = interleave(due.map((w) => this.st.dueOf!.all(w, now, share) as DueCandidate[]), limit);
+      const hooks = seen.filter((w) => !skip.has(w));
+      const ids = fillClaim(hooks, limit, (w, count, offset) => this.st.dueOf!.all(w, now, count, offset) as DueCandidate[]);
       if (ids.length === 0) return [];
       const list = JSON.stringify(ids);
       this.st.claim!.run(token, now + leaseMs, list);
