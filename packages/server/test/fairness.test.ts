@@ -211,3 +211,50 @@ for (const kind of STORE_KINDS) {
     });
   });
 }
+
+/**
+ * The reserve: a receiver that holds every request for seconds, with as many connections as
+ * it likes, takes the worker's in-flight budget (it would free room only as its requests
+ * finish). Another webhook's event must still go out at once.
+ */
+for (const kind of STORE_KINDS) {
+  describe(`fair claiming: a receiver that holds requests for seconds does not hold the worker (${kind})`, () => {
+    let h: TestHerald;
+    let held: TestReceiver;
+    let fast: TestReceiver;
+    let open = 0;
+
+    before(async () => {
+      held = await TestReceiver.start();
+      fast = await TestReceiver.start();
+      held.respond(async (_r, res) => {
+        open++;
+        await sleep(3000);
+        open--;
+        res.end('ok');
+      });
+      h = await TestHerald.start(kind, { worker: { claimBatch: 256, maxInFlight: 1024, connectionsPerOrigin: 1024, shutdownGraceMs: 500 } });
+      await h.setup(held.url('/a'), ['load.test'], {}, 'a');
+      await h.setup(fast.url('/b'), ['ping.test'], {}, 'b');
+    });
+    after(async () => {
+      await h.stop();
+      await held.close();
+      await fast.close();
+    });
+
+    test('an event of org B arrives within 1 s while org A\'s requests fill the in-flight budget', async (t) => {
+      const events = Array.from({ length: 1000 }, (_, i) => ({ event: 'load.test', entity: { i } }));
+      for (let i = 0; i < 2; i++) assert.equal((await h.api('POST', '/orgs/a/events/batch', { events })).status, 202);
+      // A's receiver holds most of the worker's 1,024 request slots.
+      await eventually(async () => open >= 850, 10_000);
+      const t0 = Date.now();
+      assert.equal((await h.api('POST', '/orgs/b/events', { event: 'ping.test', entity: { n: 1 } })).status, 202);
+      await fast.waitFor(1, 10_000).catch(() => undefined);
+      const arrived = fast.posts[0]?.at;
+      assert.ok(arrived !== undefined, 'B\'s event never arrived within 10 s');
+      t.diagnostic(`B's event arrived after ${arrived - t0} ms with ${open} of A's requests open`);
+      assert.ok(arrived - t0 < 1000, `B's event arrived ${arrived - t0} ms after its ingest began`);
+    });
+  });
+}
