@@ -58,6 +58,11 @@ export class ClaimShares {
     if (--h.count <= 0) this.held.delete(webhookId);
   }
 
+  /** Forgets every count (the worker stopped; what it held was given back). */
+  clear(): void {
+    this.held.clear();
+  }
+
   /** Deliveries this webhook holds here (for tests). */
   holding(webhookId: string): number {
     return this.held.get(webhookId)?.count ?? 0;

@@ -413,5 +413,6 @@ export class DeliveryWorker {
       this.d.store.notifier.notify();
     }
     this.held.clear();
+    this.shares.clear();
   }
 }
