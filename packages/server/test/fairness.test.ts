@@ -120,6 +120,19 @@ for (const kind of STORE_KINDS) {
       assert.equal(first.length, 64);
       assert.equal(new Set([...first, ...second].map((r) => r.webhook_id)).size, 100, 'two claims of 64 reach all 100 webhooks');
     });
+
+    test('a newly due webhook is claimed at once when many webhooks have only retries scheduled for later', async () => {
+      // More webhooks than one claim walks, each waiting for a retry an hour away.
+      for (let i = 0; i < 70; i++) {
+        await addWebhook(store.db, `wh_later_${String(i).padStart(3, '0')}`, [`later${i}.e`]);
+        await ingest(`later${i}.e`, 1);
+      }
+      await store.db.run(`UPDATE deliveries SET next_attempt_at = ?, lease_token = NULL WHERE status = 'pending'`, [Date.now() + 3_600_000]);
+      await addWebhook(store.db, 'wh_zz_new', ['zz.e']);
+      await ingest('zz.e', 1);
+      const rows = await store.hot.claim(64, Date.now() + 1, LEASE, 'zz');
+      assert.deepEqual(rows.map((r) => r.webhook_id), ['wh_zz_new']);
+    });
   });
 }
 

@@ -12,12 +12,12 @@ import type {
 } from '../types.js';
 import { findReplays, type StoredIdempotent } from '../replays.js';
 import { isUniqueViolation, type SqlExecutor } from '../sql.js';
-import { claimWindow, pendingWebhookParams, PENDING_WEBHOOKS_SQL, RoundRobin } from '../queries/fair-claim.js';
+import { CLAIM_WEBHOOKS_SQL, claimWebhooks, claimWindow, RoundRobin, walkParams } from '../queries/fair-claim.js';
 import { fifoInOrder, parkFifo, promoteFifo } from '../queries/fifo.js';
 import { aggregateWebhookStats } from '../webhook-stats.js';
 import type { PostgresDatabase } from './database.js';
 
-// Fair claim (queries/fair-claim.ts, fillClaim): each webhook walked by PENDING_WEBHOOKS_SQL
+// Fair claim (queries/fair-claim.ts, fillClaim): each webhook found by CLAIM_WEBHOOKS_SQL
 // locks its equal share of due deliveries, oldest first; then what the others left over is
 // split between those that filled their share. The claim takes every webhook's oldest, then
 // every webhook's second, and so on. Rows locked beyond the claim's size (a few) are unlocked at commit.
@@ -229,10 +229,8 @@ export class PostgresHotPath implements HotPath {
 
   async claim(limit: number, now: number, leaseMs: number, token: string, skip: ReadonlySet<string> = NO_SKIP): Promise<ClaimedDelivery[]> {
     const window = claimWindow(limit);
-    const seen = (await this.db.all<{ webhook_id: string }>(PENDING_WEBHOOKS_SQL, pendingWebhookParams(this.roundRobin.after, window)))
-      .map((r) => r.webhook_id);
-    this.roundRobin.advance(seen, window);
-    const hooks = seen.filter((w) => !skip.has(w));
+    const found = await this.db.all<{ webhook_id: string; kind: number }>(CLAIM_WEBHOOKS_SQL, walkParams(this.roundRobin.after, window, now, limit));
+    const hooks = claimWebhooks(found, window, this.roundRobin, skip);
     if (hooks.length === 0) return [];
     const rows = await this.db.all<Omit<ClaimedDelivery, 'lease_token'>>(CLAIM_SQL, [hooks, limit, now, limit, now, limit, token, now + leaseMs]);
     return rows.map((r) => ({ ...r, is_test: Boolean(r.is_test), fifo: Boolean(r.fifo), lease_token: token }));

@@ -6,16 +6,20 @@
  * each webhook with due work an equal share of the claim, its oldest due deliveries first. A
  * lone webhook still gets the whole claim.
  *
- * Both stores run the same steps: PENDING_WEBHOOKS_SQL (one index seek per webhook, on
- * deliveries_pending_webhook), then per webhook one seek for its oldest due deliveries, so a
- * claim's cost follows the number of webhooks it looks at, not the size of any backlog.
+ * Both stores run the same steps: CLAIM_WEBHOOKS_SQL (one index seek per webhook walked, on
+ * deliveries_pending_webhook, and the claim's size of the oldest due deliveries), then per
+ * webhook one seek for its oldest due deliveries, so a claim's cost follows the number of
+ * webhooks it looks at, not the size of any backlog.
  */
 
 /**
- * Webhooks with pending deliveries, in id order after a cursor, then from the start up to it
- * (the wrap), at most `window` in all. Parameters: pendingWebhookParams().
+ * The webhooks a claim considers. `walked` (kind 0): webhooks with pending deliveries, in id
+ * order after a cursor, then from the start up to it (the wrap), at most `window`. Then
+ * (kind 1) the webhooks of the oldest due deliveries (at most the claim's size of them, from
+ * deliveries_due): the walk alone would pass over a newly due webhook when thousands of
+ * webhooks have only retries scheduled for later. Parameters: walkParams().
  */
-export const PENDING_WEBHOOKS_SQL = `
+export const CLAIM_WEBHOOKS_SQL = `
 WITH RECURSIVE fwd(w, n) AS (
   SELECT (SELECT webhook_id FROM deliveries WHERE status = 'pending' AND webhook_id > ? ORDER BY webhook_id LIMIT 1), 1
   UNION ALL
@@ -30,11 +34,32 @@ WITH RECURSIVE fwd(w, n) AS (
   SELECT w, 0, n FROM fwd WHERE w IS NOT NULL
   UNION ALL
   SELECT w, 1, n FROM wrap WHERE w IS NOT NULL
+), oldest AS (
+  SELECT webhook_id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?
 )
-SELECT w AS webhook_id FROM walked ORDER BY pass, n LIMIT ?`;
+SELECT webhook_id, kind FROM (
+  SELECT a.w AS webhook_id, 0 AS kind, a.pass, a.n FROM (SELECT w, pass, n FROM walked ORDER BY pass, n LIMIT ?) a
+  UNION ALL
+  SELECT DISTINCT o.webhook_id, 1, 0, 0 FROM oldest o
+) x ORDER BY kind, pass, n`;
 
-export function pendingWebhookParams(cursor: string, window: number): unknown[] {
-  return [cursor, window, cursor, cursor, window, window];
+export function walkParams(cursor: string, window: number, now: number, limit: number): unknown[] {
+  return [cursor, window, cursor, cursor, window, now, limit, window];
+}
+
+/**
+ * The webhooks of one claim from CLAIM_WEBHOOKS_SQL's rows, those in `skip` left out; moves
+ * the round-robin cursor past the walked ones.
+ */
+export function claimWebhooks(rows: readonly { webhook_id: string; kind: number | string }[], window: number, roundRobin: RoundRobin, skip: ReadonlySet<string>): string[] {
+  const walked: string[] = [];
+  const all = new Set<string>();
+  for (const r of rows) {
+    if (Number(r.kind) === 0) walked.push(r.webhook_id);
+    if (!skip.has(r.webhook_id)) all.add(r.webhook_id);
+  }
+  roundRobin.advance(walked, window);
+  return [...all];
 }
 
 /**

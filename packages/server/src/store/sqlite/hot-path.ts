@@ -11,7 +11,7 @@ import type {
   NewEvent,
   Subscriber,
 } from '../types.js';
-import { claimWindow, fillClaim, pendingWebhookParams, PENDING_WEBHOOKS_SQL, RoundRobin, type DueCandidate } from '../queries/fair-claim.js';
+import { CLAIM_WEBHOOKS_SQL, claimWebhooks, claimWindow, fillClaim, RoundRobin, walkParams, type DueCandidate } from '../queries/fair-claim.js';
 import { fifoInOrder, PARK_FIFO_SQL, PROMOTE_FIFO_SQL } from '../queries/fifo.js';
 import { aggregateWebhookStats } from '../webhook-stats.js';
 import { findReplays, type StoredIdempotent } from '../replays.js';
@@ -52,7 +52,7 @@ export class SqliteHotPath implements HotPath {
         `INSERT INTO deliveries (id, org_id, webhook_id, event_id, status, attempts, next_attempt_at, created_at, updated_at, fifo)
          VALUES (?,?,?,?,?,0,?,?,?,?)`,
       ),
-      pendingWebhooks: p(PENDING_WEBHOOKS_SQL),
+      claimWebhooks: p(CLAIM_WEBHOOKS_SQL),
       dueOf: p(
         `SELECT c.id, c.next_attempt_at FROM deliveries c
          WHERE c.webhook_id = ? AND c.status = 'pending' AND c.next_attempt_at <= ? AND ${fifoInOrder('c')}
@@ -170,10 +170,8 @@ export class SqliteHotPath implements HotPath {
     await this.db.idle();
     const run = this.db.raw.transaction(() => {
       const window = claimWindow(limit);
-      const seen = (this.st.pendingWebhooks!.all(...pendingWebhookParams(this.roundRobin.after, window)) as { webhook_id: string }[])
-        .map((r) => r.webhook_id);
-      this.roundRobin.advance(seen, window);
-      const hooks = seen.filter((w) => !skip.has(w));
+      const rows = this.st.claimWebhooks!.all(...walkParams(this.roundRobin.after, window, now, limit)) as { webhook_id: string; kind: number }[];
+      const hooks = claimWebhooks(rows, window, this.roundRobin, skip);
       const ids = fillClaim(hooks, limit, (w, count, offset) => this.st.dueOf!.all(w, now, count, offset) as DueCandidate[]);
       if (ids.length === 0) return [];
       const list = JSON.stringify(ids);
