@@ -12,6 +12,7 @@ import { isTransientStoreError } from '../store/sql.js';
 import type { Store } from '../store/store.js';
 import type { ClaimedDelivery, DeliveryResult } from '../store/types.js';
 import { buildDeliveryBody } from './body.js';
+import { ClaimShares } from './claim-shares.js';
 import { runAttempt } from './run-attempt.js';
 import { WebhookGates } from './webhook-gate.js';
 import type { WebhookRuntime, WebhookRuntimeCache } from './webhook-runtime.js';
@@ -34,6 +35,8 @@ const RESULT_BATCH = 512;
 const RESULT_DELAY_MS = 5;
 /** How long notifications of new work are gathered into one claim. */
 const NUDGE_MS = 4;
+/** After a claim that left webhooks out found nothing else due, the next such claim waits this long (or for new work). */
+const QUIET_MS = 50;
 
 /**
  * The delivery engine of one process. Claims due deliveries in batches under a lease,
@@ -58,6 +61,10 @@ export class DeliveryWorker extends BackgroundService {
   private claims = 0;
   /** How long stop() lets requests in flight finish. */
   private graceMs = 10_000;
+  /** Deliveries held per webhook, and the plan of each claim. */
+  private readonly shares: ClaimShares;
+  private quietUntil = 0;
+  private unsubscribeQuiet: (() => void) | null = null;
 
   /**
    * New work is announced with every ingest commit. Under a stream of single-event ingests a
@@ -67,12 +74,17 @@ export class DeliveryWorker extends BackgroundService {
   constructor(private readonly d: WorkerDeps) {
     super({ name: 'delivery worker', log: d.log, clock: d.clock, notifier: { source: d.store.notifier, gatherMs: NUDGE_MS } });
     d.metrics.watchInFlight(() => this.inFlight);
+    this.shares = new ClaimShares(d.config, d.sender);
   }
 
   override start(): void {
     if (this.running) return;
     this.renewTimer = setInterval(() => void this.renewLeases(), Math.max(250, Math.floor(this.d.config.leaseMs / 3)));
     this.renewTimer.unref();
+    // New work ends a quiet spell: a webhook left out of the last claim may be due again.
+    this.unsubscribeQuiet = this.d.store.notifier.subscribe(() => {
+      this.quietUntil = 0;
+    });
     super.start();
   }
 
@@ -86,21 +98,24 @@ export class DeliveryWorker extends BackgroundService {
    * due time; while busy, nothing (finishing requests wake the worker).
    */
   protected async look(): Promise<number | null> {
-    const { maxInFlight, claimBatch, leaseMs } = this.d.config;
+    const { leaseMs } = this.d.config;
     try {
       while (this.running) {
-        const free = maxInFlight - this.inFlight;
-        // Wait for a useful number of free slots rather than claiming a few at a time.
-        if (free <= 0 || (free < Math.min(claimBatch, maxInFlight) / 2 && this.inFlight > 0)) break;
-        // A batch already waits for its origins' request slots: more claimed now would only
-        // wait too, holding memory the collector must keep copying (finishing requests wake us).
-        if (this.d.sender.waiting >= claimBatch) break;
-        const limit = Math.min(free, claimBatch);
+        // How much to claim and which webhooks to leave out: the in-flight budget, its
+        // reserve and the per-origin gate (claim-shares.ts, docs/deliveries.md "Fairness").
+        const quiet = this.now() < this.quietUntil;
+        const plan = this.shares.plan(this.inFlight, quiet);
+        if (!plan || (quiet && plan.skip.size > 0)) return quiet ? this.quietUntil : null;
         const token = `${this.tokenPrefix}${(this.claims++).toString(36)}`;
-        const rows = await this.d.store.hot.claim(limit, this.now(), leaseMs, token);
+        const rows = await this.d.store.hot.claim(plan.limit, this.now(), leaseMs, token, plan.skip);
         if (rows.length > 0) await this.dispatch(rows, token);
-        // Emptied, and no wake-up queued another look at once: sleep until the next due time.
-        if (rows.length < limit) return this.running && !this.wakeQueued ? await this.nextLookAt() : null;
+        if (rows.length < plan.limit) {
+          // Only left-out webhooks may have more due: their finishing requests, new work or
+          // the timer bring the next claim, not every finished request.
+          if (plan.skip.size > 0) this.quietUntil = this.now() + QUIET_MS;
+          // Emptied, and no wake-up queued another look at once: sleep until the next due time.
+          return this.running && !this.wakeQueued ? await this.nextLookAt() : null;
+        }
       }
       return null;
     } catch (err) {
@@ -113,8 +128,9 @@ export class DeliveryWorker extends BackgroundService {
   private async nextLookAt(): Promise<number> {
     const next = await this.d.store.hot.nextDueAt();
     const now = this.now();
-    // Due now but not claimed (another worker holds it locked): look again shortly, not in a spin.
-    const at = next === null ? now + this.d.config.idleCheckMs : Math.max(next, now + 20);
+    // Due now but not claimed (another worker holds it locked, or its webhook was left out of
+    // the claim): look again shortly, not in a spin.
+    const at = next === null ? now + this.d.config.idleCheckMs : Math.max(next, now + 20, this.quietUntil);
     return Math.min(at, now + this.d.config.idleCheckMs);
   }
 
@@ -134,8 +150,10 @@ export class DeliveryWorker extends BackgroundService {
       return;
     }
     for (const row of rows) {
+      const rt = runtimes.get(row.webhook_id);
+      this.shares.add(row.webhook_id, rt?.url ?? null);
       try {
-        this.route(row, runtimes.get(row.webhook_id), token);
+        this.route(row, rt, token);
       } catch (err) {
         // Whatever went wrong, the claimed delivery gets its one result.
         this.push(this.engineFailure(row, token, err));
@@ -229,6 +247,7 @@ export class DeliveryWorker extends BackgroundService {
    * after the first one waits (arrival latency is unaffected: the request already went out).
    */
   private push(result: DeliveryResult): void {
+    this.shares.done(result.webhook_id);
     this.results.push(result);
     if (this.flushing) return;
     if (this.results.length >= RESULT_BATCH) {
@@ -342,6 +361,8 @@ export class DeliveryWorker extends BackgroundService {
    */
   override stop(graceMs = 10_000): Promise<void> {
     if (this.running) this.graceMs = graceMs;
+    this.unsubscribeQuiet?.();
+    this.unsubscribeQuiet = null;
     return super.stop();
   }
 
@@ -363,5 +384,6 @@ export class DeliveryWorker extends BackgroundService {
       this.d.store.notifier.notify();
     }
     this.held.clear();
+    this.shares.clear();
   }
 }

@@ -157,6 +157,16 @@ export class HttpSender {
     });
   }
 
+  /** The origin requests to `url` count against (null for a URL that does not parse). */
+  originOf(url: string): string | null {
+    return this.target(url)?.origin ?? null;
+  }
+
+  /** Origins with at least `min` requests waiting for a slot. */
+  crowdedOrigins(min: number): Set<string> {
+    return this.limiter.crowded(min);
+  }
+
   /** Requests waiting for a slot of their origin (a metric). */
   get waiting(): number {
     return this.limiter.queued;

@@ -97,6 +97,13 @@ export class OriginLimiter {
     return n;
   }
 
+  /** Origins with at least `min` requests waiting for a slot (the worker's per-origin claim gate). */
+  crowded(min: number): Set<string> {
+    const out = new Set<string>();
+    for (const [origin, o] of this.origins) if (o.waiting.length >= min) out.add(origin);
+    return out;
+  }
+
   /** The current limit of an origin (for tests). */
   limitOf(origin: string): number | null {
     return this.origins.get(origin)?.limit ?? null;

@@ -99,8 +99,12 @@ export interface CompletionReport {
 /** The batched hot path, written per dialect. */
 export interface HotPath {
   ingest(groups: readonly IngestGroup[], plan: FanOutPlanner): Promise<IngestGroupResult[]>;
-  /** Leases up to `limit` due deliveries until now + leaseMs under one fresh token. */
-  claim(limit: number, now: number, leaseMs: number, token: string): Promise<ClaimedDelivery[]>;
+  /**
+   * Leases up to `limit` due deliveries until now + leaseMs under one fresh token, shared
+   * fairly between the webhooks that have due work (docs/deliveries.md, "Fairness"); none of
+   * the webhooks in `skip` (those this worker already holds enough of).
+   */
+  claim(limit: number, now: number, leaseMs: number, token: string, skip?: ReadonlySet<string>): Promise<ClaimedDelivery[]>;
   complete(results: readonly DeliveryResult[], now: number): Promise<CompletionReport>;
   /** Extends the leases of a claim that still has requests in flight. */
   renew(tokens: readonly string[], until: number): Promise<void>;

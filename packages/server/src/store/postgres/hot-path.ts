@@ -14,16 +14,42 @@ import type { StoredIdempotent } from '../replays.js';
 import { ATTEMPT_COLUMNS, attemptRow, columnArrays, insertManySql, type AttemptRow } from '../row-sets.js';
 import { STATS_MANY_SQL, statsManyParams, writeRowSet } from '../row-writer.js';
 import { isUniqueViolation, type SqlExecutor } from '../sql.js';
+import { CLAIM_WEBHOOKS_SQL, claimWebhooks, claimWindow, RoundRobin, walkParams } from '../queries/fair-claim.js';
 import { fifoInOrder, promoteFifo } from '../queries/fifo.js';
 import { aggregateWebhookStats } from '../webhook-stats.js';
 import type { PostgresDatabase } from './database.js';
 
+// Fair claim (queries/fair-claim.ts, fillClaim): each webhook found by CLAIM_WEBHOOKS_SQL
+// locks its equal share of due deliveries, oldest first; then what the others left over is
+// split between those that filled their share. The claim takes every webhook's oldest, then
+// every webhook's second, and so on. Rows locked beyond the claim's size (a few) are unlocked at commit.
+const DUE_OF = (hook: string) => `
+    SELECT d.id, d.webhook_id, d.next_attempt_at FROM deliveries d
+    WHERE d.webhook_id = ${hook} AND d.status = 'pending' AND d.next_attempt_at <= ? AND ${fifoInOrder('d')}`;
 const CLAIM_SQL = `
-WITH due AS (
-  SELECT id FROM deliveries c WHERE status = 'pending' AND next_attempt_at <= ? AND ${fifoInOrder('c')}
-  ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED
+WITH hooks AS (
+  SELECT h.w FROM unnest(?::text[]) AS h(w)
+), share AS (
+  SELECT ceil(?::numeric / greatest(count(*), 1))::int AS k FROM hooks
+), first AS (
+  SELECT c.* FROM hooks h CROSS JOIN share s CROSS JOIN LATERAL (${DUE_OF('h.w')}
+    ORDER BY d.next_attempt_at LIMIT s.k FOR UPDATE SKIP LOCKED
+  ) c
+), hungry AS (
+  SELECT f.webhook_id AS w FROM first f GROUP BY f.webhook_id HAVING count(*) >= (SELECT k FROM share)
+), more AS (
+  SELECT ceil(greatest(? - (SELECT count(*) FROM first), 0)::numeric / greatest(count(*), 1))::int AS k FROM hungry
+), second AS (
+  SELECT c.* FROM hungry h CROSS JOIN more s CROSS JOIN LATERAL (${DUE_OF('h.w')} AND d.id NOT IN (SELECT id FROM first)
+    ORDER BY d.next_attempt_at LIMIT s.k FOR UPDATE SKIP LOCKED
+  ) c
+), due AS (
+  SELECT x.id, x.next_attempt_at, row_number() OVER (PARTITION BY x.webhook_id ORDER BY x.next_attempt_at) AS rn
+  FROM (SELECT * FROM first UNION ALL SELECT * FROM second) x
+), picked AS (
+  SELECT id FROM due ORDER BY rn, next_attempt_at LIMIT ?
 ), leased AS (
-  UPDATE deliveries d SET lease_token = ?, next_attempt_at = ? FROM due WHERE d.id = due.id
+  UPDATE deliveries d SET lease_token = ?, next_attempt_at = ? FROM picked WHERE d.id = picked.id
   RETURNING d.id, d.org_id, d.webhook_id, d.attempts, d.is_test, d.fifo, d.event_id
 )
 SELECT l.id, l.org_id, l.webhook_id, l.attempts, l.is_test, l.fifo, l.event_id,
@@ -50,6 +76,8 @@ WITH r AS (
 )
 SELECT id FROM upd`;
 
+const NO_SKIP: ReadonlySet<string> = new Set();
+
 interface SubscriptionRow extends SubscriberRow {
   org_id: string;
   event_type: string;
@@ -57,6 +85,8 @@ interface SubscriptionRow extends SubscriberRow {
 
 /** PostgreSQL hot path: a handful of statements per batch, whatever the batch size. */
 export class PostgresHotPath implements HotPath {
+  private readonly roundRobin = new RoundRobin();
+
   constructor(private readonly db: PostgresDatabase) {}
 
   async ingest(groups: readonly IngestGroup[], plan: FanOutPlanner): Promise<IngestGroupResult[]> {
@@ -120,8 +150,12 @@ export class PostgresHotPath implements HotPath {
     return map;
   }
 
-  async claim(limit: number, now: number, leaseMs: number, token: string): Promise<ClaimedDelivery[]> {
-    const rows = await this.db.all<Omit<ClaimedDelivery, 'lease_token'>>(CLAIM_SQL, [now, limit, token, now + leaseMs]);
+  async claim(limit: number, now: number, leaseMs: number, token: string, skip: ReadonlySet<string> = NO_SKIP): Promise<ClaimedDelivery[]> {
+    const window = claimWindow(limit);
+    const found = await this.db.all<{ webhook_id: string; kind: number }>(CLAIM_WEBHOOKS_SQL, walkParams(this.roundRobin.after, window, now, limit));
+    const hooks = claimWebhooks(found, window, this.roundRobin, skip);
+    if (hooks.length === 0) return [];
+    const rows = await this.db.all<Omit<ClaimedDelivery, 'lease_token'>>(CLAIM_SQL, [hooks, limit, now, limit, now, limit, token, now + leaseMs]);
     return rows.map((r) => ({ ...r, is_test: Boolean(r.is_test), fifo: Boolean(r.fifo), lease_token: token }));
   }
 

@@ -9,6 +9,7 @@ import type {
   IngestGroupResult,
   Subscriber,
 } from '../types.js';
+import { CLAIM_WEBHOOKS_SQL, claimWebhooks, claimWindow, fillClaim, RoundRobin, walkParams, type DueCandidate } from '../queries/fair-claim.js';
 import { fifoInOrder, PROMOTE_FIFO_SQL } from '../queries/fifo.js';
 import { planIngest, subscriberFromRow, type SubscriberRow } from '../ingest-plan.js';
 import { attemptRow, emptyRowSet } from '../row-sets.js';
@@ -17,6 +18,8 @@ import type { StoredIdempotent } from '../replays.js';
 import type { SqliteDatabase } from './database.js';
 import { SqliteRowWriter } from './row-writer.js';
 
+const NO_SKIP: ReadonlySet<string> = new Set();
+
 /**
  * SQLite hot path. Each method is one synchronous better-sqlite3 transaction over cached
  * statements: one fsync per batch, whatever the batch size.
@@ -24,6 +27,7 @@ import { SqliteRowWriter } from './row-writer.js';
 export class SqliteHotPath implements HotPath {
   private readonly st: Record<string, Statement>;
   private readonly rows: SqliteRowWriter;
+  private readonly roundRobin = new RoundRobin();
 
   constructor(private readonly db: SqliteDatabase) {
     const p = (sql: string) => db.prepare(sql);
@@ -34,12 +38,13 @@ export class SqliteHotPath implements HotPath {
         `SELECT DISTINCT w.id, w.state, w.apps, w.filter, w.delivery, w.policy FROM webhook_subscriptions s
          JOIN webhooks w ON w.id = s.webhook_id WHERE s.org_id = ? AND s.event_type IN (?, '*')`,
       ),
-      claim: p(
-        `UPDATE deliveries SET lease_token = ?, next_attempt_at = ?
-         WHERE id IN (SELECT id FROM deliveries c WHERE status = 'pending' AND next_attempt_at <= ? AND ${fifoInOrder('c')}
-                      ORDER BY next_attempt_at LIMIT ?)
-         RETURNING id`,
+      claimWebhooks: p(CLAIM_WEBHOOKS_SQL),
+      dueOf: p(
+        `SELECT c.id, c.next_attempt_at FROM deliveries c
+         WHERE c.webhook_id = ? AND c.status = 'pending' AND c.next_attempt_at <= ? AND ${fifoInOrder('c')}
+         ORDER BY c.next_attempt_at LIMIT ? OFFSET ?`,
       ),
+      claim: p(`UPDATE deliveries SET lease_token = ?, next_attempt_at = ? WHERE id IN (SELECT value FROM json_each(?))`),
       claimed: p(
         `SELECT d.id, d.org_id, d.webhook_id, d.attempts, d.is_test, d.fifo, d.lease_token, d.event_id,
            w.revision AS webhook_revision, w.state AS webhook_state,
@@ -88,12 +93,18 @@ export class SqliteHotPath implements HotPath {
     return this.db.durable(() => run.immediate());
   }
 
-  async claim(limit: number, now: number, leaseMs: number, token: string): Promise<ClaimedDelivery[]> {
+  /** Fair claim (queries/fair-claim.ts): the webhooks with pending work round-robin, each its share, oldest first. */
+  async claim(limit: number, now: number, leaseMs: number, token: string, skip: ReadonlySet<string> = NO_SKIP): Promise<ClaimedDelivery[]> {
     await this.db.idle();
     const run = this.db.raw.transaction(() => {
-      const ids = (this.st.claim!.all(token, now + leaseMs, now, limit) as { id: string }[]).map((r) => r.id);
+      const window = claimWindow(limit);
+      const rows = this.st.claimWebhooks!.all(...walkParams(this.roundRobin.after, window, now, limit)) as { webhook_id: string; kind: number }[];
+      const hooks = claimWebhooks(rows, window, this.roundRobin, skip);
+      const ids = fillClaim(hooks, limit, (w, count, offset) => this.st.dueOf!.all(w, now, count, offset) as DueCandidate[]);
       if (ids.length === 0) return [];
-      return this.st.claimed!.all(JSON.stringify(ids)) as ClaimedDelivery[];
+      const list = JSON.stringify(ids);
+      this.st.claim!.run(token, now + leaseMs, list);
+      return this.st.claimed!.all(list) as ClaimedDelivery[];
     });
     const rows = this.db.relaxed(() => run.immediate());
     for (const r of rows) {
