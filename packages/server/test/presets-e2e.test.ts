@@ -72,7 +72,9 @@ for (const kind of STORE_KINDS) {
           const want = schedule[i - 1]! / scale;
           const gap = got[i]!.at - got[i - 1]!.at;
           assert.ok(gap >= want * (1 - jitter) - 3, `gap ${i}: ${gap} ms, scheduled ${want.toFixed(1)} ms`);
-          assert.ok(gap <= want * (1 + jitter) + 150, `gap ${i}: ${gap} ms, scheduled ${want.toFixed(1)} ms: not attempted when due`);
+          // Generous on purpose (a loaded machine delays timers): a retry left to the worker's
+          // 10 s idle check instead of its own timer would still be far outside this bound.
+          assert.ok(gap <= want * (1 + jitter) + 2000, `gap ${i}: ${gap} ms, scheduled ${want.toFixed(1)} ms: not attempted when due`);
         }
         const signature = PRESETS[preset].signature;
         const header = (signature.header ?? 'webhook-signature').toLowerCase();
