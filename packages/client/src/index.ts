@@ -8,7 +8,7 @@ import createFetchClient, { type Client, type ClientOptions, type Middleware } f
 import type { components, operations, paths } from './generated/openapi.js';
 
 export type { components, operations, paths };
-/** Every named schema of the API: `Schemas['Webhook']`, `Schemas['DeliveryList']`, `Schemas['Error']`, … */
+/** Every named schema of the API: `Schemas['WebhookWithRecent']`, `Schemas['DeliveryList']`, `Schemas['Error']`, … */
 export type Schemas = components['schemas'];
 /** Herald's error body: `{error: {code, message, details?}}` (codes in docs/errors.md). */
 export type ApiError = Schemas['Error'];
