@@ -49,6 +49,8 @@ type Recent = 'attempts_24h' | 'failures_24h' | 'success_rate_24h';
 export type Webhook = Omit<Schemas['WebhookWithRecent'], 'policy_overrides' | 'preset' | Recent> & Partial<Pick<Schemas['WebhookWithRecent'], Recent>> & {
   policy_overrides: PolicyOverrides;
   preset: PresetName;
+  /** The ETag it was read with (kept by the client, not a field of the answer): sent as If-Match by the settings form. */
+  etag?: string;
 };
 export type CreatedWebhook = Webhook & Pick<Schemas['WebhookCreated'], 'key'>;
 
@@ -66,6 +68,7 @@ export interface DeliveryFilters {
   event_type?: string;
   since?: string;
   until?: string;
-  before?: string;
+  /** The next_cursor of the page before. */
+  cursor?: string;
   limit?: number;
 }
