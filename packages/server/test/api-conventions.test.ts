@@ -40,6 +40,8 @@ for (const kind of STORE_KINDS) {
       { name: 'API key', path: '/api-keys', body: { name: 'idem', scopes: ['orgs:read'] }, other: { name: 'other', scopes: ['orgs:read'] } },
       { name: 'portal link', path: `/orgs/${org}/portal-links`, body: { access: 'read' }, other: { access: 'manage' } },
       { name: 'test send', path: `/orgs/${org}/webhooks/${webhookId}/test`, body: { event: 'conv.made' }, other: { event: 'conv.made', entity: { x: 1 } } },
+      { name: 'trial', path: `/orgs/${org}/webhooks/${webhookId}/trial`, body: { event: 'conv.made', entity: { t: 1 } }, other: { event: 'conv.made', entity: { t: 2 } } },
+      { name: 'import', path: '/event-types/import', body: { event_types: [{ name: 'idem.imported' }] }, other: { event_types: [{ name: 'idem.imported2' }] } },
       { name: 'call', path: `/orgs/${org}/webhooks/${webhookId}/call`, body: { event: 'conv.made', entity: { c: 1 } }, other: { event: 'conv.made', entity: { c: 2 } } },
     ];
 
@@ -81,6 +83,34 @@ for (const kind of STORE_KINDS) {
         assert.equal(res.body.error.details.part, 'headers');
       }
       assert.equal((await h.api('POST', `/orgs/${org}/apps`, { id: 'long-key' }, { headers: { 'idempotency-key': 'k'.repeat(200) } })).status, 201);
+    });
+
+    test('while the first request runs, the same key is 409 HERALD_IDEMPOTENCY_IN_PROGRESS', async () => {
+      let release = () => {};
+      const held = new Promise<void>((r) => {
+        release = r;
+      });
+      let arrived = () => {};
+      const reached = new Promise<void>((r) => {
+        arrived = r;
+      });
+      receiver.respond((_req, res) => {
+        arrived();
+        void held.then(() => res.end('ok'));
+      });
+      const headers = { 'idempotency-key': 'slow-call' };
+      const body = { event: 'conv.made', entity: { slow: true } };
+      const first = h.api('POST', `/orgs/${org}/webhooks/${webhookId}/call`, body, { headers });
+      await reached;
+      const second = await h.api('POST', `/orgs/${org}/webhooks/${webhookId}/call`, body, { headers });
+      release();
+      receiver.respond((_req, res) => {
+        res.end('ok');
+      });
+      assert.equal(second.status, 409);
+      assert.equal(second.body.error.code, 'HERALD_IDEMPOTENCY_IN_PROGRESS');
+      assert.equal((await first).status, 200);
+      assert.equal((await h.api('POST', `/orgs/${org}/webhooks/${webhookId}/call`, body, { headers })).headers.get('idempotent-replayed'), 'true');
     });
 
     test('the retention job forgets keys after 24 hours', async () => {

@@ -109,11 +109,17 @@ export function idempotencyHooks(db: SqlExecutor, box: SecretBox, now: () => num
     if (!held || held.replayed) return payload;
     req.idempotency = undefined;
     const status = reply.statusCode;
-    if (status >= 200 && status < 300) {
-      const text = typeof payload === 'string' ? payload : payload == null ? 'null' : JSON.stringify(payload);
-      await q.completeIdempotencyKey(db, held.principal, held.key, status, box.seal(text, aad(held)));
-    } else {
-      await q.releaseIdempotencyKey(db, held.principal, held.key, held.createdAt);
+    try {
+      if (status >= 200 && status < 300) {
+        const text = typeof payload === 'string' ? payload : payload == null ? 'null' : JSON.stringify(payload);
+        await q.completeIdempotencyKey(db, held.principal, held.key, status, box.seal(text, aad(held)));
+      } else {
+        await q.releaseIdempotencyKey(db, held.principal, held.key, held.createdAt);
+      }
+    } catch (err) {
+      // The work is done: its answer must not turn into an error. The key stays reserved and is
+      // taken over once abandoned, so a retry then runs the request again.
+      req.log.error({ err, idempotency_key: held.key }, 'could not keep the answer of an Idempotency-Key');
     }
     return payload;
   }
