@@ -135,5 +135,25 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual(page.body.data.map((e) => e.app_id), ['web']);
       assert.equal((await h.api('GET', `/orgs/${org}/events?app=other`, undefined, { key: link.body.token })).body.error.code, 'HERALD_PORTAL_APP_ONLY');
     });
+
+    test("a portal link limited to one app pages through that app's webhooks without empty pages", async () => {
+      const mine: string[] = [];
+      for (const apps of [['web'], null, null, ['web'], null]) {
+        const made = await h.api('POST', `/orgs/${org}/webhooks`, { url: receiver.url(), events: ['page.read'], apps });
+        assert.equal(made.status, 201, JSON.stringify(made.body));
+        if (apps) mine.push(made.body.id);
+      }
+      const link = (await h.api('POST', `/orgs/${org}/portal-links`, { app_id: 'web', access: 'read' })).body.token as string;
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      for (let i = 0; i < 5; i++) {
+        const res: { body: Page } = await h.api<Page>('GET', `/orgs/${org}/webhooks?limit=1${cursor ? `&cursor=${cursor}` : ''}`, undefined, { key: link });
+        assert.equal(res.body.data.length, 1, 'no empty page');
+        seen.push(String(res.body.data[0]!.id));
+        cursor = res.body.next_cursor;
+        if (cursor === null) break;
+      }
+      assert.deepEqual(seen, mine);
+    });
   });
 }

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import * as q from '../../store/queries/webhooks.js';
 import { last24h, webhookStats } from '../../services/webhook-stats.js';
 import * as svc from '../../services/webhooks.js';
-import { webhookInApp } from '../app-scope.js';
+import { webhooksInApp } from '../app-scope.js';
 import type { ApiScope } from '../../model.js';
 import { requireOrg, requireScope, type Principal } from '../auth.js';
 import { NoContent, WebhookCreated, WebhookKey, WebhookKeyList, WebhookList, WebhookStats, WebhookWithRecent } from '../response-schemas.js';
@@ -41,10 +41,11 @@ export function webhookRoutes(app: ApiInstance, { ctx, orgs }: RouteDeps): void 
   app.get('/orgs/:org/webhooks', route({ operationId: 'listWebhooks', tags: ['webhooks'], summary: 'List webhooks with failures and last_triggered_at', params: OrgParams, querystring: ListQuery, response: { 200: WebhookList } }), async (req) => {
     const { org } = await access(req, 'webhooks:read');
     const page = pageRequest(req.query);
-    const { data: rows, next_cursor } = pageOf(await q.listWebhooks(db, org, page.limit + 1, page.cursor, req.query.state), page.limit, (w) => w.id);
-    // A portal link limited to one app lists that app's webhooks only (the cursor still walks every row).
+    // A portal link limited to one app lists that app's webhooks only.
     const appId = req.principal!.appId;
-    const shown = appId ? rows.filter((w) => webhookInApp(w, appId)) : rows;
+    const { data: shown, next_cursor } = appId
+      ? await webhooksInApp(db, org, appId, page, req.query.state)
+      : pageOf(await q.listWebhooks(db, org, page.limit + 1, page.cursor, req.query.state), page.limit, (w) => w.id);
     const recent = await last24h(db, shown.map((w) => w.id));
     return { data: shown.map((w) => ({ ...webhookView(w), ...recent(w.id) })), next_cursor };
   });
