@@ -8,7 +8,7 @@ import createFetchClient, { type Client, type ClientOptions, type Middleware } f
 import type { components, operations, paths } from './generated/openapi.js';
 
 export type { components, operations, paths };
-/** Every named schema of the API: `Schemas['Webhook']`, `Schemas['DeliveryList']`, `Schemas['Error']`, … */
+/** Every named schema of the API: `Schemas['WebhookWithRecent']`, `Schemas['DeliveryList']`, `Schemas['Error']`, … */
 export type Schemas = components['schemas'];
 /** Herald's error body: `{error: {code, message, details?}}` (codes in docs/errors.md). */
 export type ApiError = Schemas['Error'];
@@ -35,3 +35,31 @@ export function createHeraldClient(opts: HeraldClientOptions): HeraldClient {
 }
 
 export type { Middleware };
+
+/** One page as every list answers it (docs/api.md#pagination). */
+export interface ListPage<T> {
+  data: T[];
+  next_cursor: string | null;
+}
+
+/**
+ * Every item of a list, page after page, following `next_cursor` until it is null:
+ *
+ * ```ts
+ * for await (const w of paginate((cursor) => herald.GET('/api/v1/orgs/{org}/webhooks', { params: { path: { org }, query: { cursor, limit: 250 } } }))) …
+ * ```
+ * An error answer is thrown as it came (`{error: {code, message}}`). `maxPages` bounds the walk.
+ */
+export async function* paginate<T>(
+  fetchPage: (cursor: string | undefined) => Promise<{ data?: ListPage<T>; error?: unknown }>,
+  maxPages = 10_000,
+): AsyncGenerator<T, void, undefined> {
+  let cursor: string | undefined;
+  for (let n = 0; n < maxPages; n++) {
+    const { data, error } = await fetchPage(cursor);
+    if (data === undefined) throw error ?? new Error('Herald answered no page');
+    yield* data.data;
+    if (data.next_cursor === null) return;
+    cursor = data.next_cursor;
+  }
+}

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { makeConfig, startHerald, type Herald } from '@herald/server';
-import { createHeraldClient, type HeraldClient, type Schemas } from '../src/index.js';
+import { createHeraldClient, paginate, type HeraldClient, type Schemas } from '../src/index.js';
 
 const ADMIN_KEY = 'client-test-admin-key-0123456789';
 
@@ -88,6 +88,19 @@ test('create an org and a webhook, ingest an event, read its delivery: all typed
   assert.equal(detail.data?.event?.entity_id, 'order-1');
   assert.equal(received.length, 1);
   assert.equal((JSON.parse(received[0]!) as { entity: { total: number } }).entity.total, 42);
+});
+
+test('paginate walks every page of a list by its cursor', async () => {
+  for (const id of ['p1', 'p2', 'p3']) await client.POST('/api/v1/orgs', { body: { id, name: id, owner_email: `o@${id}.test` } });
+  const ids: string[] = [];
+  const pages: number[] = [];
+  for await (const org of paginate(async (cursor) => {
+    const res = await client.GET('/api/v1/orgs', { params: { query: { limit: 2, ...(cursor ? { cursor } : {}) } } });
+    pages.push(res.data?.data.length ?? -1);
+    return res;
+  })) ids.push(org.id);
+  assert.deepEqual(ids.filter((id) => id.startsWith('p')), ['p1', 'p2', 'p3']);
+  assert.ok(pages.every((n) => n > 0), 'no empty page');
 });
 
 test('an error answers the typed Error body', async () => {

@@ -342,6 +342,28 @@ describe('dashboard (admin key)', () => {
     );
   });
 
+  test('editing sends If-Match: a change saved elsewhere meanwhile is not overwritten, and the form says so', async () => {
+    await page.goto(`${h.url}/#/o/acme/webhooks/${created.id}/edit`);
+    await page.reload(); // a fresh read, with its ETag
+    const description = page.getByRole('textbox', { name: 'Description (optional)' });
+    await description.waitFor();
+    await must(h, 'PATCH', `/orgs/acme/webhooks/${created.id}`, { description: 'Changed elsewhere' }, 200);
+    await description.fill('Mine');
+    // The 412 is the point of this test; the browser logs every answer >= 400.
+    w.allow(/status of 412/);
+    const sent = page.waitForRequest((r) => r.method() === 'PATCH' && r.url().includes(`/webhooks/${created.id}`));
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    assert.match((await sent).headers()['if-match'] ?? '', /^"[A-Za-z0-9_-]+"$/);
+    await page.getByText(/Someone changed this since you opened it/).waitFor();
+    assert.equal((await must(h, 'GET', `/orgs/acme/webhooks/${created.id}`, undefined, 200)).description, 'Changed elsewhere');
+    // Read again, the same edit goes through.
+    await page.reload();
+    await description.fill('Mine');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Changes saved.').waitFor();
+    assert.equal((await must(h, 'GET', `/orgs/acme/webhooks/${created.id}`, undefined, 200)).description, 'Mine');
+  });
+
   test('an org-limited read-only key lands in its org and sees no write button', async () => {
     const key = await must(h, 'POST', '/api-keys', { name: 'viewer', scopes: ['orgs:read', 'webhooks:read', 'keys:read', 'deliveries:read', 'event_types:read'], org_id: 'acme' }, 201);
     const viewer = await WatchedPage.open(browser);

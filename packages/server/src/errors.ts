@@ -47,6 +47,8 @@ export const ERRORS = {
   HERALD_DELIVERY_NOT_FOUND: { status: 404, message: 'Delivery %s not found' },
   HERALD_DELIVERY_IN_PROGRESS: { status: 409, message: 'Delivery %s is being attempted right now: retry after it completes' },
   HERALD_IDEMPOTENCY_CONFLICT: { status: 409, message: 'Idempotency key %s was used before with a different body' },
+  HERALD_IDEMPOTENCY_IN_PROGRESS: { status: 409, message: 'A request with idempotency key %s is still running: retry when it has answered' },
+  HERALD_PRECONDITION_FAILED: { status: 412, message: 'The resource changed since you read it (If-Match does not match its ETag): read it again' },
   HERALD_API_KEY_NOT_FOUND: { status: 404, message: 'API key %s not found' },
   HERALD_SCOPE_ESCALATION: { status: 403, message: 'An API key cannot grant scopes or orgs it does not have itself' },
   HERALD_URL_NOT_ALLOWED: { status: 422, message: "The org's URL rules refuse this URL: %s" },

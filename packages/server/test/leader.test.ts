@@ -83,7 +83,7 @@ describe('maintenance leader (postgres)', () => {
 
     await services(leader).retention.signals.looked.next();
     const purge = services(leader).retention.lastPurge;
-    assert.deepEqual(purge, { attempts: 0, deliveries: 0, events: 0, alert_records: 0 }, 'the leader ran a full pass');
+    assert.deepEqual(purge, { attempts: 0, deliveries: 0, events: 0, alert_records: 0, idempotency_keys: 0 }, 'the leader ran a full pass');
     for (const task of TASKS) {
       assert.ok((await runs(leader, task)) >= 1, `${task} ran on the leader`);
       assert.equal(await runs(follower, task), 0, `${task} never ran on the follower`);

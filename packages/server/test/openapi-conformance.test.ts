@@ -66,11 +66,20 @@ for (const kind of STORE_KINDS) {
       assert.equal((await call('POST', '/orgs/{org}/apps', { org }, { id: 'web', name: 'Website' })).status, 201);
       assert.equal((await call('POST', '/orgs/{org}/apps', { org }, { id: 'web' })).status, 409);
       assert.equal((await call('GET', '/orgs/{org}/apps', { org })).body.data.length, 1);
+      assert.ok((await call('GET', '/orgs/{org}/apps/{app}', { org, app: 'web' })).headers.get('etag'));
+      assert.equal((await call('GET', '/orgs/{org}/apps/{app}', { org, app: 'nope' })).status, 404);
+      const idem = { headers: { 'idempotency-key': 'app-mobile' } };
+      assert.equal((await call('POST', '/orgs/{org}/apps', { org }, { id: 'mobile' }, idem)).status, 201);
+      assert.equal((await call('POST', '/orgs/{org}/apps', { org }, { id: 'mobile' }, idem)).headers.get('idempotent-replayed'), 'true');
+      assert.equal((await call('POST', '/orgs/{org}/apps', { org }, { id: 'other' }, idem)).status, 409);
 
       const key = await call('POST', '/api-keys', {}, { name: 'reader', scopes: ['orgs:read'], org_id: org, email: 'dev@acme.test' });
       assert.equal(key.status, 201);
       assert.equal((await call('POST', '/api-keys', {}, { name: 'escalate', scopes: ['orgs:write'] }, { key: key.body.key })).status, 403);
       assert.equal((await call('GET', '/api-keys')).status, 200);
+      const keyTag = (await call('GET', '/api-keys/{id}', { id: key.body.id })).headers.get('etag')!;
+      assert.equal((await call('DELETE', '/api-keys/{id}', { id: key.body.id }, undefined, { headers: { 'if-match': '"stale"' } })).status, 412);
+      assert.ok(keyTag);
       assert.equal((await call('DELETE', '/api-keys/{id}', { id: key.body.id })).status, 204);
       assert.equal((await call('DELETE', '/api-keys/{id}', { id: 'ak_missing' })).status, 404);
 
@@ -106,6 +115,7 @@ for (const kind of STORE_KINDS) {
       assert.equal((await call('GET', '/orgs/{org}/webhooks/{id}', { org, id: 'wh_missing' })).status, 404);
       assert.equal((await call('PATCH', '/orgs/{org}/webhooks/{id}', { org, id }, { description: 'orders', policy: { retry_schedule: ['1s'], rate_limit: 50 } })).status, 200);
       assert.equal((await call('PATCH', '/orgs/{org}/webhooks/{id}', { org, id }, { state: 'gone' })).status, 400);
+      assert.equal((await call('PATCH', '/orgs/{org}/webhooks/{id}', { org, id }, { description: 'x' }, { headers: { 'if-match': '"stale"' } })).status, 412);
       const key = await call('POST', '/orgs/{org}/webhooks/{id}/keys', { org, id });
       assert.equal(key.status, 201);
       assert.equal((await call('GET', '/orgs/{org}/webhooks/{id}/keys', { org, id })).body.data.length, 2);
@@ -133,6 +143,8 @@ for (const kind of STORE_KINDS) {
       assert.equal(batch.body.data.length, 2);
       assert.equal((await call('GET', '/orgs/{org}/events/{id}', { org, id: eventId })).status, 200);
       assert.equal((await call('GET', '/orgs/{org}/events/{id}', { org, id: 'evt_missing' })).status, 404);
+      assert.equal((await call('GET', '/orgs/{org}/events', { org }, undefined, { query: '?type=order.created&limit=1' })).body.data.length, 1);
+      assert.equal((await call('GET', '/orgs/{org}/events', { org }, undefined, { query: '?since=never' })).status, 400);
     });
 
     test('deliveries: logs, one delivery with its attempts, retry, recovery', async () => {

@@ -58,18 +58,18 @@ for (const kind of STORE_KINDS) {
       const job = h.herald.retention!;
       const later = Date.now() + 2 * 24 * 3600 * 1000;
       const counts = await job.runOnce(later);
-      assert.deepEqual(counts, { attempts: 26, deliveries: 25, events: 25, alert_records: 1 }, 'sent mail goes, mail still to send stays');
+      assert.deepEqual(counts, { attempts: 26, deliveries: 25, events: 25, alert_records: 1, idempotency_keys: 0 }, 'sent mail goes, mail still to send stays');
       assert.equal(await count('attempts', 'short'), 0);
       assert.equal(await count('deliveries', 'short'), 1, 'the pending delivery stays');
       assert.equal(await count('events', 'short'), 1, 'its event stays');
       assert.equal(await count('attempts', 'long'), 25);
       assert.equal(await count('deliveries', 'long'), 25);
       assert.equal((await h.api('GET', `/orgs/short/deliveries/${pendingBefore.id}`)).status, 200);
-      assert.deepEqual(await job.runOnce(later), { attempts: 0, deliveries: 0, events: 0, alert_records: 0 }, 'a second pass finds nothing');
+      assert.deepEqual(await job.runOnce(later), { attempts: 0, deliveries: 0, events: 0, alert_records: 0, idempotency_keys: 0 }, 'a second pass finds nothing');
       // In batches of 7 rows: several short statements, the same result.
       const small = new RetentionJob({ store: h.herald.store, log: h.herald.log, clockScale: 1, batch: 7 });
       const all = await small.runOnce(Date.now() + 61 * 24 * 3600 * 1000);
-      assert.deepEqual(all, { attempts: 25, deliveries: 25, events: 25, alert_records: 0 });
+      assert.deepEqual(all, { attempts: 25, deliveries: 25, events: 25, alert_records: 0, idempotency_keys: 0 });
       assert.equal(await count('deliveries', 'long'), 0);
     });
   });

@@ -25,7 +25,7 @@ export type RecoverResult = Schemas['RecoverResult'];
 export type PortalLink = Schemas['PortalLink'];
 export type ApiKey = Schemas['ApiKey'];
 
-export type WebhookState = Schemas['Webhook']['state'];
+export type WebhookState = Schemas['WebhookWithRecent']['state'];
 export type DeliveryStatus = Schemas['Delivery']['status'];
 export type PresetName = Preset['name'];
 export type PortalAccess = PortalLink['access'];
@@ -45,9 +45,12 @@ export type PolicyOverrides = Schemas['PolicyInput'] & { [other: string]: unknow
  * fields a newer server knows), and its preset, which the server only ever stores from the
  * names it accepts on create and change.
  */
-export type Webhook = Omit<Schemas['Webhook'], 'policy_overrides' | 'preset'> & Partial<Pick<Schemas['WebhookWithRecent'], 'attempts_24h' | 'failures_24h' | 'success_rate_24h'>> & {
+type Recent = 'attempts_24h' | 'failures_24h' | 'success_rate_24h';
+export type Webhook = Omit<Schemas['WebhookWithRecent'], 'policy_overrides' | 'preset' | Recent> & Partial<Pick<Schemas['WebhookWithRecent'], Recent>> & {
   policy_overrides: PolicyOverrides;
   preset: PresetName;
+  /** The ETag it was read with (kept by the client, not a field of the answer): sent as If-Match by the settings form. */
+  etag?: string;
 };
 export type CreatedWebhook = Webhook & Pick<Schemas['WebhookCreated'], 'key'>;
 
@@ -65,6 +68,7 @@ export interface DeliveryFilters {
   event_type?: string;
   since?: string;
   until?: string;
-  before?: string;
+  /** The next_cursor of the page before. */
+  cursor?: string;
   limit?: number;
 }

@@ -2,11 +2,36 @@ import type { FastifyRequest } from 'fastify';
 import { HeraldError } from '../errors.js';
 import type { Webhook } from '../model.js';
 import { getDelivery, getEvent } from '../store/queries/deliveries.js';
-import { getWebhook } from '../store/queries/webhooks.js';
+import { getWebhook, listWebhooks } from '../store/queries/webhooks.js';
+import type { WebhookState } from '../model.js';
+import { MAX_LIMIT, pageOf, type Page, type PageRequest } from './pagination.js';
 import type { SqlExecutor } from '../store/sql.js';
 
 /** True when an app-limited caller may see this webhook: it must be scoped to that app. */
 export const webhookInApp = (w: Pick<Webhook, 'apps'>, appId: string): boolean => w.apps !== null && w.apps.includes(appId);
+
+/** Most rows read for one page of an app's webhooks: the store holds no index by app. */
+const MAX_SCANNED = 40 * MAX_LIMIT;
+
+/**
+ * A page of the webhooks scoped to one app (a portal link limited to it): rows are read in
+ * id order and filtered until the page is full, so a cursor is not handed out for a page that
+ * would show nothing. Bounded: past MAX_SCANNED rows the page ends where the reading stopped.
+ */
+export async function webhooksInApp(db: SqlExecutor, org: string, appId: string, page: PageRequest, state?: WebhookState): Promise<Page<Webhook>> {
+  const shown: Webhook[] = [];
+  let after = page.cursor;
+  for (let scanned = 0; scanned < MAX_SCANNED;) {
+    const rows = await listWebhooks(db, org, MAX_LIMIT, after, state);
+    scanned += rows.length;
+    shown.push(...rows.filter((w) => webhookInApp(w, appId)));
+    if (shown.length > page.limit) return pageOf(shown, page.limit, (w) => w.id);
+    if (rows.length < MAX_LIMIT) return { data: shown, next_cursor: null };
+    after = rows.at(-1)!.id;
+  }
+  // Rather an empty page with a cursor than webhooks nobody can reach.
+  return { data: shown, next_cursor: after };
+}
 
 /**
  * Keeps a portal link limited to one app inside that app: webhooks not scoped to the app,

@@ -42,6 +42,7 @@ export function toHeraldError(err: FastifyError | HeraldError | Error, bodyLimit
  * valid percent-encoding, a path parameter over maxParamLength): this gives them Herald's form.
  */
 export function frameworkErrors(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  void reply.header('x-request-id', req.id);
   let herald = toHeraldError(err, 0);
   if (herald.code === 'HERALD_INTERNAL') {
     req.log.error({ err }, 'request failed before routing');

@@ -1,6 +1,9 @@
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import type { HeraldConfig } from '../config.js';
 import { COMPONENT_KEY } from './schema-names.js';
+import { IF_MATCH_OPERATIONS, TAGGED_ANSWERS } from './etag.js';
+import { IDEMPOTENT_OPERATIONS, MAX_IDEMPOTENCY_KEY_LENGTH } from './idempotency.js';
+import { MAX_REQUEST_ID_LENGTH, REQUEST_ID_HEADER } from './request-id.js';
 
 /**
  * /openapi.json: OpenAPI 3.1 (its schemas are JSON Schema 2020-12, which TypeBox writes:
@@ -25,34 +28,49 @@ const TAGS = [
   { name: 'portal', description: 'Portal links and what the caller may do' },
 ];
 
-const REQUEST_ID = 'x-request-id';
-
-/** Header parameters and response headers, shared under components. */
+/** Header parameters and response headers, shared under components (docs/api.md). */
 const PARAMETERS = {
   RequestId: {
-    name: REQUEST_ID, in: 'header', required: false, schema: { type: 'string', maxLength: 200 },
-    description: 'An id of your choosing to correlate logs. Herald does not read or echo it yet: do not rely on getting it back.',
+    name: REQUEST_ID_HEADER, in: 'header', required: false, schema: { type: 'string', minLength: 1, maxLength: MAX_REQUEST_ID_LENGTH },
+    description: 'An id of your choosing (1 to 200 printable ASCII characters) to correlate logs: echoed on the answer and written in every log line of the request. '
+      + 'Without one (or with an unusable one) Herald makes one up.',
   },
   IdempotencyKey: {
-    name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 1, maxLength: 200 },
-    description: 'Makes the request safe to retry: the same key with the same event answers the first event again (with Idempotent-Replayed: true); '
-      + 'the same key with another event is refused (HERALD_IDEMPOTENCY_CONFLICT). The body\'s idempotency_key, when sent, wins.',
+    name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', minLength: 1, maxLength: MAX_IDEMPOTENCY_KEY_LENGTH },
+    description: 'Makes the request safe to retry: the same key with the same request within 24 hours answers the first answer again (with Idempotent-Replayed: true); '
+      + 'with another request it is refused (409 HERALD_IDEMPOTENCY_CONFLICT). Visible ASCII, at most 200 characters. On ingestEvent the body\'s idempotency_key, when sent, wins.',
+  },
+  IfMatch: {
+    name: 'If-Match', in: 'header', required: false, schema: { type: 'string', maxLength: 1000 },
+    description: 'The ETag you read: the change is made only if the resource still has it (else 412 HERALD_PRECONDITION_FAILED). `*` matches any existing resource.',
   },
 };
 const HEADERS = {
-  RequestId: { required: false, schema: { type: 'string' }, description: 'Reserved: Herald does not send it yet.' },
+  RequestId: { required: true, schema: { type: 'string' }, description: 'The request\'s id: the x-request-id sent, or one Herald made up.' },
   IdempotentReplayed: {
     required: false, schema: { type: 'string', enum: ['true'] },
-    description: 'Present when the Idempotency-Key (or idempotency_key) was seen before: the answer is the first event\'s.',
+    description: 'Present when the Idempotency-Key was seen before: the answer is the first request\'s.',
+  },
+  ETag: {
+    required: true, schema: { type: 'string' },
+    description: 'The resource\'s version: send it back as If-Match to change or delete it only if nobody else did since.',
   },
 };
 
-/** Operations with headers of their own, by operationId and status. */
-const OPERATION_HEADERS: Record<string, { parameters: string[]; responses: Record<string, string[]> }> = {
-  ingestEvent: { parameters: ['IdempotencyKey'], responses: { '202': ['IdempotentReplayed'] } },
-};
+const HEADER_NAMES: Record<keyof typeof HEADERS, string> = { RequestId: REQUEST_ID_HEADER, IdempotentReplayed: 'Idempotent-Replayed', ETag: 'ETag' };
 
-const HEADER_NAMES: Record<string, string> = { RequestId: REQUEST_ID, IdempotentReplayed: 'Idempotent-Replayed' };
+/** The header parameters of one operation, and the headers of its success answers. */
+function operationHeaders(operationId: string): { parameters: (keyof typeof PARAMETERS)[]; success: (keyof typeof HEADERS)[] } {
+  const idempotent = operationId === 'ingestEvent' || IDEMPOTENT_OPERATIONS.has(operationId);
+  return {
+    parameters: [
+      'RequestId',
+      ...(idempotent ? ['IdempotencyKey' as const] : []),
+      ...(IF_MATCH_OPERATIONS[operationId] !== undefined ? ['IfMatch' as const] : []),
+    ],
+    success: [...(idempotent ? ['IdempotentReplayed' as const] : []), ...(TAGGED_ANSWERS[operationId] !== undefined ? ['ETag' as const] : [])],
+  };
+}
 
 /** Replaces every schema named with COMPONENT_KEY by a $ref, collecting it in `schemas`. */
 function hoist(node: unknown, schemas: Json): unknown {
@@ -70,13 +88,13 @@ function hoist(node: unknown, schemas: Json): unknown {
 }
 
 function addHeaders(operation: Json): void {
-  const own = OPERATION_HEADERS[String(operation.operationId)];
+  const own = operationHeaders(String(operation.operationId));
   const params = Array.isArray(operation.parameters) ? operation.parameters : [];
-  operation.parameters = [...params, ...['RequestId', ...(own?.parameters ?? [])].map((p) => ({ $ref: `#/components/parameters/${p}` }))];
+  operation.parameters = [...params, ...own.parameters.map((p) => ({ $ref: `#/components/parameters/${p}` }))];
   const responses = isObject(operation.responses) ? operation.responses : {};
   for (const [status, response] of Object.entries(responses)) {
     if (!isObject(response)) continue;
-    const names = ['RequestId', ...(own?.responses[status] ?? [])];
+    const names: (keyof typeof HEADERS)[] = ['RequestId', ...(status.startsWith('2') ? own.success : [])];
     response.headers = Object.fromEntries(names.map((h) => [HEADER_NAMES[h], { $ref: `#/components/headers/${h}` }]));
   }
 }

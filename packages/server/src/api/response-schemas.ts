@@ -16,7 +16,7 @@ const nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
 
 const Time = Type.String({ format: 'date-time' });
-const Cursor = nullable(Type.String({ description: 'pass as `after` (or `before`) for the next page; null on the last page' }));
+const Cursor = nullable(Type.String({ description: 'pass as `cursor` for the next page; null on the last page (never a cursor to an empty page)' }));
 const Count = Type.Integer({ minimum: 0 });
 const StringMap = Type.Record(Type.String(), Type.String());
 
@@ -41,14 +41,14 @@ export const Org = model('Org', 'An org (tenant)', {
 });
 export const OrgList = model('OrgList', 'A page of orgs', { data: Type.Array(Org), next_cursor: Cursor });
 export const App = model('App', 'An app of an org', { id: Type.String(), org_id: Type.String(), name: Type.String(), created_at: Time });
-export const AppList = model('AppList', 'The apps of an org', { data: Type.Array(App) });
+export const AppList = model('AppList', 'A page of the apps of an org', { data: Type.Array(App), next_cursor: Cursor });
 
 export const EventType = model('EventType', 'An event type of the catalogue', {
   name: Type.String(), kind: literals(['admin', 'data']), description: Type.String(),
   schema: Type.Unknown({ description: 'JSON Schema of the entity, or null' }), example: Type.Unknown(), deprecated: Type.Boolean(),
   created_at: Time, updated_at: Time,
 });
-export const EventTypeList = model('EventTypeList', 'The event catalogue', { data: Type.Array(EventType) });
+export const EventTypeList = model('EventTypeList', 'A page of the event catalogue, by name', { data: Type.Array(EventType), next_cursor: Cursor });
 export const EventTypeImport = model('EventTypeImportResult', 'The names of the imported types, by what happened to each', {
   catalogue: nullable(Type.String()),
   created: Type.Array(Type.String()), updated: Type.Array(Type.String()),
@@ -95,14 +95,13 @@ const webhookProps = {
 };
 const recentProps = { attempts_24h: Count, failures_24h: Count, success_rate_24h: nullable(Type.Number({ minimum: 0, maximum: 1 })) };
 
-export const Webhook = model('Webhook', 'A webhook', webhookProps);
 export const WebhookWithRecent = model('WebhookWithRecent', 'A webhook with its last 24 hours of attempts', { ...webhookProps, ...recentProps });
 export const WebhookList = model('WebhookList', 'A page of webhooks', { data: Type.Array(WebhookWithRecent), next_cursor: Cursor });
 export const WebhookKey = model('WebhookKey', 'A signing key: its public part, and its secret only when just made', {
   id: Type.String(), created_at: Time, in_use: Type.Boolean(),
   secret: Type.Optional(Type.String()), public_key: Type.Optional(Type.String()), public_key_xml: Type.Optional(Type.String()),
 });
-export const WebhookKeyList = model('WebhookKeyList', "A webhook's keys, oldest first", { data: Type.Array(WebhookKey) });
+export const WebhookKeyList = model('WebhookKeyList', "A page of a webhook's keys, oldest first", { data: Type.Array(WebhookKey), next_cursor: Cursor });
 export const WebhookCreated = model('WebhookCreated', 'A new webhook with its first key (the secret is shown only here)', { ...webhookProps, key: WebhookKey });
 const Latency = nullable(Type.Integer());
 export const WebhookStats = model('WebhookStats', 'Attempts per minute by outcome, and latency percentiles', {
@@ -111,7 +110,8 @@ export const WebhookStats = model('WebhookStats', 'Attempts per minute by outcom
   totals: closed({ attempts: Count, succeeded: Count, failed: Count, success_rate: nullable(Type.Number()), p50_ms: Latency, p99_ms: Latency }),
 });
 
-export const PresetList = model('PresetList', 'The delivery presets', {
+export const PresetList = model('PresetList', 'A page of the delivery presets', {
+  next_cursor: Cursor,
   data: Type.Array(closed({
     name: literals(PRESET_NAMES), description: Type.String(),
     signature: closed({ scheme: literals(SIGNATURE_SCHEMES), header: Type.Optional(Type.String()), secured: Type.Optional(Type.Boolean()) }),
@@ -153,7 +153,17 @@ const eventProps = {
   idempotency_key: nullable(Type.String()), deliveries: Count, created_at: Time,
 };
 export const Event = model('Event', 'An ingested event', eventProps);
-export const EventDetail = model('EventDetail', 'An event with its deliveries', { ...eventProps, delivery_list: Type.Array(Delivery) });
+const DeliveryCounts = model('DeliveryCounts', "An event's deliveries counted by status", {
+  pending: Count, batched: Count, succeeded: Count, failed: Count, skipped: Count, cancelled: Count,
+});
+export const EventSummary = model('EventSummary', 'An ingested event with its deliveries counted by status', { ...eventProps, delivery_counts: DeliveryCounts });
+export const EventList = model('EventList', 'A page of events, newest first', { data: Type.Array(EventSummary), next_cursor: Cursor });
+export const EventDetail = model('EventDetail', 'An event with its deliveries (the newest 250; the rest through listDeliveries with event_id)', {
+  ...eventProps,
+  delivery_counts: DeliveryCounts,
+  delivery_list: Type.Array(Delivery),
+  delivery_list_next_cursor: nullable(Type.String({ description: 'when the event has more deliveries than delivery_list: the cursor of listDeliveries?event_id=… for the rest' })),
+});
 export const Attempt = model('Attempt', 'One HTTP exchange of a delivery', {
   id: Type.String(), attempt: Type.Integer({ minimum: 1 }), started_at: Time, duration_ms: Type.Integer(),
   outcome: literals(['success', 'failure']), status_code: nullable(Type.Integer()),
@@ -171,7 +181,7 @@ const apiKeyProps = {
 };
 export const ApiKey = model('ApiKey', 'An API key (never its secret)', apiKeyProps);
 export const ApiKeyCreated = model('ApiKeyCreated', 'A new API key with its secret, shown only here', { ...apiKeyProps, key: Type.String() });
-export const ApiKeyList = model('ApiKeyList', 'API keys', { data: Type.Array(ApiKey) });
+export const ApiKeyList = model('ApiKeyList', 'A page of API keys, by id', { data: Type.Array(ApiKey), next_cursor: Cursor });
 
 const PortalAccess = literals(['read', 'manage']);
 export const PortalLink = model('PortalLink', 'A short-lived dashboard link limited to one org', {

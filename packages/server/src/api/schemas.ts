@@ -4,6 +4,7 @@ import { PRESET_NAMES } from '../policy/presets.js';
 import { bounds, RANGES } from '../policy/ranges.js';
 import { SIGNATURE_SCHEMES } from '../signing/index.js';
 import { COMPONENT_KEY } from './schema-names.js';
+import { beforeAlias, pageProps } from './pagination.js';
 
 /** Request and response schemas: one source for validation and for /openapi.json. */
 const strictObject = <T extends Parameters<typeof Type.Object>[0]>(props: T, description?: string) =>
@@ -182,13 +183,9 @@ export const ApiKeyCreate = namedObject('ApiKeyCreate', {
   email: Type.Optional(Type.Union([Email, Type.Null()], { description: 'who uses the key: alert mail about webhooks it creates or changes goes there too' })),
 });
 
-export const Pagination = Type.Object({
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 250, default: 50 })),
-  after: Type.Optional(Type.String({ maxLength: 100 })),
-});
 export const DeliveryQuery = Type.Object({
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 250, default: 50 })),
-  before: Type.Optional(Type.String({ maxLength: 100 })),
+  ...pageProps,
+  ...beforeAlias,
   status: Type.Optional(
     Type.Union((['pending', 'batched', 'succeeded', 'failed', 'skipped', 'cancelled'] as const).map((s) => Type.Literal(s))),
   ),

@@ -26,6 +26,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { clientErrorHandler, frameworkErrors, MAX_PARAM_LENGTH, toHeraldError } from './http-errors.js';
 import { registerJsonBodyParser } from './json-body.js';
 import { refuseNulCharacters } from './request-guards.js';
+import { REQUEST_ID_HEADER, requestIdOptions } from './request-id.js';
+import { idempotencyHooks } from './idempotency.js';
+import { etagHooks } from './etag.js';
 
 /** Per-app helpers the route modules share. */
 export interface RouteDeps {
@@ -47,6 +50,8 @@ export async function buildApi(ctx: AppContext, opts: { serveApi: boolean }): Pr
     // Requests that arrive while closing get HERALD_SHUTTING_DOWN below, in Herald's form.
     return503OnClosing: false,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // The caller's x-request-id when usable (request-id.ts); Fastify logs it as reqId on every line of the request.
+    ...requestIdOptions,
     frameworkErrors,
     clientErrorHandler,
   });
@@ -56,7 +61,8 @@ export async function buildApi(ctx: AppContext, opts: { serveApi: boolean }): Pr
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onRequest', async (req) => {
+  app.addHook('onRequest', async (req, reply) => {
+    void reply.header(REQUEST_ID_HEADER, req.id);
     if (closing) throw new HeraldError('HERALD_SHUTTING_DOWN');
     await refuseNulCharacters(req);
   });
@@ -97,6 +103,12 @@ export async function buildApi(ctx: AppContext, opts: { serveApi: boolean }): Pr
           req.principal = await deps.auth.principal(req);
         });
         api.addHook('preHandler', async (req) => enforceAppScope(ctx.store.db, req));
+        const etags = etagHooks(ctx.store.db);
+        const idempotency = idempotencyHooks(ctx.store.db, ctx.box);
+        api.addHook('preHandler', etags.check);
+        api.addHook('preHandler', idempotency.before);
+        api.addHook('onSend', etags.tag);
+        api.addHook('onSend', idempotency.keep);
         orgRoutes(api, deps);
         catalogueRoutes(api, deps);
         catalogueImportRoutes(api, deps);

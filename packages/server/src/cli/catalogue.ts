@@ -153,7 +153,15 @@ async function load(c: Client, args: string[], out: NodeJS.WritableStream): Prom
 
 async function list(c: Client, args: string[], out: NodeJS.WritableStream): Promise<number> {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false } }, allowPositionals: false });
-  const answer = (await call(c, 'GET', '/event-types')) as { data: EventTypeView[] };
+  // Every page (docs/api.md#pagination); a catalogue holds hundreds of types at most.
+  const answer: { data: EventTypeView[] } = { data: [] };
+  let cursor: string | null = null;
+  for (let n = 0; n < 100; n++) {
+    const page = (await call(c, 'GET', `/event-types?limit=250${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)) as { data: EventTypeView[]; next_cursor: string | null };
+    answer.data.push(...page.data);
+    cursor = page.next_cursor;
+    if (cursor === null) break;
+  }
   if (values.json === true) {
     out.write(`${JSON.stringify(answer.data, null, 2)}\n`);
     return 0;

@@ -3,6 +3,7 @@ import { BackgroundService } from '../background/service.js';
 import type { Logger } from '../ops/logger.js';
 import { listOrgs } from '../store/queries/orgs.js';
 import { purgeAlertRecords, purgeAttempts, purgeDeliveries, purgeEvents } from '../store/queries/retention.js';
+import { IDEMPOTENCY_WINDOW_MS, purgeIdempotencyKeys } from '../store/queries/idempotency.js';
 import type { Store } from '../store/store.js';
 
 export const DEFAULT_RETENTION_DAYS = 60;
@@ -27,6 +28,8 @@ export interface PurgeCounts {
   events: number;
   /** Sent alert mail and handed-over operational events. */
   alert_records: number;
+  /** Idempotency keys past their 24 hours (not clock-scaled: a caller's retry window is real time). */
+  idempotency_keys: number;
 }
 
 /** Time between runs: an hour by default, clock-scaled, at least a second. */
@@ -73,7 +76,7 @@ export class RetentionJob extends BackgroundService {
   }
 
   private async pass(now: number): Promise<PurgeCounts> {
-    const total: PurgeCounts = { attempts: 0, deliveries: 0, events: 0, alert_records: 0 };
+    const total: PurgeCounts = { attempts: 0, deliveries: 0, events: 0, alert_records: 0, idempotency_keys: 0 };
     const db = this.d.store.db;
     const batch = this.d.batch ?? 2000;
     let after: string | null = null;
@@ -95,8 +98,15 @@ export class RetentionJob extends BackgroundService {
       if (orgs.length < 100) break;
       after = orgs.at(-1)!.id;
     }
+    for (;;) {
+      if (this.aborted) return total;
+      const n = await purgeIdempotencyKeys(db, now - IDEMPOTENCY_WINDOW_MS, batch);
+      total.idempotency_keys += n;
+      if (n < batch) break;
+      await new Promise((r) => setImmediate(r));
+    }
     this.lastPurge = total;
-    if (total.attempts + total.deliveries + total.events + total.alert_records > 0) this.log.info({ purged: total }, 'retention: removed old attempts, deliveries and events');
+    if (Object.values(total).some((n) => n > 0)) this.log.info({ purged: total }, 'retention: removed old attempts, deliveries, events and idempotency keys');
     return total;
   }
 

@@ -10,7 +10,7 @@ interface Operation {
 export interface OpenApiDocument {
   openapi: string;
   paths: Record<string, Record<string, Operation>>;
-  components: { schemas: Record<string, unknown> };
+  components: { schemas: Record<string, unknown>; headers?: Record<string, { required?: boolean }> };
 }
 
 const API_PREFIX = '/api/v1';
@@ -77,9 +77,16 @@ export class ContractChecker {
       const ok = found.validate(res.body);
       assert.ok(ok, `${where}: the body does not match the document: ${this.ajv.errorsText(found.validate.errors)}\n${JSON.stringify(res.body)}`);
     }
-    const documented = Object.keys(this.responseHeaders(method, template, res.status)).map((h) => h.toLowerCase());
+    const named = this.responseHeaders(method, template, res.status);
+    const documented = Object.keys(named).map((h) => h.toLowerCase());
     for (const header of DOCUMENTED_HEADERS) {
       if (res.headers.has(header)) assert.ok(documented.includes(header), `${where}: sends ${header}, which the document does not name`);
+    }
+    // A header the document says is always there (x-request-id, ETag) must be.
+    for (const [name, ref] of Object.entries(named)) {
+      const target = (ref as { $ref?: string }).$ref?.split('/').pop();
+      const header = target === undefined ? (ref as { required?: boolean }) : this.doc.components.headers?.[target];
+      if (header?.required) assert.ok(res.headers.has(name), `${where}: the document says ${name} is always sent; it was not`);
     }
   }
 

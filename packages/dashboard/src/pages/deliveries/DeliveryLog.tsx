@@ -71,7 +71,7 @@ export function DeliveryLog({ org, webhookId, webhookUrls, subscribedTypes = [],
     setLoadingMore(true);
     setMoreError(null);
     try {
-      const next = await client.listDeliveries(org, { ...filters, before: cursor }, webhookId);
+      const next = await client.listDeliveries(org, { ...filters, cursor }, webhookId);
       setOlder({ key: filterKey, rows: [...(extra?.rows ?? []), ...next.data], cursor: next.next_cursor ?? null });
     } catch (err) {
       setMoreError(errorMessage(err));

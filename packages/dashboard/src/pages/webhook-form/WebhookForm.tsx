@@ -89,7 +89,8 @@ export function WebhookForm({ org, initial, onSaved, onCancel }: Props) {
     try {
       if (initial) {
         body.policy = hasPolicy ? parsed.policy : null;
-        onSaved(await client.patchWebhook(org, initial.id, body));
+        // If-Match: a change someone saved since this form was opened is not overwritten (412).
+        onSaved(await client.patchWebhook(org, initial.id, body, initial.etag));
       } else {
         if (hasPolicy) body.policy = parsed.policy;
         body.published = mode === 'publish';

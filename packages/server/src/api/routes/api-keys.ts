@@ -4,7 +4,8 @@ import { newId } from '../../ids.js';
 import type { ApiKey } from '../../model.js';
 import * as q from '../../store/queries/api-keys.js';
 import { hashApiKey, newApiKeySecret, requireScope } from '../auth.js';
-import { ApiKeyCreated, ApiKeyList, NoContent } from '../response-schemas.js';
+import { ApiKey as ApiKeySchema, ApiKeyCreated, ApiKeyList, NoContent } from '../response-schemas.js';
+import { mapPage, pageOf, PageQuery, pageRequest } from '../pagination.js';
 import { route, type ApiInstance } from '../route-schema.js';
 import { ApiKeyCreate } from '../schemas.js';
 import type { RouteDeps } from '../server.js';
@@ -33,10 +34,20 @@ export function apiKeyRoutes(app: ApiInstance, { ctx, auth, orgs }: RouteDeps): 
     return reply.status(201).send({ ...apiKeyView(key), key: secret });
   });
 
-  app.get('/api-keys', route({ operationId: 'listApiKeys', tags: ['api keys'], summary: 'List API keys', response: { 200: ApiKeyList } }), async (req) => {
+  app.get('/api-keys', route({ operationId: 'listApiKeys', tags: ['api keys'], summary: 'List API keys, by id', querystring: PageQuery, response: { 200: ApiKeyList } }), async (req) => {
     const p = req.principal!;
     requireScope(p, 'api_keys:read');
-    return { data: (await q.listApiKeys(db, p.orgId)).map(apiKeyView) };
+    const page = pageRequest(req.query);
+    return mapPage(pageOf(await q.listApiKeys(db, p.orgId, page.limit + 1, page.cursor), page.limit, (k) => k.id), apiKeyView);
+  });
+
+  app.get('/api-keys/:id', route({ operationId: 'getApiKey', tags: ['api keys'], summary: 'Read an API key (never its secret)', params: KeyIdParams, response: { 200: ApiKeySchema } }), async (req) => {
+    const p = req.principal!;
+    requireScope(p, 'api_keys:read');
+    const { id } = req.params;
+    const key = await q.getApiKey(db, id);
+    if (!key || (p.orgId !== null && key.org_id !== p.orgId)) throw new HeraldError('HERALD_API_KEY_NOT_FOUND', [id]);
+    return apiKeyView(key);
   });
 
   app.delete('/api-keys/:id', route({ operationId: 'revokeApiKey', tags: ['api keys'], summary: 'Revoke an API key', params: KeyIdParams, response: { 204: NoContent } }), async (req, reply) => {

@@ -8,15 +8,17 @@ import { route, type ApiInstance } from '../route-schema.js';
 import { DeliveryQuery, IdParams, OrgParams } from '../schemas.js';
 import { requireDateTime } from '../date-time.js';
 import type { RouteDeps } from '../server.js';
+import { mapPage, pageOf, pageRequest } from '../pagination.js';
 import { attemptView, deliveryView, eventView } from '../views.js';
 
 export function deliveryRoutes(app: ApiInstance, { ctx, orgs }: RouteDeps): void {
   const db = ctx.store.db;
-  const list = (org: string, query: Static<typeof DeliveryQuery>, webhookId?: string) =>
-    q.listDeliveries(db, org, {
-      limit: query.limit ?? 50,
+  const list = async (org: string, query: Static<typeof DeliveryQuery>, webhookId?: string) => {
+    const page = pageRequest(query);
+    const rows = await q.listDeliveries(db, org, {
+      limit: page.limit + 1,
       ...(webhookId ? { webhookId } : {}),
-      ...(query.before ? { before: query.before } : {}),
+      ...(page.cursor !== null ? { before: page.cursor } : {}),
       ...(query.status ? { status: query.status } : {}),
       ...(query.event_id ? { eventId: query.event_id } : {}),
       ...(query.digest_id ? { digestId: query.digest_id } : {}),
@@ -24,18 +26,15 @@ export function deliveryRoutes(app: ApiInstance, { ctx, orgs }: RouteDeps): void
       ...(query.since ? { since: requireDateTime(query.since, 'since') } : {}),
       ...(query.until ? { until: requireDateTime(query.until, 'until') } : {}),
     });
-  const page = (rows: Awaited<ReturnType<typeof list>>, limit: number) => ({
-    data: rows.map(deliveryView),
-    next_cursor: rows.length === limit ? rows.at(-1)!.id : null,
-  });
+    return mapPage(pageOf(rows, page.limit, (d) => d.id), deliveryView);
+  };
 
   app.get('/orgs/:org/webhooks/:id/deliveries', route({ operationId: 'listWebhookDeliveries', tags: ['deliveries'], summary: "A webhook's delivery log, newest first", params: IdParams, querystring: DeliveryQuery, response: { 200: DeliveryList } }), async (req) => {
     const { org, id } = req.params;
     requireScope(req.principal!, 'deliveries:read');
     requireOrg(req.principal!, org);
     await loadWebhook(db, org, id);
-    const query = req.query;
-    return page(await list(org, query, id), query.limit ?? 50);
+    return list(org, req.query, id);
   });
 
   app.get('/orgs/:org/deliveries', route({ operationId: 'listDeliveries', tags: ['deliveries'], summary: "An org's deliveries, newest first", params: OrgParams, querystring: DeliveryQuery, response: { 200: DeliveryList } }), async (req) => {
@@ -43,8 +42,7 @@ export function deliveryRoutes(app: ApiInstance, { ctx, orgs }: RouteDeps): void
     requireScope(req.principal!, 'deliveries:read');
     requireOrg(req.principal!, org);
     await orgs.require(org);
-    const query = req.query;
-    return page(await list(org, query), query.limit ?? 50);
+    return list(org, req.query);
   });
 
   app.get('/orgs/:org/deliveries/:id', route({ operationId: 'getDelivery', tags: ['deliveries'], summary: 'A delivery with its event and every attempt', params: IdParams, response: { 200: DeliveryDetail } }), async (req) => {

@@ -10,6 +10,7 @@ import { Envelope, EventType as EventTypeSchema, EventTypeList } from '../respon
 import { route, type ApiInstance } from '../route-schema.js';
 import { EventTypeCreate } from '../schemas.js';
 import type { RouteDeps } from '../server.js';
+import { mapPage, pageOf, PageQuery, pageRequest } from '../pagination.js';
 import { eventTypeView } from '../views.js';
 
 const NameParams = Type.Object({ name: Type.String({ maxLength: 128 }) });
@@ -28,9 +29,10 @@ function checkSchema(schema: unknown): void {
 export function catalogueRoutes(app: ApiInstance, { ctx, eventTypes }: RouteDeps): void {
   const db = ctx.store.db;
 
-  app.get('/event-types', route({ operationId: 'listEventTypes', tags: ['event types'], summary: 'The event catalogue', response: { 200: EventTypeList } }), async (req) => {
+  app.get('/event-types', route({ operationId: 'listEventTypes', tags: ['event types'], summary: 'The event catalogue, by name', querystring: PageQuery, response: { 200: EventTypeList } }), async (req) => {
     requireScope(req.principal!, 'event_types:read');
-    return { data: (await q.listEventTypes(db)).map(eventTypeView) };
+    const page = pageRequest(req.query);
+    return mapPage(pageOf(await q.listEventTypes(db, page.limit + 1, page.cursor), page.limit, (t) => t.name), eventTypeView);
   });
 
   app.post('/event-types', route({ operationId: 'createEventType', tags: ['event types'], summary: 'Add an event type', body: EventTypeCreate, response: { 201: EventTypeSchema } }), async (req, reply) => {

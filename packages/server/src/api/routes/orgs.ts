@@ -6,9 +6,13 @@ import { isUniqueViolation } from '../../store/sql.js';
 import { requireGlobal, requireOrg, requireScope } from '../auth.js';
 import { App, AppList, Org, OrgList } from '../response-schemas.js';
 import { route, type ApiInstance } from '../route-schema.js';
-import { AppCreate, OrgCreate, OrgParams, OrgPatch, Pagination } from '../schemas.js';
+import { AppCreate, OrgCreate, OrgParams, OrgPatch } from '../schemas.js';
+import { Type } from '@sinclair/typebox';
+import { afterAlias, mapPage, pageOf, PageQuery, pageProps, pageRequest } from '../pagination.js';
 import type { RouteDeps } from '../server.js';
 import { appView, orgView } from '../views.js';
+
+const AppParams = Type.Object({ org: Type.String({ maxLength: 100 }), app: Type.String({ maxLength: 100 }) });
 
 export function orgRoutes(app: ApiInstance, { ctx, orgs }: RouteDeps): void {
   const db = ctx.store.db;
@@ -28,11 +32,10 @@ export function orgRoutes(app: ApiInstance, { ctx, orgs }: RouteDeps): void {
     return reply.status(201).send(orgView(org));
   });
 
-  app.get('/orgs', route({ operationId: 'listOrgs', tags: ['orgs'], summary: 'List orgs', querystring: Pagination, response: { 200: OrgList } }), async (req) => {
+  app.get('/orgs', route({ operationId: 'listOrgs', tags: ['orgs'], summary: 'List orgs, by id', querystring: Type.Object({ ...pageProps, ...afterAlias }), response: { 200: OrgList } }), async (req) => {
     requireGlobal(req.principal!, 'orgs:read');
-    const { limit = 50, after } = req.query;
-    const rows = await q.listOrgs(db, limit, after ?? null);
-    return { data: rows.map(orgView), next_cursor: rows.length === limit ? rows.at(-1)!.id : null };
+    const page = pageRequest(req.query);
+    return mapPage(pageOf(await q.listOrgs(db, page.limit + 1, page.cursor), page.limit, (o) => o.id), orgView);
   });
 
   app.get('/orgs/:org', route({ operationId: 'getOrg', tags: ['orgs'], summary: 'Read an org', params: OrgParams, response: { 200: Org } }), async (req) => {
@@ -84,11 +87,22 @@ export function orgRoutes(app: ApiInstance, { ctx, orgs }: RouteDeps): void {
     return reply.status(201).send(appView(a));
   });
 
-  app.get('/orgs/:org/apps', route({ operationId: 'listApps', tags: ['apps'], summary: 'List the apps of an org', params: OrgParams, response: { 200: AppList } }), async (req) => {
+  app.get('/orgs/:org/apps', route({ operationId: 'listApps', tags: ['apps'], summary: 'List the apps of an org, by id', params: OrgParams, querystring: PageQuery, response: { 200: AppList } }), async (req) => {
     const { org } = req.params;
     requireScope(req.principal!, 'apps:read');
     requireOrg(req.principal!, org);
     await orgs.require(org);
-    return { data: (await q.listApps(db, org)).map(appView) };
+    const page = pageRequest(req.query);
+    return mapPage(pageOf(await q.listApps(db, org, page.limit + 1, page.cursor), page.limit, (a) => a.id), appView);
+  });
+
+  app.get('/orgs/:org/apps/:app', route({ operationId: 'getApp', tags: ['apps'], summary: 'Read an app', params: AppParams, response: { 200: App } }), async (req) => {
+    const { org, app: id } = req.params;
+    requireScope(req.principal!, 'apps:read');
+    requireOrg(req.principal!, org);
+    await orgs.require(org);
+    const found = await q.getApp(db, org, id);
+    if (!found) throw new HeraldError('HERALD_APP_NOT_FOUND', [id]);
+    return appView(found);
   });
 }

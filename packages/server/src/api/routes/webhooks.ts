@@ -2,19 +2,21 @@ import { Type } from '@sinclair/typebox';
 import * as q from '../../store/queries/webhooks.js';
 import { last24h, webhookStats } from '../../services/webhook-stats.js';
 import * as svc from '../../services/webhooks.js';
-import { webhookInApp } from '../app-scope.js';
+import { webhooksInApp } from '../app-scope.js';
 import type { ApiScope } from '../../model.js';
 import { requireOrg, requireScope, type Principal } from '../auth.js';
-import { NoContent, Webhook, WebhookCreated, WebhookKey, WebhookKeyList, WebhookList, WebhookStats, WebhookWithRecent } from '../response-schemas.js';
+import { NoContent, WebhookCreated, WebhookKey, WebhookKeyList, WebhookList, WebhookStats, WebhookWithRecent } from '../response-schemas.js';
 import { route, type ApiInstance } from '../route-schema.js';
-import { IdParams, KeyParams, OrgParams, Pagination, WebhookCreate, WebhookPatch } from '../schemas.js';
+import { IdParams, KeyParams, OrgParams, WebhookCreate, WebhookPatch } from '../schemas.js';
+import { afterAlias, pageOf, pageOfList, PageQuery, pageProps, pageRequest } from '../pagination.js';
 import type { RouteDeps } from '../server.js';
 import { keyView, webhookView } from '../views.js';
 
-const ListQuery = Type.Intersect([
-  Pagination,
-  Type.Object({ state: Type.Optional(Type.Union((['draft', 'enabled', 'disabled', 'deactivated'] as const).map((s) => Type.Literal(s)))) }),
-]);
+const ListQuery = Type.Object({
+  ...pageProps,
+  ...afterAlias,
+  state: Type.Optional(Type.Union((['draft', 'enabled', 'disabled', 'deactivated'] as const).map((s) => Type.Literal(s)))),
+});
 
 const StatsQuery = Type.Object({ hours: Type.Optional(Type.Integer({ minimum: 1, maximum: 168, default: 24 })) });
 
@@ -38,13 +40,14 @@ export function webhookRoutes(app: ApiInstance, { ctx, orgs }: RouteDeps): void 
 
   app.get('/orgs/:org/webhooks', route({ operationId: 'listWebhooks', tags: ['webhooks'], summary: 'List webhooks with failures and last_triggered_at', params: OrgParams, querystring: ListQuery, response: { 200: WebhookList } }), async (req) => {
     const { org } = await access(req, 'webhooks:read');
-    const { limit = 50, after, state } = req.query;
-    const rows = await q.listWebhooks(db, org, limit, after ?? null, state);
-    // A portal link limited to one app lists that app's webhooks only (the cursor still walks every row).
+    const page = pageRequest(req.query);
+    // A portal link limited to one app lists that app's webhooks only.
     const appId = req.principal!.appId;
-    const shown = appId ? rows.filter((w) => webhookInApp(w, appId)) : rows;
+    const { data: shown, next_cursor } = appId
+      ? await webhooksInApp(db, org, appId, page, req.query.state)
+      : pageOf(await q.listWebhooks(db, org, page.limit + 1, page.cursor, req.query.state), page.limit, (w) => w.id);
     const recent = await last24h(db, shown.map((w) => w.id));
-    return { data: shown.map((w) => ({ ...webhookView(w), ...recent(w.id) })), next_cursor: rows.length === limit ? rows.at(-1)!.id : null };
+    return { data: shown.map((w) => ({ ...webhookView(w), ...recent(w.id) })), next_cursor };
   });
 
   app.get('/orgs/:org/webhooks/:id', route({ operationId: 'getWebhook', tags: ['webhooks'], summary: 'Read a webhook', params: IdParams, response: { 200: WebhookWithRecent } }), async (req) => {
@@ -59,10 +62,10 @@ export function webhookRoutes(app: ApiInstance, { ctx, orgs }: RouteDeps): void 
     return webhookStats(db, w.id, req.query.hours ?? 24);
   });
 
-  app.patch('/orgs/:org/webhooks/:id', route({ operationId: 'updateWebhook', tags: ['webhooks'], summary: 'Change a webhook (including state: enabled or disabled)', params: IdParams, body: WebhookPatch, response: { 200: Webhook } }), async (req) => {
+  app.patch('/orgs/:org/webhooks/:id', route({ operationId: 'updateWebhook', tags: ['webhooks'], summary: 'Change a webhook (including state: enabled or disabled); answers it as getWebhook does', params: IdParams, body: WebhookPatch, response: { 200: WebhookWithRecent } }), async (req) => {
     const { org, actor } = await access(req, 'webhooks:write');
     const w = await svc.patchWebhook(ctx, org, req.params.id, req.body, actor);
-    return webhookView(w);
+    return { ...webhookView(w), ...(await last24h(db, [w.id]))(w.id) };
   });
 
   app.delete('/orgs/:org/webhooks/:id', route({ operationId: 'deleteWebhook', tags: ['webhooks'], summary: 'Delete a webhook; its pending deliveries are cancelled', params: IdParams, response: { 204: NoContent } }), async (req, reply) => {
@@ -71,12 +74,13 @@ export function webhookRoutes(app: ApiInstance, { ctx, orgs }: RouteDeps): void 
     return reply.status(204).send();
   });
 
-  app.get('/orgs/:org/webhooks/:id/keys', route({ operationId: 'listWebhookKeys', tags: ['keys'], summary: 'List keys, oldest first, with in_use', params: IdParams, response: { 200: WebhookKeyList } }), async (req) => {
+  app.get('/orgs/:org/webhooks/:id/keys', route({ operationId: 'listWebhookKeys', tags: ['keys'], summary: 'List keys, oldest first, with in_use', params: IdParams, querystring: PageQuery, response: { 200: WebhookKeyList } }), async (req) => {
     const { org } = await access(req, 'keys:read');
     const w = await svc.loadWebhook(db, org, req.params.id);
     const keys = await q.listKeys(db, [w.id]);
     const inUse = svc.keysInUse(w.signature.scheme, keys);
-    return { data: keys.map((k, i) => keyView(k, inUse[i] ?? false)) };
+    // At most two keys: paged in memory, for one convention on every list.
+    return pageOfList(keys.map((k, i) => keyView(k, inUse[i] ?? false)), pageRequest(req.query), (k) => k.id);
   });
 
   app.post('/orgs/:org/webhooks/:id/keys', route({ operationId: 'addWebhookKey', tags: ['keys'], summary: 'Add a key (at most 2); a secret is shown only here', params: IdParams, response: { 201: WebhookKey } }), async (req, reply) => {

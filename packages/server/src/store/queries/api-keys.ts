@@ -39,10 +39,11 @@ export async function countAdminKeys(db: SqlExecutor): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
-export async function listApiKeys(db: SqlExecutor, orgId: string | null): Promise<ApiKey[]> {
+/** Keys not revoked, by id after `after` (exclusive), at most `limit`; only one org's when orgId is set. */
+export async function listApiKeys(db: SqlExecutor, orgId: string | null, limit: number, after: string | null = null): Promise<ApiKey[]> {
   const rows = orgId === null
-    ? await db.all<Row>('SELECT * FROM api_keys WHERE revoked_at IS NULL ORDER BY id')
-    : await db.all<Row>('SELECT * FROM api_keys WHERE revoked_at IS NULL AND org_id = ? ORDER BY id', [orgId]);
+    ? await db.all<Row>('SELECT * FROM api_keys WHERE revoked_at IS NULL AND id > ? ORDER BY id LIMIT ?', [after ?? '', limit])
+    : await db.all<Row>('SELECT * FROM api_keys WHERE revoked_at IS NULL AND org_id = ? AND id > ? ORDER BY id LIMIT ?', [orgId, after ?? '', limit]);
   return rows.map(toKey);
 }
 

@@ -26,6 +26,7 @@ export async function getEventType(db: SqlExecutor, name: string): Promise<Event
   return row && toEventType(row);
 }
 
-export async function listEventTypes(db: SqlExecutor): Promise<EventType[]> {
-  return (await db.all<Row>('SELECT * FROM event_types ORDER BY name')).map(toEventType);
+/** Event types by name after `after` (exclusive), at most `limit`. */
+export async function listEventTypes(db: SqlExecutor, limit: number, after: string | null = null): Promise<EventType[]> {
+  return (await db.all<Row>('SELECT * FROM event_types WHERE name > ? ORDER BY name LIMIT ?', [after ?? '', limit])).map(toEventType);
 }

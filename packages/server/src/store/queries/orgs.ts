@@ -32,8 +32,9 @@ export async function insertApp(db: SqlExecutor, app: App): Promise<void> {
   await db.run('INSERT INTO apps (org_id, id, name, created_at) VALUES (?, ?, ?, ?)', [app.org_id, app.id, app.name, app.created_at]);
 }
 
-export async function listApps(db: SqlExecutor, orgId: string): Promise<App[]> {
-  return db.all<App>('SELECT org_id, id, name, created_at FROM apps WHERE org_id = ? ORDER BY id', [orgId]);
+/** Apps by id, after `after` (exclusive), at most `limit`. */
+export async function listApps(db: SqlExecutor, orgId: string, limit: number, after: string | null = null): Promise<App[]> {
+  return db.all<App>('SELECT org_id, id, name, created_at FROM apps WHERE org_id = ? AND id > ? ORDER BY id LIMIT ?', [orgId, after ?? '', limit]);
 }
 
 export async function getApp(db: SqlExecutor, orgId: string, id: string): Promise<App | undefined> {
