@@ -3,9 +3,9 @@
 // test cannot collide with anything on 8080 or 9000; `npx herald` is the built command it stands for.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { eventually } from './helpers/herald.js';
@@ -21,6 +21,15 @@ function tourBlocks(herald: number, receiver: number): string[] {
   return [...tour.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) =>
     m[1]!.replaceAll('npx herald', `node ${BIN}`).replaceAll('8080', String(herald)).replaceAll('9000', String(receiver)),
   );
+}
+
+/** The tour's TypeScript block (the typed client), with the same port changes. */
+function typescriptBlock(herald: number, receiver: number): string {
+  const text = readFileSync(README, 'utf8');
+  const tour = text.slice(text.indexOf('## Five-minute tour'), text.indexOf('\n## ', text.indexOf('## Five-minute tour') + 5));
+  const block = /```ts\n([\s\S]*?)```/.exec(tour);
+  assert.ok(block, 'the tour has a TypeScript block');
+  return block[1]!.replaceAll('8080', String(herald)).replaceAll('9000', String(receiver));
 }
 
 describe('the README tour', () => {
@@ -72,5 +81,23 @@ describe('the README tour', () => {
     await eventually(async () => /"event":"order.paid"/.test(received) || null, 5000, 50).catch(() => undefined);
     assert.match(received, /POST \/hooks msg_\w+ \{"event":"herald.url_validation"/, 'the receiver answered the save-time check');
     assert.match(received, /POST \/hooks msg_\w+ \{"version":"1","event":"order.paid"/, 'the receiver printed the event');
+ 
+
+    // The same tour through @herald/client: it type-checks, runs, and prints the attempt.
+    // Written below node_modules so that '@herald/client' resolves to the workspace package.
+    const scratch = join(dirname(README), 'node_modules', '.cache', `herald-tour-${process.pid}`);
+    mkdirSync(scratch, { recursive: true });
+    try {
+      const file = join(scratch, 'tour.mts'); // an ES module wherever it lies (top-level await)
+      writeFileSync(file, typescriptBlock(herald, receiver));
+      const tsc = spawnSync(process.execPath, [fileURLToPath(import.meta.resolve('typescript/bin/tsc')), '--noEmit', '--strict', '--skipLibCheck',
+        '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', file], { encoding: 'utf8' });
+      assert.equal(tsc.status, 0, `the TypeScript block does not type-check:\n${tsc.stdout}${tsc.stderr}`);
+      const ts = spawnSync(process.execPath, ['--import', 'tsx', file], { cwd: scratch, env, encoding: 'utf8', timeout: 30_000 });
+      assert.equal(ts.status, 0, `the TypeScript block failed:\n${ts.stdout}${ts.stderr}`);
+      assert.match(ts.stdout, /^wh_\w+ succeeded \[ 200 \]$/m, ts.stdout);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 });
