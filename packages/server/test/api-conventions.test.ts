@@ -165,6 +165,15 @@ for (const kind of STORE_KINDS) {
       assert.ok((await h.api('GET', `/orgs/${org}/apps/shared`)).headers.get('etag'));
     });
 
+    test('two PATCHes racing with the same If-Match: one succeeds, the other gets 412 (no lost update)', async () => {
+      const tag = (await h.api('GET', `/orgs/${org}/webhooks/${webhookId}`)).headers.get('etag')!;
+      const racers = await Promise.all(['left', 'right', 'middle'].map((d) =>
+        h.api('PATCH', `/orgs/${org}/webhooks/${webhookId}`, { description: `race ${d}` }, { headers: { 'if-match': tag } })));
+      assert.deepEqual(racers.map((r) => r.status).sort(), [200, 412, 412]);
+      const winner = racers.find((r) => r.status === 200)!;
+      assert.equal((await h.api('GET', `/orgs/${org}/webhooks/${webhookId}`)).body.description, winner.body.description);
+    });
+
     test('a PATCH answers the same shape as a GET', async () => {
       const patched = await h.api('PATCH', `/orgs/${org}/webhooks/${webhookId}`, { description: 'shape' });
       const read = await h.api('GET', `/orgs/${org}/webhooks/${webhookId}`);

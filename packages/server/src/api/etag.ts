@@ -90,13 +90,55 @@ export function ifMatchHolds(header: string, etag: string): boolean {
 
 const operationOf = (req: FastifyRequest) => (req.routeOptions.schema as { operationId?: string } | undefined)?.operationId ?? '';
 
-/** `check` (a preHandler) refuses a stale If-Match with 412; `tag` (an onSend) adds the ETag to answers. */
+/** The longest a conditional change may hold its resource's turn (a request that never answers). */
+const TURN_LIMIT_MS = 30_000;
+
+/**
+ * One conditional change per resource at a time in this process: the If-Match comparison and
+ * the change it guards run as one step, so two writers holding the same tag cannot both pass.
+ */
+class Turns {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  /** Waits for the resource's turn; answers the release (safe to call more than once). */
+  async take(key: string): Promise<() => void> {
+    const before = this.tails.get(key) ?? Promise.resolve();
+    let done!: () => void;
+    const mine = new Promise<void>((resolve) => (done = resolve));
+    const tail = before.then(() => mine);
+    this.tails.set(key, tail);
+    await before;
+    const timer = setTimeout(() => release(), TURN_LIMIT_MS);
+    timer.unref();
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      clearTimeout(timer);
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+      done();
+    };
+    return release;
+  }
+}
+
+const RELEASE = Symbol('herald.ifMatchRelease');
+type WithTurn = FastifyRequest & { [RELEASE]?: () => void };
+
+/**
+ * `check` (a preHandler) refuses a stale If-Match with 412, holding the resource's turn until
+ * the answer is sent (`release`, on response or abort); `tag` (an onSend) adds the ETag to answers.
+ */
 export function etagHooks(db: SqlExecutor) {
+  const turns = new Turns();
+
   async function check(req: FastifyRequest): Promise<void> {
     const kind = IF_MATCH_OPERATIONS[operationOf(req)];
     const header = req.headers['if-match'];
     if (kind === undefined || header === undefined) return;
-    const view = await currentView(db, kind, req.params as Params, { orgId: req.principal?.orgId ?? null });
+    const params = req.params as Params;
+    (req as WithTurn)[RELEASE] = await turns.take(`${kind}\u0000${params.org ?? ''}\u0000${params.id ?? params.app ?? params.name ?? ''}`);
+    const view = await currentView(db, kind, params, { orgId: req.principal?.orgId ?? null });
     // A resource that does not exist is the route's to answer (404), not a failed precondition.
     if (view === undefined) return;
     if (!ifMatchHolds(Array.isArray(header) ? header.join(',') : header, etagOf(view))) {
@@ -115,5 +157,9 @@ export function etagHooks(db: SqlExecutor) {
     return payload;
   }
 
-  return { check, tag };
+  async function release(req: FastifyRequest): Promise<void> {
+    (req as WithTurn)[RELEASE]?.();
+  }
+
+  return { check, tag, release };
 }

@@ -108,6 +108,8 @@ export async function buildApi(ctx: AppContext, opts: { serveApi: boolean }): Pr
         api.addHook('preHandler', etags.check);
         api.addHook('preHandler', idempotency.before);
         api.addHook('onSend', etags.tag);
+        api.addHook('onResponse', etags.release);
+        api.addHook('onRequestAbort', etags.release);
         api.addHook('onSend', idempotency.keep);
         orgRoutes(api, deps);
         catalogueRoutes(api, deps);
