@@ -3,7 +3,9 @@
 // loopback receiver, on the same machine: for each kind, N events are pre-ingested (batch API)
 // for one webhook while Herald runs with role api, then a Herald with role worker starts on that
 // store and drains it; deliveries/s = N / (worker start → every delivery recorded succeeded).
-// One publish (a batch of one) per attempt, as the engine does; the receiver is bench/lib/receiver.mjs
+// Also the worker's CPU per delivery (this process: the worker role runs the engine on the main
+// thread), which depends less on what else runs on the machine than the wall-clock rate.
+// Each attempt publishes one message, as the engine does (the pool gathers concurrent ones into one send); the receiver is bench/lib/receiver.mjs
 // in a process of its own (answers 200 at once), the brokers are the system's.
 // Usage: node bench/destinations-drain.mjs [--n 10000] [--kinds http,redis-stream,nats,amqp] [--store sqlite|postgres] [--runs 1]
 // (needs npm run build, and Redis 6379, NATS JetStream 4222, RabbitMQ 5672 guest/guest on 127.0.0.1)
@@ -108,6 +110,7 @@ async function runOnce(kind) {
 
     const load = os.loadavg()[0];
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     const worker = await herald(store, 'worker');
     let done = 0;
     let failed = 0;
@@ -121,8 +124,10 @@ async function runOnce(kind) {
       await new Promise((r) => setTimeout(r, 50));
     }
     const seconds = (performance.now() - started) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
     await worker.close();
-    return { kind, rate: Math.round(done / seconds), seconds: Number(seconds.toFixed(2)), done, failed, load_before: Number(load.toFixed(2)) };
+    const cpuPerDelivery = Math.round((cpu.user + cpu.system) / Math.max(1, done));
+    return { kind, rate: Math.round(done / seconds), seconds: Number(seconds.toFixed(2)), done, failed, load_before: Number(load.toFixed(2)), cpuPerDelivery };
   } finally {
     await target.cleanup().catch(() => undefined);
     await store.destroy();
@@ -134,7 +139,7 @@ for (const kind of values.kinds.split(',')) {
   if (!targets[kind]) throw new Error(`unknown kind ${kind}`);
   for (let run = 1; run <= RUNS; run++) {
     const r = await runOnce(kind);
-    console.log(`${kind.padEnd(13)} run ${run}: ${String(r.rate).padStart(6)} deliveries/s (${r.done} succeeded, ${r.failed} failed in ${r.seconds} s; 1-min load before the drain ${r.load_before})`);
+    console.log(`${kind.padEnd(13)} run ${run}: ${String(r.rate).padStart(6)} deliveries/s (${r.done} succeeded, ${r.failed} failed in ${r.seconds} s; worker CPU ${r.cpuPerDelivery} µs per delivery; 1-min load before the drain ${r.load_before})`);
   }
 }
 process.exit(0);

@@ -166,6 +166,27 @@ for (const storeKind of STORE_KINDS) {
       });
     }
 
+    test('a changed destination takes effect at once: the next delivery goes to the new stream', async () => {
+      const first = await CONSUMERS['redis-stream']();
+      const second = await CONSUMERS['redis-stream']();
+      try {
+        const org = await newOrg();
+        const w = await createWebhook(org, first.input(BROKER_PORTS['redis-stream']));
+        await ingest(org, 1);
+        assert.equal((await first.read(1)).length, 1);
+        const patched = await h.api('PATCH', `/orgs/${org}/webhooks/${w.id}`, { destination: second.input(BROKER_PORTS['redis-stream']) });
+        assert.equal(patched.status, 200, JSON.stringify(patched.body));
+        await ingest(org, 1);
+        const got = await second.read(1);
+        assert.equal(got.length, 1);
+        verifyAll(got, w.key.secret);
+        assert.equal(await first.stored(), 1, 'nothing more went to the old stream');
+      } finally {
+        await first.close();
+        await second.close();
+      }
+    });
+
     test('credentials are sealed in the table and never answered; bad settings are refused with 422', async () => {
       const password = `s3cr3t-${Date.now()}`;
       const org = await newOrg();

@@ -8,7 +8,7 @@
 import type { SecretBox } from '../crypto/secret-box.js';
 import {
   createDestination, openDestinationSecrets,
-  type Destination, type DestinationErrorCode, type DestinationOptions, type DestinationSecrets, type DestinationSettings, type OutboundMessage,
+  type Destination, type DestinationErrorCode, type DestinationOptions, type DestinationOutcome, type DestinationSecrets, type DestinationSettings, type OutboundMessage,
 } from '../destinations/index.js';
 import { blockedHostProblem } from '../destinations/hosts.js';
 import type { AttemptErrorCode, Webhook } from '../model.js';
@@ -33,6 +33,14 @@ export interface DestinationPoolOptions {
   idleMs?: number;
 }
 
+/** A publish waiting for the entry's next batch. */
+interface Waiting {
+  message: OutboundMessage;
+  /** Absolute time (ms) by which its outcome must be settled. */
+  deadline: number;
+  settle: (outcome: DestinationOutcome) => void;
+}
+
 interface Entry {
   revision: number;
   destination: Destination;
@@ -41,6 +49,8 @@ interface Entry {
   inFlight: number;
   lastUsed: number;
   retired: boolean;
+  /** Publishes gathered for the next batch (sent on the next turn of the event loop). */
+  waiting: Waiting[];
 }
 
 /** Destination codes as the attempt log names them (`config` alone is too vague there). */
@@ -55,6 +65,8 @@ const ATTEMPT_CODES: Readonly<Record<DestinationErrorCode, AttemptErrorCode>> = 
 };
 
 const SWEEP_MS = 60_000;
+/** Most messages in one send(batch). */
+const MAX_BATCH = 256;
 
 export class DestinationPool {
   private readonly entries = new Map<string, Entry>();
@@ -91,8 +103,7 @@ export class DestinationPool {
     try {
       const blocked = await entry.blocked;
       if (blocked !== null) return failure(Date.now() - started, 'blocked_address', blocked);
-      const [outcome] = await entry.destination.send([message], Math.max(1, deadlineMs - (Date.now() - started)));
-      if (outcome === undefined) return failure(Date.now() - started, 'broker_error', 'the destination answered no outcome');
+      const outcome = await this.enqueue(entry, message, started + deadlineMs);
       if (!outcome.ok) return failure(Date.now() - started, ATTEMPT_CODES[outcome.errorCode], outcome.errorMessage);
       return {
         status_code: null, headers: null, body: outcome.detail ?? 'confirmed', truncated: false, duration_ms: Date.now() - started,
@@ -105,6 +116,33 @@ export class DestinationPool {
       entry.lastUsed = Date.now();
       if (entry.retired && entry.inFlight === 0) void entry.destination.close();
     }
+  }
+
+  /**
+   * Publishes started in the same turn of the event loop (a claimed batch's attempts start
+   * together) go to the broker as one `send(batch)`: one write and one wait for confirms
+   * instead of one per message. The batch's deadline is the earliest of its messages'.
+   */
+  private enqueue(entry: Entry, message: OutboundMessage, deadline: number): Promise<DestinationOutcome> {
+    return new Promise((settle) => {
+      entry.waiting.push({ message, deadline, settle });
+      if (entry.waiting.length === 1) setImmediate(() => void this.flush(entry));
+    });
+  }
+
+  private async flush(entry: Entry): Promise<void> {
+    const batch = entry.waiting.splice(0, MAX_BATCH);
+    if (entry.waiting.length > 0) setImmediate(() => void this.flush(entry));
+    const deadline = Math.min(...batch.map((w) => w.deadline));
+    let outcomes: DestinationOutcome[];
+    try {
+      outcomes = await entry.destination.send(batch.map((w) => w.message), Math.max(1, deadline - Date.now()));
+    } catch (err) {
+      // send() does not throw for a message's failure: this is a bug or an unexpected library error.
+      const errorMessage = err instanceof Error ? err.message : String(err);
+      outcomes = batch.map(() => ({ ok: false, durationMs: 0, errorCode: 'broker_error', errorMessage }));
+    }
+    batch.forEach((w, i) => w.settle(outcomes[i] ?? { ok: false, durationMs: 0, errorCode: 'broker_error', errorMessage: 'the destination answered no outcome' }));
   }
 
   /**
@@ -121,6 +159,7 @@ export class DestinationPool {
       inFlight: 0,
       lastUsed: Date.now(),
       retired: this.closed,
+      waiting: [],
     };
     if (current !== undefined && current.revision > revision) {
       entry.retired = true;
