@@ -243,3 +243,50 @@ describe('broker hosts follow the outbound address rule', () => {
     assert.equal(await blockedHostProblem({ kind: 'amqp', url: 'amqp://93.184.216.34:5672/', exchange: '', routing_key: 'q', persistent: true, mandatory: true }, systemResolver), null);
   });
 });
+
+for (const storeKind of STORE_KINDS) {
+  describe(`a failing broker destination is alerted on and deactivated like an HTTP endpoint (${storeKind})`, () => {
+    let h: TestHerald;
+    before(async () => {
+      // An hour of the salesiq ladder lasts one second.
+      h = await TestHerald.start(storeKind, { clockScale: 3600 });
+      const org = await h.api('POST', '/orgs', { id: 'siq', name: 'SIQ', owner_email: 'owner@siq.test' });
+      assert.equal(org.status, 201, JSON.stringify(org.body));
+    });
+    after(async () => {
+      await h.stop();
+    });
+
+    test('salesiq ladder: consecutive failed publishes warn, then deactivate (failure_ladder)', async () => {
+      const proxy = await startTcpProxy(BROKER_PORTS['redis-stream']);
+      await proxy.cut();
+      try {
+        const created = await h.api('POST', '/orgs/siq/webhooks', {
+          events: ['chat.ended'], preset: 'salesiq', policy: { retry_schedule: [] },
+          destination: { kind: 'redis-stream', url: `redis://127.0.0.1:${proxy.port}/0`, stream: 'herald-never:{event_type}' },
+        });
+        assert.equal(created.status, 201, JSON.stringify(created.body));
+        const id = created.body.id as string;
+        let state = created.body;
+        // The ladder deactivates on a failure more than an hour (here a second) after its second warning.
+        for (let i = 0; i < 12 && state.state !== 'deactivated'; i++) {
+          const before = state.consecutive_failures as number;
+          const ingested = await h.api('POST', '/orgs/siq/events', { event: 'chat.ended', entity: { id: `c${i}` } });
+          assert.equal(ingested.status, 202);
+          state = await eventually(async () => {
+            const w = (await h.api('GET', `/orgs/siq/webhooks/${id}`)).body;
+            return w.consecutive_failures > before || w.state === 'deactivated' ? w : null;
+          }, 20_000, 50);
+          if (state.consecutive_failures >= 3) await new Promise((r) => setTimeout(r, 1100));
+        }
+        assert.equal(state.state, 'deactivated');
+        assert.equal(state.state_reason, 'failure_ladder');
+        const list = await h.api('GET', `/orgs/siq/webhooks/${id}/deliveries?limit=100`);
+        const detail = (await h.api('GET', `/orgs/siq/deliveries/${list.body.data[0].id}`)).body as DeliveryDetail;
+        assert.equal(detail.attempt_list[0]?.error_code, 'broker_unreachable');
+      } finally {
+        await proxy.close();
+      }
+    });
+  });
+}
