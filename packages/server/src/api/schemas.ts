@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { DESTINATION_KINDS } from '../destinations/settings.js';
 import { API_SCOPES } from '../model.js';
 import { PRESET_NAMES } from '../policy/presets.js';
 import { bounds, RANGES } from '../policy/ranges.js';
@@ -120,7 +121,7 @@ const ClientCertificateInput = Type.Union([
  * by destinations/settings.ts when saved (422 HERALD_DESTINATION_INVALID lists every problem).
  */
 const DestinationInput = Type.Object({
-  kind: Type.Union(['http', 'amqp', 'nats', 'redis-stream'].map((k) => Type.Literal(k))),
+  kind: Type.Union(['http', ...DESTINATION_KINDS].map((k) => Type.Literal(k))),
 }, {
   additionalProperties: true,
   description: 'http (default: a POST to url), or a broker: amqp {url, exchange, routing_key, persistent?, mandatory?}, '
