@@ -364,6 +364,21 @@ describe('dashboard (admin key)', () => {
     assert.equal((await must(h, 'GET', `/orgs/acme/webhooks/${created.id}`, undefined, 200)).description, 'Mine');
   });
 
+  test('a webhook page names its destination; a broker webhook has no settings form', async () => {
+    await page.goto(`${h.url}/#/o/acme/webhooks/${created.id}`);
+    await page.getByText('HTTP POST to its URL').waitFor();
+    const broker = await must(h, 'POST', '/orgs/acme/webhooks', {
+      events: ['conversation.created'], published: false, description: 'Event bus',
+      destination: { kind: 'redis-stream', url: 'redis://127.0.0.1:6379/0', stream: 'herald-dashboard:{event_type}' },
+    }, 201);
+    await page.goto(`${h.url}/#/o/acme/webhooks/${broker.id}`);
+    await page.getByText('Redis stream herald-dashboard:{event_type}').waitFor();
+    const sections = page.getByRole('navigation', { name: 'Webhook sections' });
+    await sections.getByRole('link', { name: 'Overview' }).waitFor();
+    assert.equal(await sections.getByRole('link', { name: 'Settings' }).count(), 0);
+    await must(h, 'DELETE', `/orgs/acme/webhooks/${broker.id}`, undefined, 204);
+  });
+
   test('an org-limited read-only key lands in its org and sees no write button', async () => {
     const key = await must(h, 'POST', '/api-keys', { name: 'viewer', scopes: ['orgs:read', 'webhooks:read', 'keys:read', 'deliveries:read', 'event_types:read'], org_id: 'acme' }, 201);
     const viewer = await WatchedPage.open(browser);

@@ -3,15 +3,17 @@
  * - org: a tenant. Slug id, name, owner email, settings (quotas…).
  * - app: a sub-scope of an org; data events carry an app_id and reach webhooks scoped to it.
  * - event type: `module.action` name; kind `admin` (org-wide) or `data` (needs an app_id).
- * - webhook: URL + subscribed event types + scope + signing + delivery policy + state.
+ * - webhook: URL (or a broker destination) + subscribed event types + scope + signing + delivery policy + state.
  * - key: signing material of one webhook (at most 2; the oldest is "in use").
  * - event: one ingested occurrence; durable before the ingest call answers 202.
  * - delivery: one event × one webhook; keeps one id (sent as `webhook-id`) across retries.
- * - attempt: one HTTP try of a delivery, recorded with request and response.
+ * - attempt: one try of a delivery (an HTTP POST, or a publish to a broker destination),
+ *   recorded with request and response.
  * - lease: a worker's claim on a delivery, fenced by a per-claim token.
  * - digest: one delivery of a synthetic `herald.digest` event that carries a period's events
  *   of a digest webhook; its members are `batched` deliveries pointing at it by digest_id.
  */
+import type { DestinationSecrets, DestinationSettings } from './destinations/types.js';
 import type { SignatureScheme } from './signing/index.js';
 
 export type WebhookState = 'draft' | 'enabled' | 'disabled' | 'deactivated';
@@ -142,6 +144,8 @@ export interface Webhook extends WebhookStats {
   metadata: Record<string, string>;
   /** Mutual TLS (seed 004): the client certificate sent on every attempt; absent or null: none. */
   client_certificate?: StoredClientCertificate | null;
+  /** Where deliveries go when not an HTTP POST to `url` (a broker); absent or null: HTTP. */
+  destination?: StoredDestination | null;
   created_by: string | null;
   modified_by: string | null;
   revision: number;
@@ -153,6 +157,15 @@ export interface Webhook extends WebhookStats {
 export interface StoredClientCertificate {
   sealed: string;
   info: { subject: string; issuer: string; not_after: number; fingerprint_sha256: string };
+}
+
+/** A webhook's broker destination at rest: settings safe to show, credentials sealed (destinations/secrets.ts). */
+export interface StoredDestination {
+  settings: DestinationSettings;
+  /** Which secret fields are in `sealed` (shown by the API; the values never are). */
+  secrets_set: (keyof DestinationSecrets)[];
+  /** Null: the destination has no credentials. */
+  sealed: string | null;
 }
 
 export interface WebhookKey {
@@ -202,17 +215,14 @@ export interface Delivery {
 }
 
 /** Why an attempt failed, by class (undici and HTTP outcomes mapped to stable codes). */
-export type AttemptErrorCode =
-  | 'timeout'
-  | 'connect_refused'
-  | 'connection_reset'
-  | 'dns'
-  | 'tls'
-  | 'blocked_address'
-  | 'status'
-  | 'redirect'
-  | 'body_mismatch'
-  | 'error';
+/** Why an attempt failed (docs/deliveries.md, docs/destinations.md). */
+export const ATTEMPT_ERROR_CODES = [
+  'timeout', 'connect_refused', 'connection_reset', 'dns', 'tls', 'blocked_address', 'status', 'redirect', 'body_mismatch',
+  // Broker destinations; `timeout` and `blocked_address` serve them too.
+  'broker_unreachable', 'broker_auth', 'broker_nack', 'unroutable', 'destination_config', 'broker_error',
+  'error',
+] as const;
+export type AttemptErrorCode = (typeof ATTEMPT_ERROR_CODES)[number];
 
 export interface Attempt {
   id: string;

@@ -12,3 +12,20 @@ export function appsWords(w: Pick<Webhook, 'apps'>): string {
   if (w.apps.length === 0) return 'No app';
   return w.apps.join(', ');
 }
+
+const DESTINATION_NAMES: Record<string, string> = {
+  http: 'HTTP POST to its URL',
+  amqp: 'RabbitMQ (AMQP) exchange',
+  nats: 'NATS JetStream subject',
+  'redis-stream': 'Redis stream',
+};
+
+/** Where a webhook's deliveries go, in a line (the settings themselves are read through the API). */
+export function destinationWords(w: Pick<Webhook, 'destination'>): string {
+  const d = w.destination;
+  const name = DESTINATION_NAMES[d.kind] ?? d.kind;
+  if (d.kind === 'amqp') return `${name} "${d.exchange}", routing key ${d.routing_key}`;
+  if (d.kind === 'nats') return `${name} ${d.subject}`;
+  if (d.kind === 'redis-stream') return `${name} ${d.stream}`;
+  return name;
+}

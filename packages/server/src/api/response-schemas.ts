@@ -1,5 +1,6 @@
 import { Type, type TProperties, type TSchema } from '@sinclair/typebox';
-import { API_SCOPES } from '../model.js';
+import { DestinationViewSchema } from '../destinations/view.js';
+import { API_SCOPES, ATTEMPT_ERROR_CODES } from '../model.js';
 import { PRESET_NAMES } from '../policy/presets.js';
 import { SIGNATURE_SCHEMES } from '../signing/index.js';
 import { COMPONENT_KEY } from './schema-names.js';
@@ -88,6 +89,7 @@ const webhookProps = {
   payload: literals(['envelope', 'raw']), filter: nullable(Type.String()),
   alert_emails: Type.Array(Type.String()), metadata: StringMap,
   client_certificate: nullable(closed({ subject: Type.String(), issuer: Type.String(), not_after: Time, fingerprint_sha256: Type.String() })),
+  destination: DestinationViewSchema,
   delivery: DeliveryMode, next_digest_at: nullable(Time),
   failures: Count, consecutive_failures: Count, successes: Count,
   last_triggered_at: nullable(Time), last_success_at: nullable(Time), last_failure_at: nullable(Time),
@@ -164,10 +166,10 @@ export const EventDetail = model('EventDetail', 'An event with its deliveries (t
   delivery_list: Type.Array(Delivery),
   delivery_list_next_cursor: nullable(Type.String({ description: 'when the event has more deliveries than delivery_list: the cursor of listDeliveries?event_id=… for the rest' })),
 });
-export const Attempt = model('Attempt', 'One HTTP exchange of a delivery', {
+export const Attempt = model('Attempt', 'One try of a delivery: an HTTP exchange, or a publish to a broker destination', {
   id: Type.String(), attempt: Type.Integer({ minimum: 1 }), started_at: Time, duration_ms: Type.Integer(),
   outcome: literals(['success', 'failure']), status_code: nullable(Type.Integer()),
-  error_code: nullable(literals(['timeout', 'connect_refused', 'connection_reset', 'dns', 'tls', 'blocked_address', 'status', 'redirect', 'body_mismatch', 'error'])),
+  error_code: nullable(literals(ATTEMPT_ERROR_CODES)),
   error_message: nullable(Type.String()), request_headers: StringMap, response_headers: nullable(StringMap),
   response_body: nullable(Type.String()), response_truncated: Type.Boolean(), is_test: Type.Boolean(),
 });

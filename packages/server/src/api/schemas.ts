@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { DESTINATION_KINDS } from '../destinations/settings.js';
 import { API_SCOPES } from '../model.js';
 import { PRESET_NAMES } from '../policy/presets.js';
 import { bounds, RANGES } from '../policy/ranges.js';
@@ -116,6 +117,18 @@ const ClientCertificateInput = Type.Union([
   }),
 ], { description: 'client certificate for mutual TLS; null removes it' });
 
+/**
+ * Where deliveries go. Only `kind` is checked here: the rest of a broker's settings is checked
+ * by destinations/settings.ts when saved (422 HERALD_DESTINATION_INVALID lists every problem).
+ */
+const DestinationInput = Type.Object({
+  kind: Type.Union(['http', ...DESTINATION_KINDS].map((k) => Type.Literal(k))),
+}, {
+  additionalProperties: true,
+  description: 'http (default: a POST to url), or a broker: amqp {url, exchange, routing_key, persistent?, mandatory?}, '
+    + 'nats {servers, subject, auth?}, redis-stream {url, stream, maxlen?}; see docs/destinations.md',
+});
+
 const webhookFields = {
   url: Type.String({ minLength: 1, maxLength: 2048 }),
   description: Type.Optional(Type.String({ maxLength: 1000 })),
@@ -132,6 +145,7 @@ const webhookFields = {
   alert_emails: Type.Optional(Type.Array(Email, { maxItems: 20 })),
   metadata: Type.Optional(Type.Record(Type.String({ maxLength: 100 }), Type.String({ maxLength: 1000 }))),
   client_certificate: Type.Optional(Type.Union([ClientCertificateInput, Type.Null()])),
+  destination: Type.Optional(DestinationInput),
 };
 
 export const WebhookCreate = namedObject('WebhookCreate', {
@@ -159,6 +173,7 @@ export const WebhookPatch = namedObject('WebhookPatch', {
   alert_emails: webhookFields.alert_emails,
   metadata: webhookFields.metadata,
   client_certificate: webhookFields.client_certificate,
+  destination: webhookFields.destination,
   state: Type.Optional(Type.Union([Type.Literal('enabled'), Type.Literal('disabled')])),
 });
 export type WebhookPatchBody = Static<typeof WebhookPatch>;

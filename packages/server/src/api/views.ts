@@ -1,3 +1,4 @@
+import { destinationView } from '../destinations/view.js';
 import type { ApiKey, App, Attempt, Delivery, EventType, Org, StoredEvent, Webhook, WebhookKey } from '../model.js';
 import { isPresetName } from '../policy/presets.js';
 import { policyView, resolvePolicy, type PolicyOverrides } from '../policy/resolve.js';
@@ -31,6 +32,8 @@ export function webhookView(w: Webhook) {
         not_after: iso(w.client_certificate.info.not_after), fingerprint_sha256: w.client_certificate.info.fingerprint_sha256,
       }
       : null,
+    // Settings and which secret fields are set; the credentials never leave the store.
+    destination: destinationView(w.destination),
     // For an immediate webhook next_digest_at may hold an internal sweep time: not shown.
     delivery: w.delivery, next_digest_at: w.delivery.mode === 'digest' ? iso(w.next_digest_at) : null,
     failures: w.failures_total, consecutive_failures: w.consecutive_failures, successes: w.successes_total,

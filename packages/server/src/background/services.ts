@@ -11,6 +11,7 @@
 import { AlertService } from '../alerts/alert-service.js';
 import type { HeraldConfig } from '../config.js';
 import type { SecretBox } from '../crypto/secret-box.js';
+import type { DestinationPool } from '../engine/destination-pool.js';
 import { DigestScheduler } from '../engine/digest-scheduler.js';
 import { FifoRescue } from '../engine/fifo-rescue.js';
 import type { IngestQueue } from '../engine/ingest-queue.js';
@@ -33,6 +34,8 @@ export interface BackgroundDeps {
   log: Logger;
   /** The engine's ingest queue (operational events are ingested through it). */
   ingest: IngestQueue;
+  /** The engine's broker connections (webhooks with a broker destination). */
+  destinations: DestinationPool;
 }
 
 export class BackgroundServices {
@@ -45,7 +48,7 @@ export class BackgroundServices {
   /** The leader's services, started when this process is elected and stopped when it is not. */
   private readonly maintenance: readonly BackgroundService[];
 
-  constructor({ store, config, box, sender, metrics, log, ingest }: BackgroundDeps) {
+  constructor({ store, config, box, sender, metrics, log, ingest, destinations }: BackgroundDeps) {
     const { clockScale } = config;
     const { idleCheckMs } = config.worker;
     this.alerts = new AlertService(store, config, log, ingest);
@@ -66,7 +69,7 @@ export class BackgroundServices {
     this.worker = new DeliveryWorker({
       store, sender, metrics, log, config: config.worker, clockScale, onCompleted: this.alerts.onCompleted,
       runtimes: new WebhookRuntimeCache(store.db, box, (webhookId, err) =>
-        log.error({ err, webhookId }, 'webhook settings cannot be loaded (keys unreadable?); its deliveries wait')),
+        log.error({ err, webhookId }, 'webhook settings cannot be loaded (keys unreadable?); its deliveries wait'), destinations),
     });
   }
 

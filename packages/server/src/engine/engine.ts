@@ -18,6 +18,7 @@ import { sendDirect, type DirectOutcome, type DirectRequest } from '../services/
 import type { Store } from '../store/store.js';
 import type { IngestGroup, IngestGroupResult } from '../store/types.js';
 import type { ChannelSpec } from './channel.js';
+import { DestinationPool } from './destination-pool.js';
 import { planFanOut } from './fan-out.js';
 import { IngestQueue } from './ingest-queue.js';
 
@@ -56,12 +57,15 @@ export class Engine implements EngineApi {
   readonly ingestQueue: IngestQueue;
   /** Null for `--role api`. */
   readonly services: BackgroundServices | null;
+  /** Broker connections of broker-destination webhooks, shared by the worker and direct sends. */
+  readonly destinations: DestinationPool;
   private started = false;
   private stopping: Promise<void> | null = null;
 
   constructor(private readonly d: EngineDeps) {
     this.ingestQueue = new IngestQueue(d.store, planFanOut);
-    this.services = d.deliver ? new BackgroundServices({ ...d, ingest: this.ingestQueue }) : null;
+    this.destinations = new DestinationPool({ box: d.box, allowPrivate: d.config.allowPrivateUrls, resolve: d.sender.resolve });
+    this.services = d.deliver ? new BackgroundServices({ ...d, ingest: this.ingestQueue, destinations: this.destinations }) : null;
   }
 
   /**
@@ -81,7 +85,7 @@ export class Engine implements EngineApi {
   }
 
   sendDirect(req: DirectRequest): Promise<DirectOutcome> {
-    return sendDirect({ db: this.d.store.db, box: this.d.box, sender: this.d.sender }, req);
+    return sendDirect({ db: this.d.store.db, box: this.d.box, sender: this.d.sender, destinations: this.destinations }, req);
   }
 
   wake(): void {
@@ -96,6 +100,8 @@ export class Engine implements EngineApi {
     this.stopping ??= (async () => {
       await this.services?.stop(graceMs);
       await this.ingestQueue.drain();
+      // After the worker: its last publishes have finished or been given back.
+      await this.destinations.close();
     })();
     return this.stopping;
   }

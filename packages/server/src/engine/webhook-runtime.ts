@@ -6,6 +6,7 @@ import { resolvePolicy, type PolicyOverrides } from '../policy/resolve.js';
 import { getWebhooksByIds, listKeys } from '../store/queries/webhooks.js';
 import type { SqlExecutor } from '../store/sql.js';
 import { createSigner, type KeyMaterial, type Signer } from '../signing/index.js';
+import type { BrokerTarget, DestinationPool } from './destination-pool.js';
 
 /** What a worker needs to send for one webhook, built once per webhook revision. */
 export interface WebhookRuntime {
@@ -18,6 +19,8 @@ export interface WebhookRuntime {
   testFlag: string;
   /** The client certificate every attempt presents (mutual TLS), or null. */
   identity: ClientIdentity | null;
+  /** Null: an HTTP POST to `url` (the hot path); else the broker destination it publishes to. */
+  broker: BrokerTarget | null;
 }
 
 /** Opens a webhook's sealed keys (the webhook id is the associated data). */
@@ -37,7 +40,9 @@ const unsignedSigner: Signer = {
   headers: (msgId, timestampSec) => ({ 'webhook-id': msgId, 'webhook-timestamp': String(timestampSec) }),
 };
 
-export function buildRuntime(w: Webhook, keys: KeyMaterial[], identity: ClientIdentity | null = null): WebhookRuntime {
+export function buildRuntime(w: Webhook, keys: KeyMaterial[], identity: ClientIdentity | null = null, destinations: DestinationPool | null = null): WebhookRuntime {
+  const broker = destinations?.target(w) ?? null;
+  if (broker === null && w.destination) throw new Error(`webhook ${w.id} has a ${w.destination.settings.kind} destination and no destination pool to publish with`);
   const preset = isPresetName(w.preset) ? w.preset : 'standard';
   return {
     id: w.id,
@@ -48,6 +53,7 @@ export function buildRuntime(w: Webhook, keys: KeyMaterial[], identity: ClientId
     payloadMode: w.payload_mode,
     testFlag: preset === 'dialog-insight' ? 'isTest' : 'is_test',
     identity,
+    broker,
   };
 }
 
@@ -62,6 +68,7 @@ export class WebhookRuntimeCache {
     private readonly db: SqlExecutor,
     private readonly box: SecretBox,
     private readonly onBroken: (webhookId: string, err: unknown) => void = () => undefined,
+    private readonly destinations: DestinationPool | null = null,
   ) {}
 
   /** Ensures runtimes at the given revisions; answers the ones it could build. */
@@ -79,7 +86,7 @@ export class WebhookRuntimeCache {
       for (const w of hooks) {
         const sealed = keys.filter((k) => k.webhook_id === w.id).map((k) => k.sealed);
         try {
-          const runtime = buildRuntime(w, openKeys(this.box, w.id, sealed), openClientIdentity(this.box, w));
+          const runtime = buildRuntime(w, openKeys(this.box, w.id, sealed), openClientIdentity(this.box, w), this.destinations);
           this.cache.set(w.id, runtime);
           out.set(w.id, runtime);
         } catch (err) {

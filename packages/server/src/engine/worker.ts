@@ -227,7 +227,7 @@ export class DeliveryWorker extends BackgroundService {
   private async attempt(row: ClaimedDelivery, rt: WebhookRuntime): Promise<DeliveryResult> {
     const attemptNo = row.attempts + 1;
     const { attempt, response, ok } = await runAttempt(this.d.sender, rt, {
-      deliveryId: row.id, webhookId: row.webhook_id, orgId: row.org_id, attemptNo, isTest: row.is_test, eventId: row.event_id,
+      deliveryId: row.id, webhookId: row.webhook_id, orgId: row.org_id, attemptNo, isTest: row.is_test, eventId: row.event_id, eventType: row.event_type,
       body: buildDeliveryBody(row, rt, attemptNo), timeoutMs: rt.policy.timeout_ms,
     });
     this.d.metrics.observeAttempt(attempt.outcome, response.duration_ms / 1000);

@@ -1,5 +1,6 @@
 import type { SecretBox } from '../crypto/secret-box.js';
 import { buildBody } from '../engine/envelope.js';
+import type { DestinationPool } from '../engine/destination-pool.js';
 import { runAttempt } from '../engine/run-attempt.js';
 import { buildRuntime, openClientIdentity, openKeys } from '../engine/webhook-runtime.js';
 import { HeraldError } from '../errors.js';
@@ -38,6 +39,8 @@ export interface DirectDeps {
   db: SqlDatabase;
   box: SecretBox;
   sender: HttpSender;
+  /** The engine's broker connections, shared with its worker. */
+  destinations: DestinationPool;
 }
 
 /** One direct send, as it crosses from the API to the engine. */
@@ -57,7 +60,7 @@ export async function sendDirect(deps: DirectDeps, { orgId, webhookId, input, mo
   const { db } = deps;
   const w = await loadWebhook(db, orgId, webhookId);
   const keys = await listKeys(db, [w.id]);
-  const rt = buildRuntime(w, openKeys(deps.box, w.id, keys.map((k) => k.sealed)), openClientIdentity(deps.box, w));
+  const rt = buildRuntime(w, openKeys(deps.box, w.id, keys.map((k) => k.sealed)), openClientIdentity(deps.box, w), deps.destinations);
   let entity = input.entity;
   if (entity === undefined) {
     const type = await getEventType(db, input.event);
@@ -79,7 +82,7 @@ export async function sendDirect(deps: DirectDeps, { orgId, webhookId, input, mo
   );
   const timeoutMs = input.timeout_ms ?? (mode === 'call' ? CALL_TIMEOUT_MS : rt.policy.timeout_ms);
   const { attempt, response: res, ok } = await runAttempt(deps.sender, rt, {
-    deliveryId, webhookId: w.id, orgId, attemptNo: 1, isTest: mode === 'test', body, timeoutMs,
+    deliveryId, webhookId: w.id, orgId, attemptNo: 1, isTest: mode === 'test', eventType: input.event, body, timeoutMs,
   });
   if (mode !== 'trial') {
     await db.transaction((tx) => recordDirectDelivery(tx, event, deliveryId, attempt, mode === 'test', mode === 'call'));

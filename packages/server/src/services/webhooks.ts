@@ -3,7 +3,7 @@ import { problemsAt } from '../api/problems.js';
 import type { WebhookCreateBody, WebhookPatchBody } from '../api/schemas.js';
 import { HeraldError } from '../errors.js';
 import { newId } from '../ids.js';
-import type { SignatureConfig, Webhook, WebhookKey } from '../model.js';
+import type { SignatureConfig, StoredDestination, Webhook, WebhookKey } from '../model.js';
 import type { ClientIdentity } from '../outbound/client-certificate.js';
 import { PRESETS, type PresetName } from '../policy/presets.js';
 import { compileFilter, FilterError } from '../policy/filter.js';
@@ -22,6 +22,7 @@ import { openClientIdentity } from '../engine/webhook-runtime.js';
 import { prepareClientCertificate } from './client-certificates.js';
 import { checkWebhookUrl } from './url-check.js';
 import { acceptWebhookUrl } from './url-validation.js';
+import { isBrokerInput, prepareBrokerDestination, refuseUrlForBroker, refuseUrlWithBroker } from './webhook-destination.js';
 
 /** Schemes that put every live key's signature in the request, so all keys are "in use". */
 const MULTI_SIGNATURE: ReadonlySet<SignatureScheme> = new Set<SignatureScheme>(['standard', 'hmac-timestamp']);
@@ -83,7 +84,9 @@ async function newKey(ctx: AppContext, webhookId: string, scheme: SignatureSchem
 
 export async function createWebhook(ctx: AppContext, orgId: string, body: WebhookCreateBody, actor: string) {
   const url = body.url ?? body.webhook?.url;
-  if (!url) throw new HeraldError('HERALD_BAD_REQUEST', ['url is required (or webhook.url)']);
+  const broker = isBrokerInput(body.destination) ? body.destination : undefined;
+  if (broker) refuseUrlWithBroker(url);
+  else if (!url) throw new HeraldError('HERALD_BAD_REQUEST', ['url is required (or webhook.url)']);
   if (body.url && body.webhook) throw new HeraldError('HERALD_BAD_REQUEST', ['send url or webhook.url, not both']);
   const preset: PresetName = body.preset ?? 'standard';
   checkPolicy(body.policy);
@@ -92,7 +95,9 @@ export async function createWebhook(ctx: AppContext, orgId: string, body: Webhoo
   const id = newId('wh', now);
   // The certificate first: the URL validation request presents it, as deliveries will.
   const cert = body.client_certificate ? prepareClientCertificate(ctx.box, id, body.client_certificate) : null;
-  const checkedUrl = await acceptWebhookUrl(ctx, orgId, url, cert?.identity ?? null);
+  const prepared = broker ? await prepareBrokerDestination(ctx, id, broker) : null;
+  // A broker has no URL to validate: its settings and hosts were checked instead.
+  const checkedUrl = prepared ? prepared.url : await acceptWebhookUrl(ctx, orgId, url ?? '', cert?.identity ?? null);
   const secured = body.secured ?? body.webhook?.secured;
   const w: Webhook = {
     id, org_id: orgId, url: checkedUrl, description: body.description ?? '', events: body.events ?? ['*'],
@@ -100,7 +105,7 @@ export async function createWebhook(ctx: AppContext, orgId: string, body: Webhoo
     signature: signatureFor(preset, body.signature, secured), policy: (body.policy ?? {}) as Record<string, unknown>,
     filter: checkFilter(body.filter), payload_mode: body.payload ?? PRESETS[preset].payload_mode,
     delivery, next_digest_at: firstDigestAt(delivery, now, ctx.config.clockScale), alert_emails: body.alert_emails ?? [],
-    metadata: body.metadata ?? {}, client_certificate: cert?.stored ?? null,
+    metadata: body.metadata ?? {}, client_certificate: cert?.stored ?? null, destination: prepared?.stored ?? null,
     created_by: actor, modified_by: actor, revision: 1, created_at: now, updated_at: now,
     last_triggered_at: null, last_success_at: null, last_failure_at: null, consecutive_failures: 0, failures_total: 0, successes_total: 0,
   };
@@ -134,13 +139,17 @@ export async function patchWebhook(ctx: AppContext, orgId: string, id: string, b
   checkPolicy(body.policy);
   const delivery = body.delivery === undefined ? undefined : parseDelivery(body.delivery);
   const cert = body.client_certificate ? prepareClientCertificate(ctx.box, id, body.client_certificate) : body.client_certificate;
-  const url = body.url === undefined ? undefined : await checkChangedUrl(ctx, orgId, id, body.url, cert === undefined ? undefined : cert?.identity ?? null);
+  const dest = await changedDestination(ctx, orgId, id, body);
+  const url = dest.action === 'set' && dest.url !== undefined ? dest.url
+    : body.url === undefined || (dest.action === 'keep' && dest.urlIgnored) ? undefined
+      : await checkChangedUrl(ctx, orgId, id, body.url, cert === undefined ? undefined : cert?.identity ?? null);
   const saved = await ctx.store.db.transaction(async (tx) => {
     const w = await loadWebhook(tx, orgId, id);
     const keys = await q.listKeys(tx, [id]);
     const preset = body.preset ?? (w.preset as PresetName);
     const next: Webhook = { ...w, modified_by: actor, updated_at: Date.now() };
     if (url !== undefined) next.url = url;
+    if (dest.action === 'set') next.destination = dest.stored;
     if (body.description !== undefined) next.description = body.description;
     if (body.events !== undefined) next.events = body.events;
     if (body.apps !== undefined) next.apps = body.apps;
@@ -190,6 +199,31 @@ export async function patchWebhook(ctx: AppContext, orgId: string, id: string, b
   // Wakes workers for released members and schedulers for a new period end.
   if (delivery !== undefined) ctx.store.notifier.notify();
   return saved;
+}
+
+/**
+ * What a PATCH does to the destination: `set` a prepared broker (replacing the whole
+ * destination, credentials included) or http (`stored: null`: a broker webhook turned into an
+ * http one, which then needs a url); or `keep` it, where a broker webhook takes no new url.
+ */
+type DestinationChange = { action: 'keep'; urlIgnored: boolean } | { action: 'set'; url?: string; stored: StoredDestination | null };
+
+async function changedDestination(ctx: AppContext, orgId: string, id: string, body: WebhookPatchBody): Promise<DestinationChange> {
+  if (body.destination === undefined && body.url === undefined) return { action: 'keep', urlIgnored: false };
+  const current = await loadWebhook(ctx.store.db, orgId, id);
+  if (isBrokerInput(body.destination)) {
+    refuseUrlWithBroker(body.url);
+    return { action: 'set', ...(await prepareBrokerDestination(ctx, id, body.destination)) };
+  }
+  if (body.destination !== undefined && current.destination) {
+    if (body.url === undefined) {
+      throw new HeraldError('HERALD_DESTINATION_INVALID', ['an http destination needs url'], { problems: ['url is required with destination {"kind":"http"}'] });
+    }
+    return { action: 'set', stored: null };
+  }
+  refuseUrlForBroker(current, body.url);
+  // A broker webhook's url may only be sent back as it is shown: nothing to check or change.
+  return { action: 'keep', urlIgnored: Boolean(current.destination) };
 }
 
 /**

@@ -6,7 +6,7 @@ import { KeyMaterial } from '../../components/NewKey';
 import { oneTimeKey } from '../../components/one-time-secret';
 import { policySentences } from '../../components/policy-words';
 import { ErrorNotice, Loading, Notice } from '../../components/Status';
-import { appsWords } from '../../components/webhook-words';
+import { appsWords, destinationWords } from '../../components/webhook-words';
 import { stateReason } from '../../components/WebhookState';
 import { formatAgo, formatTime } from '../../format';
 import { href } from '../../router/routes';
@@ -65,6 +65,13 @@ export function Overview({ org, w }: { org: string; w: Webhook }) {
       <section aria-labelledby="settings-h" className="card">
         <h2 id="settings-h">How it is delivered</h2>
         <dl className="details">
+          <div>
+            <dt>Destination</dt>
+            <dd>
+              {destinationWords(w)}
+              {w.destination.kind !== 'http' && <span className="muted"> · {w.url} · settings are changed through the API</span>}
+            </dd>
+          </div>
           <div>
             <dt>Events</dt>
             <dd>{w.events.includes('*') ? 'Every event' : w.events.map((e) => <code key={e} className="chip">{e}</code>)}</dd>

@@ -1,8 +1,11 @@
-import type { DeliveryMode, PayloadMode, SignatureConfig, StoredClientCertificate, Webhook, WebhookKey, WebhookState } from '../../model.js';
+import type { DeliveryMode, PayloadMode, SignatureConfig, StoredClientCertificate, StoredDestination, Webhook, WebhookKey, WebhookState } from '../../model.js';
 import type { SqlExecutor } from '../sql.js';
 import { json, placeholders } from './rows.js';
 
-type Row = Omit<Webhook, 'events' | 'apps' | 'signature' | 'policy' | 'alert_emails' | 'metadata' | 'delivery' | 'client_certificate'> & {
+type Row = Omit<Webhook, 'events' | 'apps' | 'signature' | 'policy' | 'alert_emails' | 'metadata' | 'delivery' | 'client_certificate' | 'destination'> & {
+  /** Settings JSON and sealed credentials (migration 000011); NULL settings: HTTP. */
+  destination: string | null;
+  destination_sealed: string | null;
   delivery: string;
   /** Sealed upload, and its public JSON (migration 000004). */
   client_certificate: string | null;
@@ -26,8 +29,25 @@ function certificateColumns(w: Webhook): [string | null, string | null] {
   return c === null ? [null, null] : [c.sealed, JSON.stringify(c.info)];
 }
 
-export const toWebhook = ({ client_certificate: sealedCert, client_certificate_info: certInfo, ...r }: Row): Webhook => ({
+/** The destination column: {settings, secrets_set} as JSON; the credentials are in destination_sealed. */
+type DestinationColumn = Pick<StoredDestination, 'settings' | 'secrets_set'>;
+
+function destination(column: string | null, sealed: string | null): StoredDestination | null {
+  if (column === null) return null;
+  const { settings, secrets_set } = JSON.parse(column) as DestinationColumn;
+  return { settings, secrets_set: secrets_set ?? [], sealed };
+}
+
+function destinationColumns(w: Webhook): [string | null, string | null] {
+  const d = w.destination ?? null;
+  if (d === null) return [null, null];
+  const column: DestinationColumn = { settings: d.settings, secrets_set: d.secrets_set };
+  return [JSON.stringify(column), d.sealed];
+}
+
+export const toWebhook = ({ client_certificate: sealedCert, client_certificate_info: certInfo, destination: dest, destination_sealed: destSealed, ...r }: Row): Webhook => ({
   ...r,
+  destination: destination(dest ?? null, destSealed ?? null),
   client_certificate: clientCertificate(sealedCert ?? null, certInfo ?? null),
   events: json<string[]>(r.events, []),
   apps: json<string[] | null>(r.apps, null),
@@ -50,12 +70,12 @@ export async function insertWebhook(db: SqlExecutor, w: Webhook): Promise<void> 
   await db.run(
     `INSERT INTO webhooks (id, org_id, url, description, events, apps, state, state_reason, preset, signature, policy, filter,
        payload_mode, alert_emails, metadata, created_by, modified_by, revision, created_at, updated_at, delivery, next_digest_at,
-       client_certificate, client_certificate_info)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       client_certificate, client_certificate_info, destination, destination_sealed)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [w.id, w.org_id, w.url, w.description, JSON.stringify(w.events), w.apps === null ? null : JSON.stringify(w.apps),
       w.state, w.state_reason, w.preset, JSON.stringify(w.signature), JSON.stringify(w.policy), w.filter, w.payload_mode,
       JSON.stringify(w.alert_emails), JSON.stringify(w.metadata), w.created_by, w.modified_by, w.revision, w.created_at,
-      w.updated_at, JSON.stringify(w.delivery), w.next_digest_at, ...certificateColumns(w)],
+      w.updated_at, JSON.stringify(w.delivery), w.next_digest_at, ...certificateColumns(w), ...destinationColumns(w)],
   );
   await writeSubscriptions(db, w);
 }
@@ -65,10 +85,10 @@ export async function updateWebhook(db: SqlExecutor, w: Webhook): Promise<void> 
   await db.run(
     `UPDATE webhooks SET url = ?, description = ?, events = ?, apps = ?, state = ?, state_reason = ?, preset = ?, signature = ?,
        policy = ?, filter = ?, payload_mode = ?, alert_emails = ?, metadata = ?, modified_by = ?, revision = revision + 1,
-       updated_at = ?, client_certificate = ?, client_certificate_info = ? WHERE id = ?`,
+       updated_at = ?, client_certificate = ?, client_certificate_info = ?, destination = ?, destination_sealed = ? WHERE id = ?`,
     [w.url, w.description, JSON.stringify(w.events), w.apps === null ? null : JSON.stringify(w.apps), w.state, w.state_reason,
       w.preset, JSON.stringify(w.signature), JSON.stringify(w.policy), w.filter, w.payload_mode, JSON.stringify(w.alert_emails),
-      JSON.stringify(w.metadata), w.modified_by, w.updated_at, ...certificateColumns(w), w.id],
+      JSON.stringify(w.metadata), w.modified_by, w.updated_at, ...certificateColumns(w), ...destinationColumns(w), w.id],
   );
   await writeSubscriptions(db, w);
 }
