@@ -282,7 +282,9 @@ for (const storeKind of STORE_KINDS) {
         assert.equal(state.state, 'deactivated');
         assert.equal(state.state_reason, 'failure_ladder');
         const list = await h.api('GET', `/orgs/siq/webhooks/${id}/deliveries?limit=100`);
-        const detail = (await h.api('GET', `/orgs/siq/deliveries/${list.body.data[0].id}`)).body as DeliveryDetail;
+        const attempted = (list.body.data as { id: string; attempts: number }[]).find((d) => d.attempts > 0);
+        assert.ok(attempted, 'a delivery with an attempt');
+        const detail = (await h.api('GET', `/orgs/siq/deliveries/${attempted.id}`)).body as DeliveryDetail;
         assert.equal(detail.attempt_list[0]?.error_code, 'broker_unreachable');
       } finally {
         await proxy.close();
