@@ -14,7 +14,7 @@ import type { StoredIdempotent } from '../replays.js';
 import { ATTEMPT_COLUMNS, attemptRow, columnArrays, insertManySql, type AttemptRow } from '../row-sets.js';
 import { STATS_MANY_SQL, statsManyParams, writeRowSet } from '../row-writer.js';
 import { isUniqueViolation, type SqlExecutor } from '../sql.js';
-import { CLAIM_WEBHOOKS_SQL, claimWebhooks, claimWindow, RoundRobin, walkParams } from '../queries/fair-claim.js';
+import { CLAIM_WEBHOOKS_IF_DUE_SQL, claimWebhooks, claimWindow, RoundRobin, walkParams } from '../queries/fair-claim.js';
 import { fifoInOrder, promoteFifo } from '../queries/fifo.js';
 import { aggregateWebhookStats } from '../webhook-stats.js';
 import type { PostgresDatabase } from './database.js';
@@ -152,7 +152,7 @@ export class PostgresHotPath implements HotPath {
 
   async claim(limit: number, now: number, leaseMs: number, token: string, skip: ReadonlySet<string> = NO_SKIP): Promise<ClaimedDelivery[]> {
     const window = claimWindow(limit);
-    const found = await this.db.all<{ webhook_id: string; kind: number }>(CLAIM_WEBHOOKS_SQL, walkParams(this.roundRobin.after, window, now, limit));
+    const found = await this.db.all<{ webhook_id: string; kind: number }>(CLAIM_WEBHOOKS_IF_DUE_SQL, [...walkParams(this.roundRobin.after, window, now, limit), now]);
     const hooks = claimWebhooks(found, window, this.roundRobin, skip);
     if (hooks.length === 0) return [];
     const rows = await this.db.all<Omit<ClaimedDelivery, 'lease_token'>>(CLAIM_SQL, [hooks, limit, now, limit, now, limit, token, now + leaseMs]);
