@@ -17,8 +17,8 @@ import { ENGINE_CHANNEL, type EngineApi } from './engine.js';
 /** How long a /metrics scrape waits for the engine thread's figures. */
 const METRICS_WAIT_MS = 2000;
 
-/** Messages the engine thread sends outside the channel: it is ready, or it can no longer work. */
-export type EngineThreadSignal = { ready: true } | { fatal: string };
+/** The one message the engine thread sends outside the channel: its store is open and its services run. */
+export type EngineThreadSignal = { ready: true };
 
 export class EngineThread implements EngineApi {
   private stopping: Promise<void> | null = null;
@@ -37,9 +37,6 @@ export class EngineThread implements EngineApi {
       told = true;
       onFatal(err);
     };
-    thread.on('message', (m: EngineThreadSignal) => {
-      if ('fatal' in m) fatal(new Error(m.fatal));
-    });
     thread.on('error', (err) => fatal(new Error(`the engine thread failed: ${err.message}`)));
     thread.on('exit', (code) => {
       this.exited = true;
