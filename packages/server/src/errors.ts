@@ -41,6 +41,8 @@ export const ERRORS = {
   HERALD_DELIVERY_INVALID: { status: 422, message: 'The delivery mode is not usable: %s' },
   HERALD_DESTINATION_INVALID: { status: 422, message: 'The destination settings are not usable: %s' },
   HERALD_WEBHOOK_NOT_DIGEST: { status: 409, message: 'Webhook %s delivers immediately: it has no digest to send' },
+  HERALD_WEBHOOK_NOT_POLL: { status: 409, message: 'Webhook %s is not a poll webhook: Herald sends its deliveries, nothing is pulled' },
+  HERALD_WEBHOOK_IS_POLL: { status: 409, message: 'Webhook %s is a poll webhook: %s' },
   HERALD_KEY_NOT_FOUND: { status: 404, message: 'Key %s not found on this webhook' },
   HERALD_KEY_LIMIT: { status: 422, message: 'A webhook holds at most %s keys: delete one before adding another' },
   HERALD_KEY_LAST: { status: 422, message: 'The last key of a webhook cannot be deleted: add a new key first' },

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
-import { openDestinationSecrets, type DestinationKind } from '../src/destinations/index.js';
+import { openDestinationSecrets, type BrokerKind } from '../src/destinations/index.js';
 import { blockedHostProblem } from '../src/destinations/hosts.js';
 import { systemResolver } from '../src/outbound/address-guard.js';
 import { secretBoxFor } from '../src/ops/parts.js';
@@ -18,7 +18,7 @@ import { eventually, TestHerald } from './helpers/herald.js';
 import { STORE_KINDS } from './helpers/stores.js';
 import { startTcpProxy } from './helpers/tcp-proxy.js';
 
-const KINDS: DestinationKind[] = ['amqp', 'nats', 'redis-stream'];
+const KINDS: BrokerKind[] = ['amqp', 'nats', 'redis-stream'];
 /** Policy durations run 20 times faster: a "20s" retry comes after 1 s. */
 const CLOCK_SCALE = 20;
 const BROKER_ERRORS = new Set(['broker_unreachable', 'timeout', 'broker_error']);

@@ -53,7 +53,7 @@ describe('destination settings', () => {
   it('refuses unusable settings with one problem per field, as a 422 error', () => {
     const cases: [unknown, RegExp][] = [
       [null, /destination\.kind/],
-      [{ kind: 'kafka' }, /destination\.kind must be one of amqp, nats, redis-stream/],
+      [{ kind: 'kafka' }, /destination\.kind must be one of amqp, nats, redis-stream, poll/],
       [{ kind: 'amqp', url: 'http://x', exchange: 'e', routing_key: 'k' }, /destination\.url must start with amqp:\/\/ or amqps:\/\//],
       [{ kind: 'amqp', url: 'not a url', exchange: 'e', routing_key: 'k' }, /destination\.url is not a URL/],
       [{ kind: 'amqp', url: 'amqp://h?heartbeat=5', exchange: 'e', routing_key: 'k' }, /query or fragment/],
@@ -105,7 +105,7 @@ describe('destination secrets at rest', () => {
   });
 
   it('names the secret fields of each kind', () => {
-    assert.deepEqual(DESTINATION_SECRET_FIELDS, { amqp: ['password'], nats: ['password', 'token'], 'redis-stream': ['password'] });
+    assert.deepEqual(DESTINATION_SECRET_FIELDS, { amqp: ['password'], nats: ['password', 'token'], 'redis-stream': ['password'], poll: [] });
   });
 });
 

@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { requestHeaders } from '../src/engine/attempt-outcome.js';
 import { createSigner, generateKeyMaterial } from '../src/signing/index.js';
-import { createDestination, parseDestination, type Destination, type DestinationKind, type DestinationOutcome, type OutboundMessage } from '../src/destinations/index.js';
+import { createDestination, parseDestination, type Destination, type BrokerKind, type DestinationOutcome, type OutboundMessage } from '../src/destinations/index.js';
 import { BROKER_PORTS, CONSUMERS, EVENT_TYPES, type BrokerConsumer } from './helpers/broker-consumers.js';
 import { startTcpProxy, type TcpProxy } from './helpers/tcp-proxy.js';
 
@@ -20,7 +20,7 @@ const secret = key.kind === 'hmac' ? key.secret : '';
 const signer = createSigner('standard', [key]);
 const FAST = { connectTimeoutMs: 1000, reconnectInitialMs: 50, reconnectMaxMs: 200 };
 const DEADLINE_MS = 5000;
-const KINDS: DestinationKind[] = ['amqp', 'nats', 'redis-stream'];
+const KINDS: BrokerKind[] = ['amqp', 'nats', 'redis-stream'];
 
 let serial = 0;
 function message(eventType: string): OutboundMessage {

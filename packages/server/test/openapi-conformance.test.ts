@@ -190,6 +190,22 @@ for (const kind of STORE_KINDS) {
       assert.equal((await call('POST', '/orgs/{org}/webhooks/{id}/digest/flush', { org, id: digest.body.id })).status, 202);
     });
 
+    test('poll webhooks: a long poll leases, an ack records', async () => {
+      const hook = await call('POST', '/orgs/{org}/webhooks', { org }, { destination: { kind: 'poll' }, events: ['order.paid'] });
+      assert.equal(hook.status, 201);
+      const id = hook.body.id;
+      assert.equal((await call('GET', '/orgs/{org}/webhooks/{id}/poll', { org, id }, undefined, { query: '?wait=0' })).body.data.length, 0);
+      await call('POST', '/orgs/{org}/webhooks/{id}/test', { org, id }, { event: 'order.paid', entity: { id: 'p1' } });
+      const got = await call('GET', '/orgs/{org}/webhooks/{id}/poll', { org, id }, undefined, { query: '?wait=5&limit=5&visibility=60' });
+      assert.equal(got.body.data.length, 1);
+      const item = got.body.data[0];
+      const acked = await call('POST', '/orgs/{org}/webhooks/{id}/poll/ack', { org, id }, { data: [{ delivery_id: item.delivery_id, lease_token: item.lease_token, status: 200, body: 'ok' }] });
+      assert.equal(acked.body.data[0].result, 'recorded');
+      assert.equal((await call('POST', '/orgs/{org}/webhooks/{id}/poll/ack', { org, id }, { data: [] })).status, 400);
+      assert.equal((await call('GET', '/orgs/{org}/webhooks/{id}/poll', { org, id: webhookId })).status, 409);
+      assert.equal((await call('DELETE', '/orgs/{org}/webhooks/{id}', { org, id })).status, 204);
+    });
+
     test('deleting a webhook; every operation was seen to succeed', async () => {
       assert.equal((await call('DELETE', '/orgs/{org}/webhooks/{id}', { org, id: webhookId })).status, 204);
       assert.equal((await call('DELETE', '/orgs/{org}/webhooks/{id}', { org, id: webhookId })).status, 404);

@@ -18,6 +18,7 @@ const DESTINATION_NAMES: Record<string, string> = {
   amqp: 'RabbitMQ (AMQP) exchange',
   nats: 'NATS JetStream subject',
   'redis-stream': 'Redis stream',
+  poll: 'Pulled by its consumer (poll, e.g. herald listen)',
 };
 
 /** Where a webhook's deliveries go, in a line (the settings themselves are read through the API). */

@@ -132,6 +132,22 @@ export const DirectResult = model('DirectExchange', 'One request made now and wh
   duration_ms: Type.Integer(),
 });
 export const RecoverResult = model('RecoverResult', 'How many deliveries were re-queued', { recovered: Count, batches: Count, webhook_state: WebhookState });
+export const PollBatch = model('PollBatch', "A poll webhook's leased deliveries: each the signed request, with the lease token its ack must carry", {
+  data: Type.Array(closed({
+    delivery_id: Type.String({ description: 'also the webhook-id header: drop duplicates by it' }),
+    lease_token: Type.String(), leased_until: Time, attempt: Type.Integer({ minimum: 1 }),
+    event_id: Type.String(), event_type: Type.String(), is_test: Type.Boolean(),
+    headers: StringMap, body: Type.String({ description: 'the exact signed bytes' }),
+  })),
+});
+export const PollAckResult = model('PollAckResult', 'What became of each answer, in the order of its first mention', {
+  data: Type.Array(closed({
+    delivery_id: Type.String(),
+    result: literals(['recorded', 'fenced', 'not_found']),
+    status: Type.Optional(literals(['succeeded', 'pending', 'failed'])),
+    next_attempt_at: nullable(Time),
+  })),
+});
 export const DigestFlush = model('DigestFlushResult', 'Digests made now and the events they carry', { digests: Count, events: Count });
 
 export const Ingested = model('IngestResult', 'The event and how many deliveries it made', { id: Type.String(), deliveries: Count });

@@ -126,7 +126,7 @@ const DestinationInput = Type.Object({
 }, {
   additionalProperties: true,
   description: 'http (default: a POST to url), or a broker: amqp {url, exchange, routing_key, persistent?, mandatory?}, '
-    + 'nats {servers, subject, auth?}, redis-stream {url, stream, maxlen?}; see docs/destinations.md',
+    + 'nats {servers, subject, auth?}, redis-stream {url, stream, maxlen?}; or poll {} (the consumer leases deliveries: GET …/poll); see docs/destinations.md',
 });
 
 const webhookFields = {

@@ -18,6 +18,7 @@ import { opsRoutes } from './routes/ops.js';
 import { orgRoutes } from './routes/orgs.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { webhookActionRoutes } from './routes/webhook-actions.js';
+import { pollRoutes } from './routes/poll.js';
 import { portalRoutes } from './routes/portal.js';
 import { presetRoutes } from './routes/presets.js';
 import { validatorCompiler } from './validation.js';
@@ -116,6 +117,7 @@ export async function buildApi(ctx: AppContext, opts: { serveApi: boolean }): Pr
         catalogueImportRoutes(api, deps);
         webhookRoutes(api, deps);
         webhookActionRoutes(api, deps);
+        pollRoutes(api, deps);
         presetRoutes(api, deps);
         eventRoutes(api, deps);
         deliveryRoutes(api, deps);

@@ -16,6 +16,7 @@ Usage:
   herald catalogue list [--json]         the event types a running Herald knows
   herald catalogue example <type>        the example envelope of an event type
   herald inbox --help                    a receiver: verify, store durably, hand over in order
+  herald listen --help                   forward a poll webhook's deliveries to a local URL (development)
   herald <command> --help                a command's usage
   herald --help                          this text
 
@@ -117,6 +118,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === 'catalogue') return catalogueCommand(rest);
     // Loaded on demand, like the server: other commands need none of the inbox's modules.
     if (command === 'inbox') return (await import('../inbox/command.js')).inboxCommand(rest);
+    if (command === 'listen') return (await import('../listen/command.js')).listenCommand(rest);
     process.stderr.write(`herald: unknown command "${command}". Run "herald --help" for the commands.\n`);
     return 1;
   } catch (err) {

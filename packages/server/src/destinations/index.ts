@@ -12,6 +12,7 @@ export {
   AmqpInputSchema,
   NatsInputSchema,
   RedisStreamInputSchema,
+  PollInputSchema,
   DESTINATION_KINDS,
   DESTINATION_SECRET_FIELDS,
   type DestinationInput,
@@ -32,5 +33,7 @@ export function createDestination(settings: DestinationSettings, secrets: Destin
       return new NatsDestination(settings, secrets, options);
     case 'redis-stream':
       return new RedisStreamDestination(settings, secrets, options);
+    case 'poll':
+      throw new Error('a poll destination is pulled by its consumer (engine/pull-queue.ts): there is nothing to publish to');
   }
 }

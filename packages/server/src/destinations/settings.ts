@@ -56,8 +56,11 @@ export const RedisStreamInputSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** Pull delivery: the consumer leases deliveries over the API (docs/destinations.md, "poll"). */
+export const PollInputSchema = Type.Object({ kind: Type.Literal('poll') }, { additionalProperties: false });
+
 /** What the API accepts as a webhook's `destination`. */
-export const DestinationInputSchema = Type.Union([AmqpInputSchema, NatsInputSchema, RedisStreamInputSchema]);
+export const DestinationInputSchema = Type.Union([AmqpInputSchema, NatsInputSchema, RedisStreamInputSchema, PollInputSchema]);
 export type DestinationInput = Static<typeof DestinationInputSchema>;
 
 /** Which secret fields each kind may hold, for callers that seal, show or rotate them. */
@@ -65,14 +68,16 @@ export const DESTINATION_SECRET_FIELDS: Readonly<Record<DestinationKind, readonl
   amqp: ['password'],
   nats: ['password', 'token'],
   'redis-stream': ['password'],
+  poll: [],
 };
 
-export const DESTINATION_KINDS: readonly DestinationKind[] = ['amqp', 'nats', 'redis-stream'];
+export const DESTINATION_KINDS: readonly DestinationKind[] = ['amqp', 'nats', 'redis-stream', 'poll'];
 
 const checks: Record<DestinationKind, TypeCheck<TSchema>> = {
   amqp: TypeCompiler.Compile(AmqpInputSchema),
   nats: TypeCompiler.Compile(NatsInputSchema),
   'redis-stream': TypeCompiler.Compile(RedisStreamInputSchema),
+  poll: TypeCompiler.Compile(PollInputSchema),
 };
 
 export interface ParsedDestination {
@@ -102,6 +107,8 @@ export function checkDestination(input: unknown): ParsedDestination | { problems
       return parseNats(valid);
     case 'redis-stream':
       return parseRedisStream(valid);
+    case 'poll':
+      return { settings: { kind: 'poll' }, secrets: {} };
   }
 }
 

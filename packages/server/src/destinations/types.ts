@@ -51,10 +51,13 @@ export type DestinationOutcome =
   | { ok: true; durationMs: number; detail?: string }
   | { ok: false; durationMs: number; errorCode: DestinationErrorCode; errorMessage: string };
 
-export type DestinationKind = 'amqp' | 'nats' | 'redis-stream';
+export type DestinationKind = 'amqp' | 'nats' | 'redis-stream' | 'poll';
+
+/** The destination kinds Herald publishes to (`poll` is pulled by its consumer instead). */
+export type BrokerKind = Exclude<DestinationKind, 'poll'>;
 
 export interface Destination {
-  readonly kind: DestinationKind;
+  readonly kind: BrokerKind;
   /**
    * Sends a batch; one outcome per message, same order; never throws for per-message failures.
    * `deadlineMs` is a duration from the call: every outcome is settled within it (a message
@@ -102,7 +105,16 @@ export interface RedisStreamSettings {
   maxlen?: number;
 }
 
-export type DestinationSettings = AmqpSettings | NatsSettings | RedisStreamSettings;
+/**
+ * Pull delivery: nothing is pushed. The webhook's consumer leases its due deliveries with
+ * `GET …/webhooks/{id}/poll` and answers each with `POST …/poll/ack` (engine/pull-queue.ts).
+ */
+export interface PollSettings {
+  kind: 'poll';
+}
+
+export type BrokerSettings = AmqpSettings | NatsSettings | RedisStreamSettings;
+export type DestinationSettings = BrokerSettings | PollSettings;
 
 /** Credentials taken out of the settings; sealed at rest (see secrets.ts). */
 export interface DestinationSecrets {

@@ -35,4 +35,5 @@ export const DestinationViewSchema = Type.Union([
   }),
   closed({ kind: Type.Literal('nats'), servers: Type.Array(Type.String()), subject: Type.String(), user: Type.Optional(Type.String()), secrets_set: SecretsSet }),
   closed({ kind: Type.Literal('redis-stream'), url: Type.String(), stream: Type.String(), maxlen: Type.Optional(Type.Integer()), secrets_set: SecretsSet }),
-], { description: 'where deliveries go: http (a POST to url) or a broker; credentials are never shown (docs/destinations.md)' });
+  closed({ kind: Type.Literal('poll'), secrets_set: SecretsSet }),
+], { description: 'where deliveries go: http (a POST to url), a broker, or poll (the consumer leases them); credentials are never shown (docs/destinations.md)' });

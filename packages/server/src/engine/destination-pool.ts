@@ -8,7 +8,7 @@
 import type { SecretBox } from '../crypto/secret-box.js';
 import {
   createDestination, openDestinationSecrets,
-  type Destination, type DestinationErrorCode, type DestinationOptions, type DestinationOutcome, type DestinationSecrets, type DestinationSettings, type OutboundMessage,
+  type Destination, type DestinationErrorCode, type DestinationOptions, type DestinationOutcome, type DestinationSecrets, type DestinationSettings, type BrokerSettings, type OutboundMessage,
 } from '../destinations/index.js';
 import { blockedHostProblem } from '../destinations/hosts.js';
 import type { AttemptErrorCode, Webhook } from '../model.js';
@@ -84,7 +84,8 @@ export class DestinationPool {
    */
   target(w: Pick<Webhook, 'id' | 'revision' | 'destination'>): BrokerTarget | null {
     const stored = w.destination ?? null;
-    if (stored === null) return null;
+    // A poll webhook's consumer pulls its deliveries: nothing to publish to.
+    if (stored === null || stored.settings.kind === 'poll') return null;
     const secrets = openDestinationSecrets(this.o.box, w.id, stored.sealed);
     const { id, revision } = w;
     const settings = stored.settings;
@@ -95,7 +96,7 @@ export class DestinationPool {
   }
 
   private async publish(
-    id: string, revision: number, settings: DestinationSettings, secrets: DestinationSecrets, message: OutboundMessage, deadlineMs: number,
+    id: string, revision: number, settings: BrokerSettings, secrets: DestinationSecrets, message: OutboundMessage, deadlineMs: number,
   ): Promise<SendResult> {
     const started = Date.now();
     const entry = this.acquire(id, revision, settings, secrets);
@@ -149,7 +150,7 @@ export class DestinationPool {
    * The entry for this revision: the current one; a new one when the webhook changed (the old
    * closes once its publishes finish); a one-off for a caller still on an older revision.
    */
-  private acquire(id: string, revision: number, settings: DestinationSettings, secrets: DestinationSecrets): Entry {
+  private acquire(id: string, revision: number, settings: BrokerSettings, secrets: DestinationSecrets): Entry {
     const current = this.entries.get(id);
     if (current !== undefined && current.revision === revision) return current;
     const entry: Entry = {

@@ -36,6 +36,9 @@ const engine = new Engine({ config, store, box: secretBoxFor(config), sender, me
 serveChannel(parent, ENGINE_CHANNEL, {
   ingest: (group) => engine.ingest(group),
   sendDirect: (req) => engine.sendDirect(req),
+  poll: (req) => engine.poll(req),
+  ack: (orgId, webhookId, items) => engine.ack(orgId, webhookId, items),
+  cancelPoll: (id) => engine.cancelPoll(id),
   wake: () => engine.wake(),
   metrics: () => engine.metrics(),
   stop: async (graceMs: number) => {

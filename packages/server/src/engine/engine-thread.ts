@@ -13,6 +13,7 @@ import type { DirectOutcome, DirectRequest } from '../services/direct-send.js';
 import type { IngestGroup, IngestGroupResult } from '../store/types.js';
 import { openChannel, type ChannelClient } from './channel.js';
 import { ENGINE_CHANNEL, type EngineApi } from './engine.js';
+import type { AckItem, AckResult, PolledDelivery, PollRequest } from './pull-queue.js';
 
 /** How long a /metrics scrape waits for the engine thread's figures. */
 const METRICS_WAIT_MS = 2000;
@@ -57,6 +58,18 @@ export class EngineThread implements EngineApi {
 
   sendDirect(req: DirectRequest): Promise<DirectOutcome> {
     return this.channel.remote.sendDirect(req);
+  }
+
+  poll(req: PollRequest): Promise<PolledDelivery[]> {
+    return this.channel.remote.poll(req);
+  }
+
+  ack(orgId: string, webhookId: string, items: AckItem[]): Promise<AckResult[]> {
+    return this.channel.remote.ack(orgId, webhookId, items);
+  }
+
+  cancelPoll(id: string): void {
+    if (!this.stopping && !this.exited) this.channel.remote.cancelPoll(id);
   }
 
   wake(): void {

@@ -21,6 +21,7 @@ import type { ChannelSpec } from './channel.js';
 import { DestinationPool } from './destination-pool.js';
 import { planFanOut } from './fan-out.js';
 import { IngestQueue } from './ingest-queue.js';
+import { PullQueue, type AckItem, type AckResult, type PolledDelivery, type PollRequest } from './pull-queue.js';
 
 /** What the API asks of the engine: the one interface that may cross between threads. */
 export interface EngineApi {
@@ -28,6 +29,12 @@ export interface EngineApi {
   ingest(group: IngestGroup): Promise<IngestGroupResult>;
   /** A test send, trial run or synchronous call to one webhook. */
   sendDirect(req: DirectRequest): Promise<DirectOutcome>;
+  /** Leases a poll webhook's due deliveries to its consumer, waiting up to req.waitMs for one (engine/pull-queue.ts). */
+  poll(req: PollRequest): Promise<PolledDelivery[]>;
+  /** The caller of poll `id` went away: stop waiting. */
+  cancelPoll(id: string): void;
+  /** Records a poll consumer's answers as attempts, fenced by their lease tokens. */
+  ack(orgId: string, webhookId: string, items: AckItem[]): Promise<AckResult[]>;
   /** Work was stored outside the engine (a replay, a recovery, a digest webhook): look now. */
   wake(): void;
   /** The engine's Prometheus figures (delivery counters, attempt durations, requests in flight). */
@@ -38,8 +45,8 @@ export interface EngineApi {
 
 export const ENGINE_CHANNEL: ChannelSpec<EngineApi> = {
   name: 'engine',
-  calls: ['ingest', 'sendDirect', 'metrics', 'stop'],
-  notices: ['wake'],
+  calls: ['ingest', 'sendDirect', 'poll', 'ack', 'metrics', 'stop'],
+  notices: ['wake', 'cancelPoll'],
 };
 
 export interface EngineDeps {
@@ -59,6 +66,9 @@ export class Engine implements EngineApi {
   readonly services: BackgroundServices | null;
   /** Broker connections of broker-destination webhooks, shared by the worker and direct sends. */
   readonly destinations: DestinationPool;
+  /** Poll webhooks' deliveries, leased to their consumers. */
+  readonly pull: PullQueue;
+  private unsubscribePull: (() => void) | null = null;
   private started = false;
   private stopping: Promise<void> | null = null;
 
@@ -66,6 +76,10 @@ export class Engine implements EngineApi {
     this.ingestQueue = new IngestQueue(d.store, planFanOut);
     this.destinations = new DestinationPool({ box: d.box, allowPrivate: d.config.allowPrivateUrls, resolve: d.sender.resolve });
     this.services = d.deliver ? new BackgroundServices({ ...d, ingest: this.ingestQueue, destinations: this.destinations }) : null;
+    this.pull = new PullQueue({
+      store: d.store, box: d.box, destinations: this.destinations, clockScale: d.config.clockScale,
+      responseBodyLimit: d.config.responseBodyLimit, ...(this.services ? { onCompleted: this.services.alerts.onCompleted } : {}),
+    });
   }
 
   /**
@@ -76,6 +90,8 @@ export class Engine implements EngineApi {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
+    // New work of any process (ingest, resend, recovery) wakes waiting long polls.
+    this.unsubscribePull = this.d.store.notifier.subscribe(() => this.pull.wake());
     if (this.services && this.d.store.dialect === 'sqlite') await this.d.store.releaseOrphanedLeases(Date.now());
     this.services?.start();
   }
@@ -85,7 +101,21 @@ export class Engine implements EngineApi {
   }
 
   sendDirect(req: DirectRequest): Promise<DirectOutcome> {
-    return sendDirect({ db: this.d.store.db, box: this.d.box, sender: this.d.sender, destinations: this.destinations }, req);
+    return sendDirect({
+      db: this.d.store.db, box: this.d.box, sender: this.d.sender, destinations: this.destinations, queued: () => this.d.store.notifier.notify(),
+    }, req);
+  }
+
+  poll(req: PollRequest): Promise<PolledDelivery[]> {
+    return this.pull.poll(req);
+  }
+
+  cancelPoll(id: string): void {
+    this.pull.cancelPoll(id);
+  }
+
+  ack(orgId: string, webhookId: string, items: AckItem[]): Promise<AckResult[]> {
+    return this.pull.ack(orgId, webhookId, items);
   }
 
   wake(): void {
@@ -98,6 +128,8 @@ export class Engine implements EngineApi {
 
   stop(graceMs: number): Promise<void> {
     this.stopping ??= (async () => {
+      this.unsubscribePull?.();
+      this.pull.stop();
       await this.services?.stop(graceMs);
       await this.ingestQueue.drain();
       // After the worker: its last publishes have finished or been given back.

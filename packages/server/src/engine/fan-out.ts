@@ -24,7 +24,12 @@ export const planFanOut: FanOutPlanner = (event: NewEvent, subscribers: readonly
       if (!compileFilter(s.filter).matches(envelope)) continue;
     }
     const status = s.state !== 'enabled' ? 'skipped' : s.digest ? 'batched' : 'pending';
-    planned.push({ id: newId('msg', event.created_at), webhook_id: s.id, status, ...(s.fifo && status === 'pending' ? { fifo: true } : {}) });
+    planned.push({
+      id: newId('msg', event.created_at), webhook_id: s.id, status,
+      ...(s.fifo && status === 'pending' ? { fifo: true } : {}),
+      // Skipped ones too: recovered later, they go to the consumer's queue.
+      ...(s.pull ? { pull: true } : {}),
+    });
   }
   return planned;
 };

@@ -42,7 +42,7 @@ const unsignedSigner: Signer = {
 
 export function buildRuntime(w: Webhook, keys: KeyMaterial[], identity: ClientIdentity | null = null, destinations: DestinationPool | null = null): WebhookRuntime {
   const broker = destinations?.target(w) ?? null;
-  if (broker === null && w.destination) throw new Error(`webhook ${w.id} has a ${w.destination.settings.kind} destination and no destination pool to publish with`);
+  if (broker === null && w.destination && w.destination.settings.kind !== 'poll') throw new Error(`webhook ${w.id} has a ${w.destination.settings.kind} destination and no destination pool to publish with`);
   const preset = isPresetName(w.preset) ? w.preset : 'standard';
   return {
     id: w.id,

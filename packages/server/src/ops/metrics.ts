@@ -75,8 +75,8 @@ export class Metrics {
             // The count stops at DUE_COUNT_CAP so a scrape stays cheap with a million waiting;
             // the oldest due time is one index seek.
             value: store.db.get<{ n: number; oldest: number | null }>(
-              `SELECT (SELECT count(*) FROM (SELECT 1 FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? LIMIT ${DUE_COUNT_CAP}) AS due) AS n,
-                      (SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending') AS oldest`,
+              `SELECT (SELECT count(*) FROM (SELECT 1 FROM deliveries WHERE status = 'pending' AND pull = 0 AND next_attempt_at <= ? LIMIT ${DUE_COUNT_CAP}) AS due) AS n,
+                      (SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending' AND pull = 0) AS oldest`,
               [now],
             ),
           };
@@ -85,7 +85,7 @@ export class Metrics {
       };
       new Gauge({
         name: 'herald_deliveries_due',
-        help: `Pending deliveries whose attempt time has come, counted up to ${DUE_COUNT_CAP}`,
+        help: `Pending deliveries whose attempt time has come (not those of poll webhooks, which their consumers lease), counted up to ${DUE_COUNT_CAP}`,
         registers,
         async collect() {
           this.set(Number((await due())?.n ?? 0));

@@ -6,7 +6,7 @@ import { buildRuntime, openClientIdentity, openKeys } from '../engine/webhook-ru
 import { HeraldError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { HttpSender } from '../outbound/http-sender.js';
-import { recordDirectDelivery } from '../store/queries/direct.js';
+import { queueTestDelivery, recordDirectDelivery } from '../store/queries/direct.js';
 import { getEventType } from '../store/queries/event-types.js';
 import { listKeys } from '../store/queries/webhooks.js';
 import type { SqlDatabase } from '../store/sql.js';
@@ -41,6 +41,8 @@ export interface DirectDeps {
   sender: HttpSender;
   /** The engine's broker connections, shared with its worker. */
   destinations: DestinationPool;
+  /** A test send to a poll webhook was queued: wake its consumer's long poll. */
+  queued?: () => void;
 }
 
 /** One direct send, as it crosses from the API to the engine. */
@@ -52,6 +54,23 @@ export interface DirectRequest {
 }
 
 export type DirectOutcome = Awaited<ReturnType<typeof sendDirect>>;
+
+/**
+ * A poll webhook has no endpoint to answer now: a test send goes to its consumer's queue
+ * (the attempt is recorded when the consumer acks); a trial run or a call is refused.
+ */
+async function queueForConsumer(deps: DirectDeps, event: NewEvent, deliveryId: string, webhookId: string, mode: DirectMode, body: string) {
+  if (mode !== 'test') {
+    throw new HeraldError('HERALD_WEBHOOK_IS_POLL', [webhookId, `a ${mode === 'trial' ? 'trial run' : 'synchronous call'} needs an endpoint that answers now; a test send reaches the poll queue`]);
+  }
+  await deps.db.transaction((tx) => queueTestDelivery(tx, event, deliveryId, webhookId));
+  deps.queued?.();
+  return {
+    succeeded: true, logged: true, delivery_id: deliveryId, event_id: event.id,
+    request: { url: 'poll:', method: 'POST' as const, headers: {}, body },
+    response: null, error: null, duration_ms: 0,
+  };
+}
 
 export async function sendDirect(deps: DirectDeps, { orgId, webhookId, input, mode }: DirectRequest) {
   if (isReservedEventName(input.event)) {
@@ -80,6 +99,7 @@ export async function sendDirect(deps: DirectDeps, { orgId, webhookId, input, mo
     { ...event, event_type: event.type, modified_fields: JSON.stringify(event.modified_fields) },
     { mode: rt.payloadMode, attempt: 1, isTest: mode === 'test', testFlag: rt.testFlag },
   );
+  if (w.destination?.settings.kind === 'poll') return queueForConsumer(deps, event, deliveryId, w.id, mode, body);
   const timeoutMs = input.timeout_ms ?? (mode === 'call' ? CALL_TIMEOUT_MS : rt.policy.timeout_ms);
   const { attempt, response: res, ok } = await runAttempt(deps.sender, rt, {
     deliveryId, webhookId: w.id, orgId, attemptNo: 1, isTest: mode === 'test', eventType: input.event, body, timeoutMs,

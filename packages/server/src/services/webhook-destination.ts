@@ -3,7 +3,8 @@
  * broker, whose settings are checked (422 HERALD_DESTINATION_INVALID with every problem),
  * whose hosts follow the outbound address rule of URLs, and whose credentials are sealed at
  * rest. A broker webhook's `url` column holds the broker's address without credentials, so
- * lists and logs name where its deliveries go.
+ * lists and logs name where its deliveries go. `poll` (its consumer pulls, nothing is sent)
+ * goes the same way, with no settings, no secrets and `poll:` as its url.
  */
 import type { AppContext } from '../api/context.js';
 import { checkDestination, sealDestinationSecrets, type DestinationSettings } from '../destinations/index.js';

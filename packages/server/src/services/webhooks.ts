@@ -22,6 +22,7 @@ import { openClientIdentity } from '../engine/webhook-runtime.js';
 import { prepareClientCertificate } from './client-certificates.js';
 import { checkWebhookUrl } from './url-check.js';
 import { acceptWebhookUrl } from './url-validation.js';
+import { setPull } from '../store/queries/pull.js';
 import { isBrokerInput, prepareBrokerDestination, refuseUrlForBroker, refuseUrlWithBroker } from './webhook-destination.js';
 
 /** Schemes that put every live key's signature in the request, so all keys are "in use". */
@@ -185,6 +186,9 @@ export async function patchWebhook(ctx: AppContext, orgId: string, id: string, b
       if (body.state === 'enabled') next.consecutive_failures = 0;
     }
     await q.updateWebhook(tx, next);
+    // Became a poll webhook, or stopped being one: its unfinished deliveries change queue.
+    const pull = next.destination?.settings.kind === 'poll';
+    if ((w.destination?.settings.kind === 'poll') !== pull) await setPull(tx, id, pull);
     // Enabled again: its failure count starts afresh (the hot path only adds to it).
     if (body.state === 'enabled') await q.resetFailureCount(tx, id);
     // No longer fifo: its waiting deliveries become ordinary and due now.
@@ -196,8 +200,8 @@ export async function patchWebhook(ctx: AppContext, orgId: string, id: string, b
     }
     return { ...next, revision: w.revision + 1 };
   });
-  // Wakes workers for released members and schedulers for a new period end.
-  if (delivery !== undefined) ctx.store.notifier.notify();
+  // Wakes workers for released members (or deliveries back from a poll queue) and schedulers for a new period end.
+  if (delivery !== undefined || dest.action === 'set') ctx.store.notifier.notify();
   return saved;
 }
 

@@ -25,6 +25,7 @@ export interface SubscriberRow {
   filter: string | null;
   delivery: string;
   policy: string;
+  destination: string | null;
 }
 
 export function subscriberFromRow(r: SubscriberRow): Subscriber {
@@ -35,6 +36,7 @@ export function subscriberFromRow(r: SubscriberRow): Subscriber {
     filter: r.filter,
     digest: (JSON.parse(r.delivery) as { mode?: string }).mode === 'digest',
     fifo: (JSON.parse(r.policy) as { ordering?: string }).ordering === 'fifo',
+    pull: r.destination !== null && (JSON.parse(r.destination) as { settings?: { kind?: string } }).settings?.kind === 'poll',
   };
 }
 
@@ -75,7 +77,7 @@ export function planIngest(groups: readonly IngestGroup[], lookups: IngestLookup
         if (d.fifo === true) fifo.add(d.webhook_id);
         rows.deliveries.push(deliveryRow({
           id: d.id, org_id: e.org_id, webhook_id: d.webhook_id, event_id: e.id, status: d.status,
-          next_attempt_at: d.status === 'pending' ? e.created_at : null, fifo: d.fifo === true ? 1 : 0, created_at: e.created_at,
+          next_attempt_at: d.status === 'pending' ? e.created_at : null, fifo: d.fifo === true ? 1 : 0, pull: d.pull === true ? 1 : 0, created_at: e.created_at,
         }));
       }
       const result = { event_id: e.id, deliveries: deliveries.length, replayed: false };

@@ -18,7 +18,7 @@ export const EVENT_COLUMNS = {
 
 export const DELIVERY_COLUMNS = {
   id: 'text', org_id: 'text', webhook_id: 'text', event_id: 'text', status: 'text', attempts: 'bigint',
-  next_attempt_at: 'bigint', is_test: 'bigint', fifo: 'int', created_at: 'bigint', updated_at: 'bigint',
+  next_attempt_at: 'bigint', is_test: 'bigint', fifo: 'int', pull: 'bigint', created_at: 'bigint', updated_at: 'bigint',
   last_attempt_at: 'bigint', last_status_code: 'bigint', last_error: 'text',
 } as const;
 
@@ -57,7 +57,7 @@ export function deliveryRow(
   d: Pick<DeliveryRow, 'id' | 'org_id' | 'webhook_id' | 'event_id' | 'status' | 'next_attempt_at' | 'created_at'> & Partial<DeliveryRow>,
 ): DeliveryRow {
   return {
-    attempts: 0, is_test: 0, fifo: 0, updated_at: d.created_at, last_attempt_at: null, last_status_code: null, last_error: null,
+    attempts: 0, is_test: 0, fifo: 0, pull: 0, updated_at: d.created_at, last_attempt_at: null, last_status_code: null, last_error: null,
     ...d,
   };
 }

@@ -28,6 +28,8 @@ export interface Subscriber {
   digest: boolean;
   /** One delivery at a time, oldest first (policy.ordering = fifo). */
   fifo: boolean;
+  /** Its destination is `poll`: its consumer leases its deliveries, the worker never claims them. */
+  pull: boolean;
 }
 
 /** One planned delivery of an event. `batched` ones get no due time: only a digest sends them. */
@@ -37,6 +39,8 @@ export interface PlannedDelivery {
   status: 'pending' | 'batched' | 'skipped';
   /** Of a fifo webhook: stored with the fifo mark, so it waits behind older pending ones. */
   fifo?: boolean;
+  /** Of a poll webhook: stored with the pull mark, leased by its consumer (queries/pull.ts). */
+  pull?: boolean;
 }
 
 /** Decides which subscribers get a delivery; runs inside the ingest transaction. */
@@ -105,6 +109,11 @@ export interface HotPath {
    * the webhooks in `skip` (those this worker already holds enough of).
    */
   claim(limit: number, now: number, leaseMs: number, token: string, skip?: ReadonlySet<string>): Promise<ClaimedDelivery[]>;
+  /**
+   * Leases up to `limit` due deliveries of one poll webhook (pull = 1, queries/pull.ts) until
+   * now + leaseMs under `token`, oldest first; the worker's claim never takes these.
+   */
+  claimPull(webhookId: string, limit: number, now: number, leaseMs: number, token: string): Promise<ClaimedDelivery[]>;
   complete(results: readonly DeliveryResult[], now: number): Promise<CompletionReport>;
   /** Extends the leases of a claim that still has requests in flight. */
   renew(tokens: readonly string[], until: number): Promise<void>;

@@ -8,9 +8,9 @@ import { randomBytes } from 'node:crypto';
 import amqplib, { type Channel, type ChannelModel } from 'amqplib';
 import { Redis } from 'ioredis';
 import { connect, type JetStreamManager, type NatsConnection } from 'nats';
-import type { DestinationKind } from '../../src/destinations/index.js';
+import type { BrokerKind } from '../../src/destinations/index.js';
 
-export const BROKER_PORTS: Record<DestinationKind, number> = { amqp: 5672, nats: 4222, 'redis-stream': 6379 };
+export const BROKER_PORTS: Record<BrokerKind, number> = { amqp: 5672, nats: 4222, 'redis-stream': 6379 };
 const READ_LIMIT_MS = 10_000;
 
 export interface Received {
@@ -23,7 +23,7 @@ export interface Received {
 }
 
 export interface BrokerConsumer {
-  readonly kind: DestinationKind;
+  readonly kind: BrokerKind;
   /** A destination input that publishes where this consumer reads, through 127.0.0.1:port. */
   input(port: number): Record<string, unknown>;
   /** The next `n` messages (waits for them, up to 10 s). */
@@ -153,7 +153,7 @@ export async function redisConsumer(): Promise<BrokerConsumer> {
   };
 }
 
-export const CONSUMERS: Record<DestinationKind, () => Promise<BrokerConsumer>> = {
+export const CONSUMERS: Record<BrokerKind, () => Promise<BrokerConsumer>> = {
   amqp: amqpConsumer,
   nats: natsConsumer,
   'redis-stream': redisConsumer,

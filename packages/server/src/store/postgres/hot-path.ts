@@ -16,6 +16,7 @@ import { STATS_MANY_SQL, statsManyParams, writeRowSet } from '../row-writer.js';
 import { isUniqueViolation, type SqlExecutor } from '../sql.js';
 import { CLAIM_WEBHOOKS_IF_DUE_SQL, claimWebhooks, claimWindow, RoundRobin, walkParams } from '../queries/fair-claim.js';
 import { fifoInOrder, promoteFifo } from '../queries/fifo.js';
+import { PULL_DUE_SQL } from '../queries/pull.js';
 import { aggregateWebhookStats } from '../webhook-stats.js';
 import type { PostgresDatabase } from './database.js';
 
@@ -25,7 +26,7 @@ import type { PostgresDatabase } from './database.js';
 // every webhook's second, and so on. Rows locked beyond the claim's size (a few) are unlocked at commit.
 const DUE_OF = (hook: string) => `
     SELECT d.id, d.webhook_id, d.next_attempt_at FROM deliveries d
-    WHERE d.webhook_id = ${hook} AND d.status = 'pending' AND d.next_attempt_at <= ? AND ${fifoInOrder('d')}`;
+    WHERE d.webhook_id = ${hook} AND d.status = 'pending' AND d.pull = 0 AND d.next_attempt_at <= ? AND ${fifoInOrder('d')}`;
 const CLAIM_SQL = `
 WITH hooks AS (
   SELECT h.w FROM unnest(?::text[]) AS h(w)
@@ -56,6 +57,19 @@ SELECT l.id, l.org_id, l.webhook_id, l.attempts, l.is_test, l.fifo, l.event_id,
   w.revision AS webhook_revision, w.state AS webhook_state,
   e.type AS event_type, e.app_id, e.entity_type, e.entity_id, e.entity, e.modified_fields, e.event_time
 FROM leased l JOIN events e ON e.id = l.event_id LEFT JOIN webhooks w ON w.id = l.webhook_id`;
+
+// A poll webhook's oldest due deliveries, leased by its consumer (queries/pull.ts).
+const CLAIM_PULL_SQL = `
+WITH picked AS (${PULL_DUE_SQL} FOR UPDATE SKIP LOCKED
+), leased AS (
+  UPDATE deliveries d SET lease_token = ?, next_attempt_at = ? FROM picked WHERE d.id = picked.id
+  RETURNING d.id, d.org_id, d.webhook_id, d.attempts, d.is_test, d.fifo, d.event_id, d.created_at
+)
+SELECT l.id, l.org_id, l.webhook_id, l.attempts, l.is_test, l.fifo, l.event_id,
+  w.revision AS webhook_revision, w.state AS webhook_state,
+  e.type AS event_type, e.app_id, e.entity_type, e.entity_id, e.entity, e.modified_fields, e.event_time
+FROM leased l JOIN events e ON e.id = l.event_id LEFT JOIN webhooks w ON w.id = l.webhook_id
+ORDER BY l.created_at, l.id`;
 
 // One statement writes a whole batch: fenced delivery updates, attempt rows and webhook stats.
 const COMPLETE_SQL = `
@@ -130,7 +144,7 @@ export class PostgresHotPath implements HotPath {
     for (const e of events) pairs.set(`${e.org_id}\u0000${e.type}`, [e.org_id, e.type]);
     const orgs = [...new Set(events.map((e) => e.org_id))];
     const rows = await tx.all<SubscriptionRow>(
-      `SELECT s.org_id, s.event_type, w.id, w.state, w.apps, w.filter, w.delivery, w.policy FROM webhook_subscriptions s
+      `SELECT s.org_id, s.event_type, w.id, w.state, w.apps, w.filter, w.delivery, w.policy, w.destination FROM webhook_subscriptions s
        JOIN webhooks w ON w.id = s.webhook_id
        WHERE (s.org_id, s.event_type) IN (SELECT * FROM unnest(?::text[], ?::text[]))
           OR (s.event_type = '*' AND s.org_id = ANY(?::text[]))`,
@@ -157,6 +171,11 @@ export class PostgresHotPath implements HotPath {
     if (hooks.length === 0) return [];
     const rows = await this.db.all<Omit<ClaimedDelivery, 'lease_token'>>(CLAIM_SQL, [hooks, limit, now, limit, now, limit, token, now + leaseMs]);
     return rows.map((r) => ({ ...r, is_test: Boolean(r.is_test), fifo: Boolean(r.fifo), lease_token: token }));
+  }
+
+  async claimPull(webhookId: string, limit: number, now: number, leaseMs: number, token: string): Promise<ClaimedDelivery[]> {
+    const rows = await this.db.all<Omit<ClaimedDelivery, 'lease_token'>>(CLAIM_PULL_SQL, [webhookId, now, limit, token, now + leaseMs]);
+    return rows.map((r) => ({ ...r, attempts: Number(r.attempts), is_test: Boolean(r.is_test), fifo: Boolean(r.fifo), lease_token: token }));
   }
 
   async complete(results: readonly DeliveryResult[], now: number): Promise<CompletionReport> {
@@ -216,7 +235,7 @@ export class PostgresHotPath implements HotPath {
   }
 
   async nextDueAt(): Promise<number | null> {
-    const row = await this.db.get<{ t: number | null }>(`SELECT min(next_attempt_at) AS t FROM deliveries WHERE status = 'pending'`);
+    const row = await this.db.get<{ t: number | null }>(`SELECT min(next_attempt_at) AS t FROM deliveries WHERE status = 'pending' AND pull = 0`);
     return row?.t ?? null;
   }
 }

@@ -93,6 +93,8 @@ export async function insertDigest(tx: SqlExecutor, d: NewDigest): Promise<void>
     [d.deliveryId, d.now, ...d.memberIds],
   );
   if (marked !== d.memberIds.length) throw new Error(`digest ${d.deliveryId}: ${d.memberIds.length - marked} members changed meanwhile`);
+  // The digest of a poll webhook goes to its consumer's queue, as its members would have.
+  await tx.run(`UPDATE deliveries SET pull = 1 WHERE id = ? AND EXISTS (SELECT 1 FROM deliveries m WHERE m.digest_id = ? AND m.pull = 1)`, [d.deliveryId, d.deliveryId]);
 }
 
 /** Turns a webhook's waiting members into ordinary pending deliveries (digest switched off). */

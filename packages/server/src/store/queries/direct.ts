@@ -28,6 +28,24 @@ export function directRows(e: NewEvent, deliveryId: string, a: Attempt, isTest: 
   return rows;
 }
 
+/**
+ * A test send to a poll webhook: its event and a pending delivery in the consumer's queue
+ * (pull = 1), due now; the consumer's ack records the attempt (queries/pull.ts).
+ */
+export function queueTestDelivery(tx: SqlExecutor, e: NewEvent, deliveryId: string, webhookId: string): Promise<void> {
+  const rows = emptyRowSet();
+  rows.events.push({
+    id: e.id, org_id: e.org_id, app_id: e.app_id, type: e.type, entity_type: e.entity_type, entity_id: e.entity_id, entity: e.entity,
+    modified_fields: JSON.stringify(e.modified_fields), event_time: e.event_time, idempotency_key: null, request_hash: null,
+    delivery_count: 1, created_at: e.created_at,
+  });
+  rows.deliveries.push(deliveryRow({
+    id: deliveryId, org_id: e.org_id, webhook_id: webhookId, event_id: e.id, status: 'pending', next_attempt_at: e.created_at,
+    is_test: 1, pull: 1, created_at: e.created_at,
+  }));
+  return writeRowSet(tx, rows);
+}
+
 /** Records a direct send (directRows) in one transaction the caller holds. */
 export function recordDirectDelivery(tx: SqlExecutor, e: NewEvent, deliveryId: string, a: Attempt, isTest: boolean, countsForHealth: boolean): Promise<void> {
   return writeRowSet(tx, directRows(e, deliveryId, a, isTest, countsForHealth));

@@ -10,6 +10,9 @@
  * deliveries_pending_webhook, and the claim's size of the oldest due deliveries), then per
  * webhook one seek for its oldest due deliveries, so a claim's cost follows the number of
  * webhooks it looks at, not the size of any backlog.
+ *
+ * Deliveries of `poll` webhooks (pull = 1) are their consumer's to lease (queries/pull.ts):
+ * every step here reads pull = 0 only, on indexes that hold nothing else.
  */
 
 /**
@@ -21,21 +24,21 @@
  */
 const CLAIM_WEBHOOKS_BODY = `
 WITH RECURSIVE fwd(w, n) AS (
-  SELECT (SELECT webhook_id FROM deliveries WHERE status = 'pending' AND webhook_id > ? ORDER BY webhook_id LIMIT 1), 1
+  SELECT (SELECT webhook_id FROM deliveries WHERE status = 'pending' AND pull = 0 AND webhook_id > ? ORDER BY webhook_id LIMIT 1), 1
   UNION ALL
-  SELECT (SELECT d.webhook_id FROM deliveries d WHERE d.status = 'pending' AND d.webhook_id > f.w ORDER BY d.webhook_id LIMIT 1), f.n + 1
+  SELECT (SELECT d.webhook_id FROM deliveries d WHERE d.status = 'pending' AND d.pull = 0 AND d.webhook_id > f.w ORDER BY d.webhook_id LIMIT 1), f.n + 1
   FROM fwd f WHERE f.w IS NOT NULL AND f.n < ?
 ), wrap(w, n) AS (
-  SELECT (SELECT webhook_id FROM deliveries WHERE status = 'pending' AND webhook_id <= ? ORDER BY webhook_id LIMIT 1), 1
+  SELECT (SELECT webhook_id FROM deliveries WHERE status = 'pending' AND pull = 0 AND webhook_id <= ? ORDER BY webhook_id LIMIT 1), 1
   UNION ALL
-  SELECT (SELECT d.webhook_id FROM deliveries d WHERE d.status = 'pending' AND d.webhook_id > r.w AND d.webhook_id <= ? ORDER BY d.webhook_id LIMIT 1), r.n + 1
+  SELECT (SELECT d.webhook_id FROM deliveries d WHERE d.status = 'pending' AND d.pull = 0 AND d.webhook_id > r.w AND d.webhook_id <= ? ORDER BY d.webhook_id LIMIT 1), r.n + 1
   FROM wrap r WHERE r.w IS NOT NULL AND r.n < ?
 ), walked(w, pass, n) AS (
   SELECT w, 0, n FROM fwd WHERE w IS NOT NULL
   UNION ALL
   SELECT w, 1, n FROM wrap WHERE w IS NOT NULL
 ), oldest AS (
-  SELECT webhook_id FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?
+  SELECT webhook_id FROM deliveries WHERE status = 'pending' AND pull = 0 AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?
 )
 SELECT webhook_id, kind FROM (
   SELECT a.w AS webhook_id, 0 AS kind, a.pass, a.n FROM (SELECT w, pass, n FROM walked ORDER BY pass, n LIMIT ?) a

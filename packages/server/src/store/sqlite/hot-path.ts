@@ -11,6 +11,7 @@ import type {
 } from '../types.js';
 import { CLAIM_WEBHOOKS_SQL, claimWebhooks, claimWindow, fillClaim, RoundRobin, walkParams, type DueCandidate } from '../queries/fair-claim.js';
 import { fifoInOrder, PROMOTE_FIFO_SQL } from '../queries/fifo.js';
+import { PULL_DUE_SQL } from '../queries/pull.js';
 import { planIngest, subscriberFromRow, type SubscriberRow } from '../ingest-plan.js';
 import { attemptRow, emptyRowSet } from '../row-sets.js';
 import { aggregateWebhookStats } from '../webhook-stats.js';
@@ -35,16 +36,17 @@ export class SqliteHotPath implements HotPath {
     this.st = {
       findIdempotent: p('SELECT id, request_hash, delivery_count FROM events WHERE org_id = ? AND idempotency_key = ?'),
       subscribers: p(
-        `SELECT DISTINCT w.id, w.state, w.apps, w.filter, w.delivery, w.policy FROM webhook_subscriptions s
+        `SELECT DISTINCT w.id, w.state, w.apps, w.filter, w.delivery, w.policy, w.destination FROM webhook_subscriptions s
          JOIN webhooks w ON w.id = s.webhook_id WHERE s.org_id = ? AND s.event_type IN (?, '*')`,
       ),
       anyDue: p(`SELECT 1 AS due FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? LIMIT 1`),
       claimWebhooks: p(CLAIM_WEBHOOKS_SQL),
       dueOf: p(
         `SELECT c.id, c.next_attempt_at FROM deliveries c
-         WHERE c.webhook_id = ? AND c.status = 'pending' AND c.next_attempt_at <= ? AND ${fifoInOrder('c')}
+         WHERE c.webhook_id = ? AND c.status = 'pending' AND c.pull = 0 AND c.next_attempt_at <= ? AND ${fifoInOrder('c')}
          ORDER BY c.next_attempt_at LIMIT ? OFFSET ?`,
       ),
+      pullDue: p(PULL_DUE_SQL),
       claim: p(`UPDATE deliveries SET lease_token = ?, next_attempt_at = ? WHERE id IN (SELECT value FROM json_each(?))`),
       claimed: p(
         `SELECT d.id, d.org_id, d.webhook_id, d.attempts, d.is_test, d.fifo, d.lease_token, d.event_id,
@@ -70,7 +72,7 @@ export class SqliteHotPath implements HotPath {
         `UPDATE deliveries SET next_attempt_at = ?, lease_token = NULL
          WHERE status = 'pending' AND lease_token IN (SELECT value FROM json_each(?))`,
       ),
-      nextDue: p(`SELECT min(next_attempt_at) AS t FROM deliveries WHERE status = 'pending'`),
+      nextDue: p(`SELECT min(next_attempt_at) AS t FROM deliveries WHERE status = 'pending' AND pull = 0`),
       promoteFifo: p(PROMOTE_FIFO_SQL),
     };
   }
@@ -110,6 +112,25 @@ export class SqliteHotPath implements HotPath {
       this.st.claim!.run(token, now + leaseMs, list);
       return this.st.claimed!.all(list) as ClaimedDelivery[];
     });
+    const rows = this.db.relaxed(() => run.immediate());
+    for (const r of rows) {
+      r.is_test = Boolean(r.is_test);
+      r.fifo = Boolean(r.fifo);
+    }
+    return rows;
+  }
+
+  async claimPull(webhookId: string, limit: number, now: number, leaseMs: number, token: string): Promise<ClaimedDelivery[]> {
+    await this.db.idle();
+    const run = this.db.raw.transaction(() => {
+      const ids = (this.st.pullDue!.all(webhookId, now, limit) as { id: string }[]).map((r) => r.id);
+      if (ids.length === 0) return [];
+      const list = JSON.stringify(ids);
+      this.st.claim!.run(token, now + leaseMs, list);
+      const order = new Map(ids.map((id, i) => [id, i]));
+      return (this.st.claimed!.all(list) as ClaimedDelivery[]).sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+    });
+    // Relaxed like the worker's claim: a lease lost in a crash is released at the next start.
     const rows = this.db.relaxed(() => run.immediate());
     for (const r of rows) {
       r.is_test = Boolean(r.is_test);
