@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { CLAIM_WEBHOOKS_SQL } from '../src/store/queries/fair-claim.js';
+import { ANY_DUE_SQL, CLAIM_WEBHOOKS_SQL } from '../src/store/queries/fair-claim.js';
 import { PULL_DUE_SQL } from '../src/store/queries/pull.js';
 import { openStore, type Store } from '../src/store/store.js';
 import { freshStore, STORE_KINDS, type TestStore } from './helpers/stores.js';
@@ -21,6 +21,8 @@ const PLANS = [
     params: ['wh_a'],
     index: WORKER_INDEXES,
   },
+  // Run at every look of the worker (one per finished request): a scan here halves throughput.
+  { name: "the worker's probe for due work", sql: ANY_DUE_SQL, params: [Date.now()], index: WORKER_INDEXES },
   { name: "the worker's next due time", sql: `SELECT min(next_attempt_at) AS t FROM deliveries WHERE status = 'pending' AND pull = 0`, params: [], index: WORKER_INDEXES },
   { name: "a poll webhook's due deliveries", sql: PULL_DUE_SQL, params: ['wh_a', Date.now(), 10], index: 'deliveries_pull_due' },
   {

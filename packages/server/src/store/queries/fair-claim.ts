@@ -47,13 +47,16 @@ SELECT webhook_id, kind FROM (
 ) x`;
 export const CLAIM_WEBHOOKS_SQL = `${CLAIM_WEBHOOKS_BODY} ORDER BY kind, pass, n`;
 
+/** Whether any delivery is due for the worker: one probe of deliveries_due. Parameters: now. */
+export const ANY_DUE_SQL = `SELECT 1 AS due FROM deliveries WHERE status = 'pending' AND pull = 0 AND next_attempt_at <= ? LIMIT 1`;
+
 /**
  * CLAIM_WEBHOOKS_SQL that answers nothing at once when no delivery is due: most looks (one per
  * finished request) find nothing due, and PostgreSQL runs the EXISTS first, as a one-time
  * filter, without the walk. Parameters: walkParams(), then now.
  */
 export const CLAIM_WEBHOOKS_IF_DUE_SQL = `${CLAIM_WEBHOOKS_BODY}
-WHERE EXISTS (SELECT 1 FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ?) ORDER BY kind, pass, n`;
+WHERE EXISTS (${ANY_DUE_SQL}) ORDER BY kind, pass, n`;
 
 export function walkParams(cursor: string, window: number, now: number, limit: number): unknown[] {
   return [cursor, window, cursor, cursor, window, now, limit, window];

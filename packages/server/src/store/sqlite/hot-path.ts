@@ -9,7 +9,7 @@ import type {
   IngestGroupResult,
   Subscriber,
 } from '../types.js';
-import { CLAIM_WEBHOOKS_SQL, claimWebhooks, claimWindow, fillClaim, RoundRobin, walkParams, type DueCandidate } from '../queries/fair-claim.js';
+import { ANY_DUE_SQL, CLAIM_WEBHOOKS_SQL, claimWebhooks, claimWindow, fillClaim, RoundRobin, walkParams, type DueCandidate } from '../queries/fair-claim.js';
 import { fifoInOrder, PROMOTE_FIFO_SQL } from '../queries/fifo.js';
 import { PULL_DUE_SQL } from '../queries/pull.js';
 import { planIngest, subscriberFromRow, type SubscriberRow } from '../ingest-plan.js';
@@ -39,7 +39,7 @@ export class SqliteHotPath implements HotPath {
         `SELECT DISTINCT w.id, w.state, w.apps, w.filter, w.delivery, w.policy, w.destination FROM webhook_subscriptions s
          JOIN webhooks w ON w.id = s.webhook_id WHERE s.org_id = ? AND s.event_type IN (?, '*')`,
       ),
-      anyDue: p(`SELECT 1 AS due FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? LIMIT 1`),
+      anyDue: p(ANY_DUE_SQL),
       claimWebhooks: p(CLAIM_WEBHOOKS_SQL),
       dueOf: p(
         `SELECT c.id, c.next_attempt_at FROM deliveries c
