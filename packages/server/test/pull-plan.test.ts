@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { ANY_DUE_SQL, CLAIM_WEBHOOKS_SQL } from '../src/store/queries/fair-claim.js';
 import { PULL_DUE_SQL } from '../src/store/queries/pull.js';
 import { openStore, type Store } from '../src/store/store.js';
+import { indexedPlan } from './helpers/query-plan.js';
 import { freshStore, STORE_KINDS, type TestStore } from './helpers/stores.js';
 
 /**
@@ -48,17 +49,7 @@ for (const kind of STORE_KINDS) {
 
     for (const p of PLANS) {
       test(`${p.name}: ${p.index}, no table scan`, async () => {
-        let plan: string;
-        if (kind === 'sqlite') {
-          plan = (await store.db.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${p.sql}`, p.params)).map((r) => r.detail).join('\n');
-          assert.doesNotMatch(plan, /^SCAN deliveries\b/m, plan);
-        } else {
-          plan = await store.db.transaction(async (tx) => {
-            await tx.run('SET LOCAL enable_seqscan = off');
-            return (await tx.all<{ 'QUERY PLAN': string }>(`EXPLAIN ${p.sql}`, p.params)).map((r) => r['QUERY PLAN']).join('\n');
-          });
-          assert.doesNotMatch(plan, /Seq Scan/, plan);
-        }
+        const plan = await indexedPlan(store, 'deliveries', p.sql, p.params);
         assert.match(plan, new RegExp(p.index), `uses ${p.index}:\n${plan}`);
       });
     }

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { idAt } from '../src/store/queries/retention.js';
 import { openStore, type Store } from '../src/store/store.js';
+import { indexedPlan } from './helpers/query-plan.js';
 import { freshStore, STORE_KINDS, type TestStore } from './helpers/stores.js';
 
 /**
@@ -32,17 +33,7 @@ for (const kind of STORE_KINDS) {
     for (const p of PURGES) {
       test(`${p.table}: an index range, not a table scan`, async () => {
         const params = ['acme', idAt(p.prefix, Date.now()), 2000];
-        let plan: string;
-        if (kind === 'sqlite') {
-          plan = (await store.db.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${p.sql}`, params)).map((r) => r.detail).join('\n');
-          assert.doesNotMatch(plan, new RegExp(`^SCAN ${p.table}\\b`, 'm'), plan);
-        } else {
-          plan = await store.db.transaction(async (tx) => {
-            await tx.run('SET LOCAL enable_seqscan = off');
-            return (await tx.all<{ 'QUERY PLAN': string }>(`EXPLAIN ${p.sql}`, params)).map((r) => r['QUERY PLAN']).join('\n');
-          });
-          assert.doesNotMatch(plan, /Seq Scan/, plan);
-        }
+        const plan = await indexedPlan(store, p.table, p.sql, params);
         assert.match(plan, new RegExp(p.index), `uses ${p.index}:\n${plan}`);
       });
     }

@@ -5,7 +5,7 @@
  * decided in one place.
  */
 import type { WebhookState } from '../model.js';
-import { deliveryRow, emptyRowSet, type RowSet } from './row-sets.js';
+import { deliveryRow, emptyRowSet, eventRow, type RowSet } from './row-sets.js';
 import { findReplays, type StoredIdempotent } from './replays.js';
 import type { FanOutPlanner, IngestGroup, IngestGroupResult, IngestedEvent, Subscriber } from './types.js';
 
@@ -68,11 +68,7 @@ export function planIngest(groups: readonly IngestGroup[], lookups: IngestLookup
         continue;
       }
       const deliveries = plan(e, lookups.subscribers(e.org_id, e.type));
-      rows.events.push({
-        id: e.id, org_id: e.org_id, app_id: e.app_id, type: e.type, entity_type: e.entity_type, entity_id: e.entity_id,
-        entity: e.entity, modified_fields: JSON.stringify(e.modified_fields), event_time: e.event_time,
-        idempotency_key: e.idempotency_key, request_hash: e.request_hash, delivery_count: deliveries.length, created_at: e.created_at,
-      });
+      rows.events.push(eventRow(e, deliveries.length));
       for (const d of deliveries) {
         if (d.fifo === true) fifo.add(d.webhook_id);
         rows.deliveries.push(deliveryRow({

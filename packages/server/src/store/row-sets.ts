@@ -6,6 +6,7 @@
  * type its `unnest` casts to; no INSERT into these tables is written anywhere else.
  */
 import type { Attempt } from '../model.js';
+import type { NewEvent } from './types.js';
 import type { WebhookStatsDelta } from './webhook-stats.js';
 
 type Value = string | number | null;
@@ -51,6 +52,15 @@ export const TABLES = [
   { table: 'deliveries', columns: DELIVERY_COLUMNS, rows: (r: RowSet) => r.deliveries },
   { table: 'attempts', columns: ATTEMPT_COLUMNS, rows: (r: RowSet) => r.attempts },
 ] as const;
+
+/** An event as its row, with the number of deliveries planned for it. */
+export function eventRow(e: NewEvent, deliveryCount: number): EventRow {
+  return {
+    id: e.id, org_id: e.org_id, app_id: e.app_id, type: e.type, entity_type: e.entity_type, entity_id: e.entity_id,
+    entity: e.entity, modified_fields: JSON.stringify(e.modified_fields), event_time: e.event_time,
+    idempotency_key: e.idempotency_key, request_hash: e.request_hash, delivery_count: deliveryCount, created_at: e.created_at,
+  };
+}
 
 /** A new delivery row: nothing attempted yet unless `last` says so. */
 export function deliveryRow(

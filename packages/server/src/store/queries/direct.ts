@@ -1,7 +1,7 @@
 import type { Attempt } from '../../model.js';
 import type { SqlExecutor } from '../sql.js';
 import type { NewEvent } from '../types.js';
-import { attemptRow, deliveryRow, emptyRowSet, type RowSet } from '../row-sets.js';
+import { attemptRow, deliveryRow, emptyRowSet, eventRow, type RowSet } from '../row-sets.js';
 import { writeRowSet } from '../row-writer.js';
 import { aggregateWebhookStats } from '../webhook-stats.js';
 
@@ -13,11 +13,8 @@ import { aggregateWebhookStats } from '../webhook-stats.js';
  */
 export function directRows(e: NewEvent, deliveryId: string, a: Attempt, isTest: boolean, countsForHealth: boolean): RowSet {
   const rows = emptyRowSet();
-  rows.events.push({
-    id: e.id, org_id: e.org_id, app_id: e.app_id, type: e.type, entity_type: e.entity_type, entity_id: e.entity_id, entity: e.entity,
-    modified_fields: JSON.stringify(e.modified_fields), event_time: e.event_time, idempotency_key: null, request_hash: null,
-    delivery_count: 1, created_at: e.created_at,
-  });
+  // A direct send is not idempotent: no key is kept.
+  rows.events.push(eventRow({ ...e, idempotency_key: null, request_hash: null }, 1));
   rows.deliveries.push(deliveryRow({
     id: deliveryId, org_id: e.org_id, webhook_id: a.webhook_id, event_id: e.id, status: a.outcome === 'success' ? 'succeeded' : 'failed',
     next_attempt_at: null, attempts: 1, is_test: isTest ? 1 : 0, created_at: e.created_at,
@@ -34,11 +31,8 @@ export function directRows(e: NewEvent, deliveryId: string, a: Attempt, isTest: 
  */
 export function queueTestDelivery(tx: SqlExecutor, e: NewEvent, deliveryId: string, webhookId: string): Promise<void> {
   const rows = emptyRowSet();
-  rows.events.push({
-    id: e.id, org_id: e.org_id, app_id: e.app_id, type: e.type, entity_type: e.entity_type, entity_id: e.entity_id, entity: e.entity,
-    modified_fields: JSON.stringify(e.modified_fields), event_time: e.event_time, idempotency_key: null, request_hash: null,
-    delivery_count: 1, created_at: e.created_at,
-  });
+  // A direct send is not idempotent: no key is kept.
+  rows.events.push(eventRow({ ...e, idempotency_key: null, request_hash: null }, 1));
   rows.deliveries.push(deliveryRow({
     id: deliveryId, org_id: e.org_id, webhook_id: webhookId, event_id: e.id, status: 'pending', next_attempt_at: e.created_at,
     is_test: 1, pull: 1, created_at: e.created_at,
