@@ -1,78 +1,34 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 
-const BIN = fileURLToPath(new URL('../../bin/herald.js', import.meta.url));
+import { CommandProcess, runCommand, type CommandRun } from './command-process.js';
 
 /** A real `herald inbox` child process (the built command), with its stdout lines. */
-export class InboxProcess {
-  readonly lines: string[] = [];
-  stderr = '';
+export class InboxProcess extends CommandProcess {
   port = 0;
-  private readonly exited: Promise<number | null>;
-  private partial = '';
 
-  private constructor(readonly proc: ChildProcess) {
-    this.exited = new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
-    proc.stdout?.on('data', (d: Buffer) => {
-      const text = this.partial + d.toString();
-      const parts = text.split('\n');
-      this.partial = parts.pop() ?? '';
-      this.lines.push(...parts);
-    });
-    proc.stderr?.on('data', (d: Buffer) => (this.stderr += d.toString()));
+  private constructor(proc: ChildProcess) {
+    super(proc, 'inbox');
   }
 
   /** Starts `herald inbox <args>` and resolves once it listens (`--port 0` is added unless given). */
   static async start(args: string[], env: Record<string, string> = {}): Promise<InboxProcess> {
     const withPort = args.includes('--port') ? args : [...args, '--port', '0'];
-    const proc = spawn(process.execPath, [BIN, 'inbox', ...withPort], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const inbox = new InboxProcess(proc);
+    const inbox = new InboxProcess(CommandProcess.spawn('inbox', withPort, env));
     const line = await inbox.waitForLine(/listening on http:\/\/127\.0\.0\.1:(\d+)/, 20_000);
     inbox.port = Number(/:(\d+) /.exec(line)?.[1]);
     return inbox;
   }
 
   /** Runs `herald inbox <args>` to its exit: the code and what it printed. */
-  static run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      const proc = spawn(process.execPath, [BIN, 'inbox', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      proc.once('exit', (code) => resolve({ code, stdout, stderr }));
-    });
+  static run(args: string[]): Promise<CommandRun> {
+    return runCommand('inbox', args);
   }
 
   url(path = '/hooks'): string {
     return `http://127.0.0.1:${this.port}${path}`;
-  }
-
-  /** Resolves with the first line matching re that is printed (or was already). */
-  async waitForLine(re: RegExp, timeoutMs = 10_000, count = 1): Promise<string> {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const matching = this.lines.filter((l) => re.test(l));
-      if (matching.length >= count) return matching[count - 1] as string;
-      if (this.proc.exitCode !== null) throw new Error(`inbox exited with ${this.proc.exitCode}: ${this.stderr}${this.lines.join('\n')}`);
-      if (Date.now() > until) throw new Error(`no line matching ${re} (x${count}) in ${timeoutMs} ms:\n${this.lines.join('\n')}\n${this.stderr}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-
-  /** kill -9: no chance to clean up. */
-  async crash(): Promise<void> {
-    this.proc.kill('SIGKILL');
-    await this.exited;
-  }
-
-  async stop(): Promise<number | null> {
-    if (this.proc.exitCode !== null || this.proc.signalCode !== null) return this.proc.exitCode;
-    this.proc.kill('SIGTERM');
-    return this.exited;
   }
 }
 
