@@ -6,7 +6,7 @@
  */
 import amqplib, { type ChannelModel, type ConfirmChannel, type Options } from 'amqplib';
 import { BatchOutcomes } from './batch-outcomes.js';
-import { DestinationFailure, LazyConnection, errorText, raceTimeout } from './lazy-connection.js';
+import { DestinationFailure, LazyConnection, startBatch, errorText, raceTimeout } from './lazy-connection.js';
 import { AMQP_SHORTSTR_MAX, renderName } from './name-template.js';
 import { safeDecode } from './settings.js';
 import { connectionOptions } from './connection-options.js';
@@ -43,13 +43,8 @@ export class AmqpDestination implements Destination {
   }
 
   async send(batch: readonly OutboundMessage[], deadlineMs: number): Promise<DestinationOutcome[]> {
-    const out = new BatchOutcomes(batch.length, deadlineMs);
-    if (batch.length === 0) return out.done;
-    const link = await this.link.get(out.remainingMs(deadlineMs));
-    if (link instanceof DestinationFailure) {
-      out.failRest(link.code, link.message);
-      return out.done;
-    }
+    const { out, conn: link } = await startBatch(this.link, batch.length, deadlineMs);
+    if (link === null) return out.done;
     for (let i = 0; i < batch.length && !out.settled; i++) {
       const m = batch[i] as OutboundMessage;
       const routingKey = renderName(this.settings.routing_key, m.eventType);

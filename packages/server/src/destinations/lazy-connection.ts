@@ -6,6 +6,7 @@
  * attempt, sends fail at once until a backoff has passed (doubling per failure, capped), so a
  * dead broker costs one connect attempt per backoff period, not one per batch.
  */
+import { BatchOutcomes } from './batch-outcomes.js';
 import type { DestinationErrorCode } from './types.js';
 
 /** A failure that applies to a whole batch (no connection, bad settings). */
@@ -123,4 +124,20 @@ export function errorText(err: unknown): string {
     return typeof code === 'string' && !err.message.includes(code) ? `${code} ${err.message}` : err.message;
   }
   return String(err);
+}
+
+/**
+ * Starts sending a batch of `count`: its outcomes (settled by the deadline whatever happens),
+ * and the connection to send on. `conn` is null when there is nothing to send, or when no
+ * connection could be had: then every message has already failed with the reason.
+ */
+export async function startBatch<C>(link: LazyConnection<C>, count: number, deadlineMs: number): Promise<{ out: BatchOutcomes; conn: C | null }> {
+  const out = new BatchOutcomes(count, deadlineMs);
+  if (count === 0) return { out, conn: null };
+  const conn = await link.get(out.remainingMs(deadlineMs));
+  if (conn instanceof DestinationFailure) {
+    out.failRest(conn.code, conn.message);
+    return { out, conn: null };
+  }
+  return { out, conn };
 }

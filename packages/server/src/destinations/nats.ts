@@ -5,9 +5,8 @@
  * signed headers travel as NATS headers.
  */
 import { connect, headers as natsHeaders, ErrorCode, type ConnectionOptions, type JetStreamClient, type NatsConnection, type PubAck } from 'nats';
-import { BatchOutcomes } from './batch-outcomes.js';
 import { connectionOptions } from './connection-options.js';
-import { DestinationFailure, LazyConnection, errorText } from './lazy-connection.js';
+import { DestinationFailure, LazyConnection, startBatch, errorText } from './lazy-connection.js';
 import { natsSubjectProblem, renderName } from './name-template.js';
 import type { Destination, DestinationOptions, DestinationOutcome, DestinationSecrets, NatsSettings, OutboundMessage } from './types.js';
 
@@ -62,13 +61,8 @@ export class NatsDestination implements Destination {
   }
 
   async send(batch: readonly OutboundMessage[], deadlineMs: number): Promise<DestinationOutcome[]> {
-    const out = new BatchOutcomes(batch.length, deadlineMs);
-    if (batch.length === 0) return out.done;
-    const link = await this.link.get(out.remainingMs(deadlineMs));
-    if (link instanceof DestinationFailure) {
-      out.failRest(link.code, link.message);
-      return out.done;
-    }
+    const { out, conn: link } = await startBatch(this.link, batch.length, deadlineMs);
+    if (link === null) return out.done;
     const timeout = Math.max(1, Math.floor(out.remainingMs(deadlineMs)));
     batch.forEach((m, i) => {
       const subject = renderName(this.settings.subject, m.eventType);

@@ -5,9 +5,8 @@
  * signed headers as JSON) and `body` (the exact signed bytes). Client: ioredis.
  */
 import { Redis, type RedisOptions } from 'ioredis';
-import { BatchOutcomes } from './batch-outcomes.js';
 import { connectionOptions } from './connection-options.js';
-import { DestinationFailure, LazyConnection, errorText } from './lazy-connection.js';
+import { DestinationFailure, LazyConnection, startBatch, errorText } from './lazy-connection.js';
 import { renderName } from './name-template.js';
 import { safeDecode } from './settings.js';
 import type { Destination, DestinationErrorCode, DestinationOptions, DestinationOutcome, DestinationSecrets, OutboundMessage, RedisStreamSettings } from './types.js';
@@ -53,13 +52,8 @@ export class RedisStreamDestination implements Destination {
   }
 
   async send(batch: readonly OutboundMessage[], deadlineMs: number): Promise<DestinationOutcome[]> {
-    const out = new BatchOutcomes(batch.length, deadlineMs);
-    if (batch.length === 0) return out.done;
-    const r = await this.link.get(out.remainingMs(deadlineMs));
-    if (r instanceof DestinationFailure) {
-      out.failRest(r.code, r.message);
-      return out.done;
-    }
+    const { out, conn: r } = await startBatch(this.link, batch.length, deadlineMs);
+    if (r === null) return out.done;
     const pipeline = r.pipeline();
     const trim = this.settings.maxlen === undefined ? [] : ['MAXLEN', '~', String(this.settings.maxlen)];
     for (const m of batch) {

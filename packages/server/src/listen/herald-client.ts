@@ -5,24 +5,11 @@
  * is transient and the session retries it.
  */
 import { request } from 'undici';
+import type { AckItem, PolledDelivery } from '../engine/pull-queue.js';
 
-export interface LeasedDelivery {
-  delivery_id: string;
-  lease_token: string;
-  attempt: number;
-  event_type: string;
-  headers: Record<string, string>;
-  body: string;
-}
-
-export interface Answer {
-  delivery_id: string;
-  lease_token: string;
-  status?: number;
-  body?: string;
-  ok?: boolean;
-  error?: string;
-}
+/** What a poll answers per delivery (the fields the listener uses), and what an ack sends: the engine's own shapes. */
+export type LeasedDelivery = Pick<PolledDelivery, 'delivery_id' | 'lease_token' | 'attempt' | 'event_type' | 'headers' | 'body'>;
+export type Answer = AckItem;
 
 /** Herald refused the request for what it is (bad key, no such webhook, not a poll webhook). */
 export class RefusedError extends Error {
