@@ -2,7 +2,8 @@
  * The engine's pool of broker destinations (engine/destination-pool.ts) against the real Redis
  * on 127.0.0.1: publishes started together go out as one batch and each gets its own outcome;
  * a webhook's newer revision replaces its destination while an older caller still publishes;
- * broker hosts follow the private-address rule; a closed pool still settles what it is asked.
+ * broker hosts follow the private-address rule, checked again at every reconnect; a closed pool
+ * still settles what it is asked.
  */
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -16,6 +17,7 @@ import type { StoredDestination } from '../src/model.js';
 import { systemResolver } from '../src/outbound/address-guard.js';
 import { createSigner, generateKeyMaterial } from '../src/signing/index.js';
 import { BROKER_PORTS, redisConsumer, type BrokerConsumer } from './helpers/broker-consumers.js';
+import { startTcpProxy } from './helpers/tcp-proxy.js';
 
 const box = new SecretBox({ version: 1, key: randomBytes(32) });
 const key = generateKeyMaterial('standard');
@@ -83,6 +85,40 @@ describe('destination pool', () => {
       assert.equal(await consumer.stored(), before);
     } finally {
       await strict.close();
+    }
+  });
+
+  it('checks the address rule again before every reconnect (a name that now resolves privately is refused)', async () => {
+    // The broker's name answers a public address at first, then a private one (DNS rebinding).
+    // The connection itself goes to the real Redis through a proxy that the test cuts.
+    let answer = '93.184.216.34';
+    const asked: string[] = [];
+    const resolve = async (host: string) => {
+      asked.push(host);
+      return [{ address: answer, family: 4 }];
+    };
+    const proxy = await startTcpProxy(BROKER_PORTS['redis-stream']);
+    const strict = new DestinationPool({ box, allowPrivate: false, resolve, connection: { reconnectInitialMs: 1, reconnectMaxMs: 1 } });
+    try {
+      const input = { ...consumer.input(BROKER_PORTS['redis-stream']), url: `redis://localhost:${proxy.port}/0` };
+      const target = strict.target({ id: 'wh_rebind', revision: 1, destination: stored('wh_rebind', input) })!;
+      assert.equal((await target.publish(message(), 5000)).error_code, null, 'the public answer lets the first connection open');
+      assert.deepEqual(asked, ['localhost']);
+      answer = '10.0.0.7';
+      await proxy.cut();
+      await proxy.restore();
+      const accepted = proxy.accepted;
+      const before = await consumer.stored();
+      let r = await target.publish(message(), 5000);
+      // The cut may be noticed by the publish itself (broker_unreachable); the reconnect after it is checked.
+      if (r.error_code === 'broker_unreachable') r = await target.publish(message(), 5000);
+      assert.equal(r.error_code, 'blocked_address');
+      assert.match(r.error_message ?? '', /10\.0\.0\.7/);
+      assert.equal(proxy.accepted, accepted, 'nothing was dialled');
+      assert.equal(await consumer.stored(), before);
+    } finally {
+      await strict.close();
+      await proxy.close();
     }
   });
 

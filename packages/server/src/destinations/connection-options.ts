@@ -1,10 +1,11 @@
 import type { DestinationOptions } from './types.js';
 
 /** Every connection default of a destination, in one place (see DestinationOptions). */
-export function connectionOptions(o: DestinationOptions): { connectTimeoutMs: number; reconnectInitialMs: number; reconnectMaxMs: number } {
+export function connectionOptions(o: DestinationOptions): Required<Omit<DestinationOptions, 'checkAddress'>> & Pick<DestinationOptions, 'checkAddress'> {
   return {
     connectTimeoutMs: o.connectTimeoutMs ?? 5000,
     reconnectInitialMs: o.reconnectInitialMs ?? 200,
     reconnectMaxMs: o.reconnectMaxMs ?? 5000,
+    ...(o.checkAddress ? { checkAddress: o.checkAddress } : {}),
   };
 }

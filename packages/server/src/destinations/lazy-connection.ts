@@ -27,6 +27,8 @@ export interface LazyConnectionOptions<C> {
   connectTimeoutMs: number;
   reconnectInitialMs: number;
   reconnectMaxMs: number;
+  /** Asked before every open (DestinationOptions.checkAddress): a reason refuses the connect. */
+  checkAddress?: (() => Promise<string | null>) | undefined;
 }
 
 const SHUT_TIMEOUT_MS = 2000;
@@ -74,17 +76,24 @@ export class LazyConnection<C> {
   private async connect(): Promise<C | DestinationFailure> {
     const timeoutMs = this.opts.connectTimeoutMs;
     let abandoned = false;
-    const attempt = this.opts.open(timeoutMs).then(
-      (c) => {
-        // A connection that arrives after we gave up on it, or after close(), is not kept.
-        if (abandoned || this.closed) {
-          void this.shutQuietly(c);
-          return new DestinationFailure('broker_unreachable', this.closed ? 'The destination is closed' : `No connection to the broker within ${timeoutMs} ms`);
-        }
-        return c;
-      },
-      (err: unknown) => this.opts.classify(err),
-    );
+    const open = async (): Promise<C | DestinationFailure> => {
+      // Every connection, the first and each reconnect, is checked first: nothing is dialled when refused.
+      const refused = await this.allowed();
+      if (refused !== null) return refused;
+      let c: C;
+      try {
+        c = await this.opts.open(timeoutMs);
+      } catch (err) {
+        return this.opts.classify(err);
+      }
+      // A connection that arrives after we gave up on it, or after close(), is not kept.
+      if (abandoned || this.closed) {
+        void this.shutQuietly(c);
+        return new DestinationFailure('broker_unreachable', this.closed ? 'The destination is closed' : `No connection to the broker within ${timeoutMs} ms`);
+      }
+      return c;
+    };
+    const attempt = open();
     const r = await raceTimeout(attempt, timeoutMs + 100, () => {
       abandoned = true;
       return new DestinationFailure('broker_unreachable', `No connection to the broker within ${timeoutMs} ms`);
@@ -101,6 +110,17 @@ export class LazyConnection<C> {
     this.lastFailure = null;
     this.current = r;
     return r;
+  }
+
+  /** Null when the connection may be opened; else the failure that refuses it. */
+  private async allowed(): Promise<DestinationFailure | null> {
+    let problem: string | null;
+    try {
+      problem = this.opts.checkAddress ? await this.opts.checkAddress() : null;
+    } catch (err) {
+      problem = `the broker's address could not be checked: ${errorText(err)}`;
+    }
+    return problem === null ? null : new DestinationFailure('blocked_address', problem);
   }
 
   private async shutQuietly(c: C): Promise<void> {

@@ -33,7 +33,9 @@ export interface OutboundMessage {
  *   a retry is safe because the delivery id de-duplicates);
  * - `config`: the settings cannot work against this broker (missing exchange, no JetStream
  *   stream captures the subject, the key is not a stream, a rendered name is invalid);
- * - `broker_error`: any other error the broker answered.
+ * - `broker_error`: any other error the broker answered;
+ * - `blocked_address`: a broker host is (or now resolves to) a private or reserved address
+ *   while the operator does not allow those (checked before every connection is opened).
  */
 export const DESTINATION_ERROR_CODES = [
   'broker_unreachable',
@@ -43,6 +45,7 @@ export const DESTINATION_ERROR_CODES = [
   'timeout',
   'config',
   'broker_error',
+  'blocked_address',
 ] as const;
 export type DestinationErrorCode = (typeof DESTINATION_ERROR_CODES)[number];
 
@@ -132,4 +135,11 @@ export interface DestinationOptions {
   reconnectInitialMs?: number;
   /** Cap of that doubling wait. Default 5000. */
   reconnectMaxMs?: number;
+  /**
+   * Asked before every connection is opened, the first and each reconnect: null lets it open;
+   * otherwise why not (the connect fails with `blocked_address` and nothing is dialled). The
+   * engine checks the broker hosts against the outbound address rule here, so a name that
+   * resolves to a private address only after the first connection is refused as well.
+   */
+  checkAddress?: () => Promise<string | null>;
 }

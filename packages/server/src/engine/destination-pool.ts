@@ -44,8 +44,6 @@ interface Waiting {
 interface Entry {
   revision: number;
   destination: Destination;
-  /** Null when the hosts may be dialled; else why not (checked once per entry). */
-  blocked: Promise<string | null>;
   inFlight: number;
   lastUsed: number;
   retired: boolean;
@@ -62,6 +60,7 @@ const ATTEMPT_CODES: Readonly<Record<DestinationErrorCode, AttemptErrorCode>> = 
   timeout: 'timeout',
   config: 'destination_config',
   broker_error: 'broker_error',
+  blocked_address: 'blocked_address',
 };
 
 const SWEEP_MS = 60_000;
@@ -102,8 +101,6 @@ export class DestinationPool {
     const entry = this.acquire(id, revision, settings, secrets);
     entry.inFlight++;
     try {
-      const blocked = await entry.blocked;
-      if (blocked !== null) return failure(Date.now() - started, 'blocked_address', blocked);
       const outcome = await this.enqueue(entry, message, started + deadlineMs);
       if (!outcome.ok) return failure(Date.now() - started, ATTEMPT_CODES[outcome.errorCode], outcome.errorMessage);
       return {
@@ -155,8 +152,12 @@ export class DestinationPool {
     if (current !== undefined && current.revision === revision) return current;
     const entry: Entry = {
       revision,
-      destination: createDestination(settings, secrets, this.o.connection),
-      blocked: this.o.allowPrivate ? Promise.resolve(null) : blockedHostProblem(settings, this.o.resolve),
+      // The address rule is checked before every connection the destination opens, not once:
+      // a broker name that later resolves to a private address is refused at its reconnect.
+      destination: createDestination(settings, secrets, {
+        ...this.o.connection,
+        ...(this.o.allowPrivate ? {} : { checkAddress: () => blockedHostProblem(settings, this.o.resolve) }),
+      }),
       inFlight: 0,
       lastUsed: Date.now(),
       retired: this.closed,
