@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { configFromEnv, type Threads } from '../src/config.js';
 import { ADMIN_KEY, eventually, TEST_THREADS, TestHerald } from './helpers/herald.js';
+import { BROKER_PORTS, redisConsumer } from './helpers/broker-consumers.js';
 import { OtlpReceiver, type ReceivedSpan } from './helpers/otlp.js';
 import { HeraldProcess } from './helpers/process.js';
 import { TestReceiver } from './helpers/receiver.js';
@@ -17,6 +18,7 @@ import { freshStore, STORE_KINDS } from './helpers/stores.js';
 const BIN = fileURLToPath(new URL('../bin/herald.js', import.meta.url));
 const CALLER_SPAN = '00f067aa0ba902b7';
 const SPAN_KIND_CLIENT = 3;
+const SPAN_KIND_PRODUCER = 4;
 
 /** An ingest request that arrives inside the caller's own trace. */
 function callerTrace(): { traceId: string; traceparent: string } {
@@ -123,6 +125,36 @@ for (const kind of STORE_KINDS) {
   }
 
   describe(`tracing (${kind}, threads ${TEST_THREADS})`, () => {
+    test('a broker destination\'s attempt is a producer span in messaging terms, not an HTTP POST', async () => {
+      const otlp = await OtlpReceiver.start();
+      const consumer = await redisConsumer();
+      const h = await TestHerald.start(kind, { tracing: { exporter: 'otlp', endpoint: otlp.url, protocol: 'http/json', forwardTraceparent: false } });
+      let deliveryId = '';
+      try {
+        assert.equal((await h.api('POST', '/orgs', { id: 'acme', name: 'Acme', owner_email: 'owner@acme.test' })).status, 201);
+        const w = await h.api('POST', '/orgs/acme/webhooks', { events: ['conversation.created'], destination: consumer.input(BROKER_PORTS['redis-stream']) });
+        assert.equal(w.status, 201, JSON.stringify(w.body));
+        assert.equal((await h.api('POST', '/orgs/acme/events', { event: 'conversation.created', entity: { id: 'c1' } })).status, 202);
+        deliveryId = (await consumer.read(1))[0]!.deliveryId;
+        await eventually(async () => (await h.api('GET', `/orgs/acme/deliveries/${deliveryId}`)).body.status === 'succeeded');
+      } finally {
+        await h.stop();
+        await consumer.close();
+        await otlp.close();
+      }
+      const attempt = one(otlp.spans(), 'broker attempt', (s) => s.name === 'herald.attempt' && s.attributes['herald.delivery_id'] === deliveryId);
+      assert.equal(attempt.kind, SPAN_KIND_PRODUCER);
+      assert.deepEqual(
+        {
+          system: attempt.attributes['messaging.system'], op: attempt.attributes['messaging.operation.type'], id: attempt.attributes['messaging.message.id'],
+          host: attempt.attributes['server.address'], port: attempt.attributes['server.port'], outcome: attempt.attributes['herald.outcome'],
+        },
+        { system: 'redis', op: 'send', id: deliveryId, host: '127.0.0.1', port: BROKER_PORTS['redis-stream'], outcome: 'success' },
+      );
+      assert.equal(attempt.attributes['http.request.method'], undefined);
+      assert.equal(attempt.attributes['url.full'], undefined);
+    });
+
     test('off by default: nothing is exported and receivers get no traceparent', async () => {
       const otlp = await OtlpReceiver.start();
       const rx = await TestReceiver.start();

@@ -8,7 +8,7 @@
 import type { SecretBox } from '../crypto/secret-box.js';
 import {
   createDestination, openDestinationSecrets,
-  type Destination, type DestinationErrorCode, type DestinationOptions, type DestinationOutcome, type DestinationSecrets, type DestinationSettings, type BrokerSettings, type OutboundMessage,
+  type Destination, type DestinationErrorCode, type DestinationOptions, type DestinationOutcome, type DestinationSecrets, type BrokerSettings, type OutboundMessage,
 } from '../destinations/index.js';
 import { blockedHostProblem } from '../destinations/hosts.js';
 import type { AttemptErrorCode, Webhook } from '../model.js';
@@ -17,7 +17,7 @@ import type { SendResult } from '../outbound/http-sender.js';
 
 /** A webhook's broker destination at one revision, as the attempt runner uses it. */
 export interface BrokerTarget {
-  readonly kind: DestinationSettings['kind'];
+  readonly kind: BrokerSettings['kind'];
   /** Publishes one message; never throws; the outcome in the attempt log's terms. */
   publish(message: OutboundMessage, deadlineMs: number): Promise<SendResult>;
 }

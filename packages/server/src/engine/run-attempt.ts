@@ -45,7 +45,7 @@ export interface AttemptRun {
  */
 export function runAttempt(sender: HttpSender, rt: WebhookRuntime, req: AttemptRequest, now: () => number = Date.now): Promise<AttemptRun> {
   const broker = rt.broker;
-  if (broker !== null) return traceAttempt(req, rt.url, () => attemptOnce(sender, rt, req, now, broker));
+  if (broker !== null) return traceAttempt(req, rt.url, () => attemptOnce(sender, rt, req, now, broker), broker.kind);
   return traceAttempt(req, rt.url, () => attemptOnce(sender, rt, req, now));
 }
 

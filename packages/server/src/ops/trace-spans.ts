@@ -20,6 +20,7 @@ import {
   ATTR_URL_FULL,
   DB_SYSTEM_NAME_VALUE_POSTGRESQL,
 } from '@opentelemetry/semantic-conventions';
+import type { BrokerKind } from '../destinations/types.js';
 import type { Attempt } from '../model.js';
 import type { IngestedEvent, IngestGroup, IngestGroupResult } from '../store/types.js';
 import { activeTracer, contextFromHeaders } from './tracing.js';
@@ -146,16 +147,36 @@ function urlAttributes(raw: string): Attributes {
   }
 }
 
+/** A broker URL's host and port only (its path names a vhost or database, its user is a credential). */
+function serverAttributes(raw: string): Attributes {
+  if (!URL.canParse(raw)) return {};
+  const u = new URL(raw);
+  return { [ATTR_SERVER_ADDRESS]: u.hostname, ...(u.port ? { [ATTR_SERVER_PORT]: Number(u.port) } : {}) };
+}
+
 /** One attempt (sign, send, judge): an HTTP client span with the delivery's ids and what came back. */
-export function traceAttempt<T extends { attempt: Attempt }>(req: TracedAttempt, url: string, fn: () => Promise<T>): Promise<T> {
+/** OpenTelemetry's `messaging.system` of each broker destination kind. */
+const MESSAGING_SYSTEM: Readonly<Record<BrokerKind, string>> = { amqp: 'rabbitmq', nats: 'nats', 'redis-stream': 'redis' };
+
+/**
+ * An attempt's span: an HTTP client span (POST to the webhook's URL), or for a broker
+ * destination a producer span in OpenTelemetry's messaging terms (a publish the broker confirms).
+ */
+export function traceAttempt<T extends { attempt: Attempt }>(req: TracedAttempt, url: string, fn: () => Promise<T>, broker?: BrokerKind): Promise<T> {
   const tracer = activeTracer();
   if (!tracer) return fn();
+  const target: Attributes = broker === undefined
+    ? { [ATTR_HTTP_REQUEST_METHOD]: 'POST', ...urlAttributes(url) }
+    : {
+      'messaging.system': MESSAGING_SYSTEM[broker], 'messaging.operation.type': 'send', 'messaging.operation.name': 'publish',
+      'messaging.message.id': req.deliveryId, ...serverAttributes(url),
+    };
   const attributes: Attributes = {
-    [ATTR_HTTP_REQUEST_METHOD]: 'POST', ...urlAttributes(url),
+    ...target,
     'herald.org_id': req.orgId, 'herald.webhook_id': req.webhookId, 'herald.delivery_id': req.deliveryId,
     'herald.attempt': req.attemptNo, 'herald.is_test': req.isTest,
   };
-  const options: SpanOptions = { kind: SpanKind.CLIENT, attributes };
+  const options: SpanOptions = { kind: broker === undefined ? SpanKind.CLIENT : SpanKind.PRODUCER, attributes };
   let parent = context.active();
   if (req.eventId !== undefined) {
     options.root = true;
