@@ -82,6 +82,10 @@ for (const kind of STORE_KINDS) {
       assert.equal(sample(text, 'herald_events_ingested_total'), 50, "the main thread's counter");
       assert.equal(sample(text, 'herald_attempt_duration_seconds_count{outcome="success"}'), 50, "the thread's histogram, summed bucket by bucket");
       assert.equal(sample(text, 'herald_attempt_duration_seconds_bucket{le="+Inf",outcome="success"}'), 50);
+      // What the engine's own ingest stored went out without a claim (docs/deliveries.md#fresh-deliveries).
+      const fresh = sample(text, 'herald_deliveries_leased_total{by="fresh"}') ?? 0;
+      assert.ok(fresh >= 1, 'fresh deliveries were leased at commit');
+      assert.equal(fresh + (sample(text, 'herald_deliveries_leased_total{by="claim"}') ?? 0), 50, 'each delivery leased once');
       const types = text.split('\n').filter((l) => l.startsWith('# TYPE '));
       assert.equal(new Set(types).size, types.length, 'each metric once');
       assert.ok(types.includes('# TYPE herald_process_process_cpu_user_seconds_total counter'), "the process's figures, from the main thread");

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { planFanOut } from '../src/engine/fan-out.js';
+import { notingFresh, type FreshDelivery } from '../src/engine/fresh-deliveries.js';
 import { newId } from '../src/ids.js';
 import { DIGEST_EVENT_TYPE } from '../src/model.js';
 import {
@@ -152,6 +153,29 @@ for (const kind of STORE_KINDS) {
       await store.hot.complete([result(second, 'f5', 'failed', { fifo: true })], now + 1004);
       const [third] = await store.hot.claim(10, now + 1005, 60_000, 'f7');
       assert.equal(third?.entity, '{"n":3}', 'a head that failed for good releases the next as well');
+    });
+
+    test('fresh deliveries: an ingest notes those that may go out without a claim; leaseFresh leases them once, by id', async () => {
+      await settle();
+      await addWebhook(store.db, 'wh_fresh_fifo', ['fresh.e'], { policy: { ordering: 'fifo' } });
+      await addWebhook(store.db, 'wh_fresh_off', ['fresh.e'], { state: 'disabled' });
+      await addWebhook(store.db, 'wh_fresh', ['fresh.e']);
+      const fresh: FreshDelivery[] = [];
+      const [r] = await store.hot.ingest([[event('o', 'fresh.e'), event('o', 'fresh.e')]], notingFresh(planFanOut, fresh));
+      assert.deepEqual(r?.ok && r.events.map((e) => e.deliveries), [3, 3], 'the fifo, disabled and plain webhook each get one');
+      assert.deepEqual(fresh.map((f) => f.webhook_id), ['wh_fresh', 'wh_fresh'], 'only the plain, enabled webhook\'s are fresh');
+      assert.ok(fresh.every((f) => f.subscriber.revision === 1 && f.subscriber.state === 'enabled'));
+      const now = Date.now() + 5;
+      const ids = fresh.map((f) => f.id);
+      assert.deepEqual((await store.hot.leaseFresh([...ids, 'msg_never_stored'], now, 60_000, 'fresh-1')).sort(), [...ids].sort());
+      assert.deepEqual(await store.hot.leaseFresh(ids, now, 60_000, 'fresh-2'), [], 'leased once');
+      const claimed = await store.hot.claim(10, now, 60_000, 'fresh-3');
+      assert.deepEqual(claimed.map((c) => c.webhook_id), ['wh_fresh_fifo'], 'the claim takes the rest (the fifo head), not the leased ones');
+      // A leased fresh delivery completes like a claimed one (its lease token fences it).
+      const [one] = ids;
+      const report = await store.hot.complete([result({ id: one!, webhook_id: 'wh_fresh' }, 'fresh-1', 'succeeded')], now);
+      assert.equal(report.applied, 1);
+      assert.equal(await statusOf(one!), 'succeeded');
     });
 
     test('410: the webhook is deactivated only by a result whose lease is still held', async () => {

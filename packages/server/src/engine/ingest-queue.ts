@@ -2,6 +2,7 @@ import { traceIngestCommit } from '../ops/trace-spans.js';
 import { currentSpanContext } from '../ops/tracing.js';
 import type { Store } from '../store/store.js';
 import type { FanOutPlanner, IngestGroup, IngestGroupResult } from '../store/types.js';
+import { notingFresh, type FreshDelivery } from './fresh-deliveries.js';
 
 interface Waiting {
   group: IngestGroup;
@@ -41,6 +42,12 @@ export class IngestQueue {
   ) {}
 
   private drained: (() => void)[] = [];
+
+  /**
+   * Told, after each commit, of the deliveries it stored that may go out without a claim
+   * (fresh-deliveries.ts); set by the engine when this process delivers. Must not throw.
+   */
+  onFresh: ((fresh: FreshDelivery[]) => void) | null = null;
 
   /** Resolves once nothing waits and no commit is under way (graceful stop). */
   drain(): Promise<void> {
@@ -95,12 +102,15 @@ export class IngestQueue {
   }
 
   private async commit(batch: Waiting[]): Promise<void> {
+    const onFresh = this.onFresh;
+    const fresh: FreshDelivery[] = [];
     try {
       const results = await traceIngestCommit(batch, this.store.dialect, () => this.store.hot.ingest(
         batch.map((w) => w.group),
-        this.plan,
+        onFresh ? notingFresh(this.plan, fresh) : this.plan,
       ));
       batch.forEach((w, i) => w.resolve(results[i]!));
+      if (onFresh && fresh.length > 0) onFresh(fresh);
       this.store.notifier.notify();
     } catch (err) {
       if (batch.length === 1) {

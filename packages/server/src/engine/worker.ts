@@ -13,6 +13,7 @@ import type { Store } from '../store/store.js';
 import type { ClaimedDelivery, DeliveryResult } from '../store/types.js';
 import { buildDeliveryBody } from './body.js';
 import { ClaimShares } from './claim-shares.js';
+import { claimedFresh, type FreshDelivery } from './fresh-deliveries.js';
 import { runAttempt } from './run-attempt.js';
 import { WebhookGates } from './webhook-gate.js';
 import type { WebhookRuntime, WebhookRuntimeCache } from './webhook-runtime.js';
@@ -65,6 +66,8 @@ export class DeliveryWorker extends BackgroundService {
   private readonly shares: ClaimShares;
   private quietUntil = 0;
   private unsubscribeQuiet: (() => void) | null = null;
+  /** Deliveries this engine's ingest just stored, offered to go out without a claim (fresh-deliveries.ts). */
+  private fresh: FreshDelivery[] = [];
 
   /**
    * New work is announced with every ingest commit. Under a stream of single-event ingests a
@@ -88,6 +91,18 @@ export class DeliveryWorker extends BackgroundService {
     super.start();
   }
 
+  /**
+   * Deliveries an ingest of this engine just stored: the next look leases those it has room
+   * for by id and sends them, without waiting for the gathered wake-up and the fair claim.
+   * The rest (no room, a crowded origin) stay pending for the claim. Cheap and never throws.
+   */
+  offer(fresh: readonly FreshDelivery[]): void {
+    if (!this.running) return;
+    const room = this.d.config.maxInFlight - this.fresh.length;
+    for (let i = 0; i < fresh.length && i < room; i++) this.fresh.push(fresh[i]!);
+    this.wake();
+  }
+
   /** Deliveries being attempted or waiting to be written back. */
   get busy(): number {
     return [...this.held.values()].reduce((a, b) => a + b, 0);
@@ -100,15 +115,19 @@ export class DeliveryWorker extends BackgroundService {
   protected async look(): Promise<number | null> {
     const { leaseMs } = this.d.config;
     try {
+      if (this.fresh.length > 0) await this.sendFresh();
       while (this.running) {
         // How much to claim and which webhooks to leave out: the in-flight budget, its
         // reserve and the per-origin gate (claim-shares.ts, docs/deliveries.md "Fairness").
         const quiet = this.now() < this.quietUntil;
         const plan = this.shares.plan(this.inFlight, quiet);
         if (!plan || (quiet && plan.skip.size > 0)) return quiet ? this.quietUntil : null;
-        const token = `${this.tokenPrefix}${(this.claims++).toString(36)}`;
+        const token = this.nextToken();
         const rows = await this.d.store.hot.claim(plan.limit, this.now(), leaseMs, token, plan.skip);
-        if (rows.length > 0) await this.dispatch(rows, token);
+        if (rows.length > 0) {
+          this.d.metrics.leased.inc({ by: 'claim' }, rows.length);
+          await this.dispatch(rows, token);
+        }
         if (rows.length < plan.limit) {
           // Only left-out webhooks may have more due: their finishing requests, new work or
           // the timer bring the next claim, not every finished request.
@@ -121,6 +140,30 @@ export class DeliveryWorker extends BackgroundService {
     } catch (err) {
       this.log.error({ err }, 'claiming deliveries failed; trying again in 1 s');
       return this.now() + 1000;
+    }
+  }
+
+  private nextToken(): string {
+    return `${this.tokenPrefix}${(this.claims++).toString(36)}`;
+  }
+
+  /**
+   * Leases and sends the fresh deliveries offered since the last look, as many as an ordinary
+   * claim could take now, none of a webhook whose origin is crowded (claim-shares.ts).
+   */
+  private async sendFresh(): Promise<void> {
+    const offered = this.fresh;
+    this.fresh = [];
+    const plan = this.shares.plan(this.inFlight, false);
+    if (!plan || plan.reserve) return;
+    const picked = offered.filter((f) => !plan.skip.has(f.webhook_id)).slice(0, plan.limit);
+    if (picked.length === 0) return;
+    const token = this.nextToken();
+    const leased = new Set(await this.d.store.hot.leaseFresh(picked.map((f) => f.id), this.now(), this.d.config.leaseMs, token));
+    const rows = picked.filter((f) => leased.has(f.id)).map((f) => claimedFresh(f, token));
+    if (rows.length > 0) {
+      this.d.metrics.leased.inc({ by: 'fresh' }, rows.length);
+      await this.dispatch(rows, token);
     }
   }
 
@@ -385,5 +428,6 @@ export class DeliveryWorker extends BackgroundService {
     }
     this.held.clear();
     this.shares.clear();
+    this.fresh = [];
   }
 }

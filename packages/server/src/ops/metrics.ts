@@ -24,6 +24,8 @@ export class Metrics {
   readonly eventsIngested: Counter;
   readonly fenced: Counter;
   readonly engineErrors: Counter<'stage'>;
+  /** Deliveries a worker leased, by how: `fresh` right after its own ingest, `claim` by the fair claim. */
+  readonly leased: Counter<'by'>;
 
   /** @param processMetrics the process's CPU, memory and event-loop figures (the main thread's instance only). */
   constructor(store: Store | null, processMetrics = true) {
@@ -62,6 +64,12 @@ export class Metrics {
       name: 'herald_engine_errors_total',
       help: 'Claimed deliveries the engine could not attempt (stage=attempt) or whose result the store refused (stage=result); each is retried',
       labelNames: ['stage'] as const,
+      registers,
+    });
+    this.leased = new Counter({
+      name: 'herald_deliveries_leased_total',
+      help: 'Deliveries this process leased to attempt: by=fresh right after its own ingest stored them, by=claim through the fair claim',
+      labelNames: ['by'] as const,
       registers,
     });
     if (store) {

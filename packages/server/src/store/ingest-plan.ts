@@ -21,6 +21,7 @@ export interface IngestLookups {
 export interface SubscriberRow {
   id: string;
   state: WebhookState;
+  revision: number | string;
   apps: string | null;
   filter: string | null;
   delivery: string;
@@ -32,6 +33,7 @@ export function subscriberFromRow(r: SubscriberRow): Subscriber {
   return {
     id: r.id,
     state: r.state,
+    revision: Number(r.revision),
     apps: r.apps === null ? null : (JSON.parse(r.apps) as string[]),
     filter: r.filter,
     digest: (JSON.parse(r.delivery) as { mode?: string }).mode === 'digest',

@@ -22,6 +22,8 @@ export interface NewEvent {
 export interface Subscriber {
   id: string;
   state: WebhookState;
+  /** The webhook's revision when the event was stored (its settings' cache key). */
+  revision: number;
   apps: string[] | null;
   filter: string | null;
   /** Its events wait for a digest period instead of being sent one by one. */
@@ -114,6 +116,12 @@ export interface HotPath {
    * now + leaseMs under `token`, oldest first; the worker's claim never takes these.
    */
   claimPull(webhookId: string, limit: number, now: number, leaseMs: number, token: string): Promise<ClaimedDelivery[]>;
+  /**
+   * Leases these deliveries, just stored by this process's ingest, until now + leaseMs under
+   * `token`: those still pending, due, unleased and neither fifo nor pull (a fresh delivery
+   * goes out without a claim, engine/fresh-deliveries.ts). Answers the ids leased.
+   */
+  leaseFresh(ids: readonly string[], now: number, leaseMs: number, token: string): Promise<string[]>;
   complete(results: readonly DeliveryResult[], now: number): Promise<CompletionReport>;
   /** Extends the leases of a claim that still has requests in flight. */
   renew(tokens: readonly string[], until: number): Promise<void>;

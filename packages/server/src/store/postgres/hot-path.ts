@@ -14,7 +14,7 @@ import type { StoredIdempotent } from '../replays.js';
 import { ATTEMPT_COLUMNS, attemptRow, columnArrays, insertManySql, type AttemptRow } from '../row-sets.js';
 import { STATS_MANY_SQL, statsManyParams, writeRowSet } from '../row-writer.js';
 import { isUniqueViolation, type SqlExecutor } from '../sql.js';
-import { CLAIM_WEBHOOKS_IF_DUE_SQL, claimWebhooks, claimWindow, RoundRobin, walkParams } from '../queries/fair-claim.js';
+import { CLAIM_WEBHOOKS_IF_DUE_SQL, FRESH_SQL, claimWebhooks, claimWindow, RoundRobin, walkParams } from '../queries/fair-claim.js';
 import { fifoInOrder, promoteFifo } from '../queries/fifo.js';
 import { PULL_DUE_SQL } from '../queries/pull.js';
 import { aggregateWebhookStats } from '../webhook-stats.js';
@@ -144,7 +144,7 @@ export class PostgresHotPath implements HotPath {
     for (const e of events) pairs.set(`${e.org_id}\u0000${e.type}`, [e.org_id, e.type]);
     const orgs = [...new Set(events.map((e) => e.org_id))];
     const rows = await tx.all<SubscriptionRow>(
-      `SELECT s.org_id, s.event_type, w.id, w.state, w.apps, w.filter, w.delivery, w.policy, w.destination FROM webhook_subscriptions s
+      `SELECT s.org_id, s.event_type, w.id, w.state, w.revision, w.apps, w.filter, w.delivery, w.policy, w.destination FROM webhook_subscriptions s
        JOIN webhooks w ON w.id = s.webhook_id
        WHERE (s.org_id, s.event_type) IN (SELECT * FROM unnest(?::text[], ?::text[]))
           OR (s.event_type = '*' AND s.org_id = ANY(?::text[]))`,
@@ -176,6 +176,15 @@ export class PostgresHotPath implements HotPath {
   async claimPull(webhookId: string, limit: number, now: number, leaseMs: number, token: string): Promise<ClaimedDelivery[]> {
     const rows = await this.db.all<Omit<ClaimedDelivery, 'lease_token'>>(CLAIM_PULL_SQL, [webhookId, now, limit, token, now + leaseMs]);
     return rows.map((r) => ({ ...r, attempts: Number(r.attempts), is_test: Boolean(r.is_test), fifo: Boolean(r.fifo), lease_token: token }));
+  }
+
+  async leaseFresh(ids: readonly string[], now: number, leaseMs: number, token: string): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.all<{ id: string }>(
+      `UPDATE deliveries SET lease_token = ?, next_attempt_at = ? WHERE id = ANY(?::text[]) AND ${FRESH_SQL} RETURNING id`,
+      [token, now + leaseMs, ids, now],
+    );
+    return rows.map((r) => r.id);
   }
 
   async complete(results: readonly DeliveryResult[], now: number): Promise<CompletionReport> {

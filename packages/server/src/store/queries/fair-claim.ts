@@ -47,6 +47,13 @@ SELECT webhook_id, kind FROM (
 ) x`;
 export const CLAIM_WEBHOOKS_SQL = `${CLAIM_WEBHOOKS_BODY} ORDER BY kind, pass, n`;
 
+/**
+ * Which of the deliveries an ingest just stored its worker may lease without a claim (HotPath
+ * leaseFresh): still pending, due, unleased, not of a poll webhook, not fifo (a fifo webhook's
+ * order is kept by the claim). Parameter: now.
+ */
+export const FRESH_SQL = `status = 'pending' AND pull = 0 AND fifo = 0 AND lease_token IS NULL AND next_attempt_at <= ?`;
+
 /** Whether any delivery is due for the worker: one probe of deliveries_due. Parameters: now. */
 export const ANY_DUE_SQL = `SELECT 1 AS due FROM deliveries WHERE status = 'pending' AND pull = 0 AND next_attempt_at <= ? LIMIT 1`;
 

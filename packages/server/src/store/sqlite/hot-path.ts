@@ -9,7 +9,7 @@ import type {
   IngestGroupResult,
   Subscriber,
 } from '../types.js';
-import { ANY_DUE_SQL, CLAIM_WEBHOOKS_SQL, claimWebhooks, claimWindow, fillClaim, RoundRobin, walkParams, type DueCandidate } from '../queries/fair-claim.js';
+import { ANY_DUE_SQL, CLAIM_WEBHOOKS_SQL, FRESH_SQL, claimWebhooks, claimWindow, fillClaim, RoundRobin, walkParams, type DueCandidate } from '../queries/fair-claim.js';
 import { fifoInOrder, PROMOTE_FIFO_SQL } from '../queries/fifo.js';
 import { PULL_DUE_SQL } from '../queries/pull.js';
 import { planIngest, subscriberFromRow, type SubscriberRow } from '../ingest-plan.js';
@@ -36,7 +36,7 @@ export class SqliteHotPath implements HotPath {
     this.st = {
       findIdempotent: p('SELECT id, request_hash, delivery_count FROM events WHERE org_id = ? AND idempotency_key = ?'),
       subscribers: p(
-        `SELECT DISTINCT w.id, w.state, w.apps, w.filter, w.delivery, w.policy, w.destination FROM webhook_subscriptions s
+        `SELECT DISTINCT w.id, w.state, w.revision, w.apps, w.filter, w.delivery, w.policy, w.destination FROM webhook_subscriptions s
          JOIN webhooks w ON w.id = s.webhook_id WHERE s.org_id = ? AND s.event_type IN (?, '*')`,
       ),
       anyDue: p(ANY_DUE_SQL),
@@ -47,6 +47,7 @@ export class SqliteHotPath implements HotPath {
          ORDER BY c.next_attempt_at LIMIT ? OFFSET ?`,
       ),
       pullDue: p(PULL_DUE_SQL),
+      leaseFresh: p(`UPDATE deliveries SET lease_token = ?, next_attempt_at = ? WHERE id IN (SELECT value FROM json_each(?)) AND ${FRESH_SQL} RETURNING id`),
       claim: p(`UPDATE deliveries SET lease_token = ?, next_attempt_at = ? WHERE id IN (SELECT value FROM json_each(?))`),
       claimed: p(
         `SELECT d.id, d.org_id, d.webhook_id, d.attempts, d.is_test, d.fifo, d.lease_token, d.event_id,
@@ -118,6 +119,14 @@ export class SqliteHotPath implements HotPath {
       r.fifo = Boolean(r.fifo);
     }
     return rows;
+  }
+
+  async leaseFresh(ids: readonly string[], now: number, leaseMs: number, token: string): Promise<string[]> {
+    if (ids.length === 0) return [];
+    await this.db.idle();
+    // Relaxed like a claim: a lease lost in a crash is released at the next start.
+    const rows = this.db.relaxed(() => this.st.leaseFresh!.all(token, now + leaseMs, JSON.stringify(ids), now) as { id: string }[]);
+    return rows.map((r) => r.id);
   }
 
   async claimPull(webhookId: string, limit: number, now: number, leaseMs: number, token: string): Promise<ClaimedDelivery[]> {
