@@ -80,6 +80,7 @@ describe('dashboard: broker and poll destinations in the webhook form', () => {
     await page.getByRole('textbox', { name: 'Exchange' }).fill(exchange);
     assert.equal(await page.getByRole('textbox', { name: 'Routing key' }).inputValue(), 'herald.{event_type}');
     await assertAccessible(page, 'create form, RabbitMQ');
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
     await screenshot(page, 'webhook-destination', page.getByRole('group', { name: 'Destination' }));
     await page.getByRole('button', { name: 'Create webhook' }).click();
 
