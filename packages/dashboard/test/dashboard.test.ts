@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { ADMIN_KEY, eventually, TestHerald } from '../../server/test/helpers/herald.js';
 import { TestReceiver } from '../../server/test/helpers/receiver.js';
-import { assertAccessible, assertNoHorizontalOverflow, launch, screenshot, SCREENSHOTS, WatchedPage } from './helpers/browser.js';
+import { assertAccessible, assertNoHorizontalOverflow, launch, screenshot, SCREENSHOTS, signIn, WatchedPage } from './helpers/browser.js';
 import { must, realisticReceiver, seed, spreadTraffic, traffic, type Seeded } from './helpers/seed.js';
 
 /**
@@ -364,7 +364,7 @@ describe('dashboard (admin key)', () => {
     assert.equal((await must(h, 'GET', `/orgs/acme/webhooks/${created.id}`, undefined, 200)).description, 'Mine');
   });
 
-  test('a webhook page names its destination; a broker webhook has no settings form', async () => {
+  test('a webhook page names its destination; a broker webhook opens in the settings form', async () => {
     await page.goto(`${h.url}/#/o/acme/webhooks/${created.id}`);
     await page.getByText('HTTP POST to its URL').waitFor();
     const broker = await must(h, 'POST', '/orgs/acme/webhooks', {
@@ -373,9 +373,9 @@ describe('dashboard (admin key)', () => {
     }, 201);
     await page.goto(`${h.url}/#/o/acme/webhooks/${broker.id}`);
     await page.getByText('Redis stream herald-dashboard:{event_type}').waitFor();
-    const sections = page.getByRole('navigation', { name: 'Webhook sections' });
-    await sections.getByRole('link', { name: 'Overview' }).waitFor();
-    assert.equal(await sections.getByRole('link', { name: 'Settings' }).count(), 0);
+    await page.getByRole('navigation', { name: 'Webhook sections' }).getByRole('link', { name: 'Settings' }).click();
+    assert.equal(await page.getByRole('radio', { name: 'Redis stream' }).isChecked(), true);
+    assert.equal(await page.getByRole('textbox', { name: 'Stream key' }).inputValue(), 'herald-dashboard:{event_type}');
     await must(h, 'DELETE', `/orgs/acme/webhooks/${broker.id}`, undefined, 204);
   });
 
@@ -383,9 +383,7 @@ describe('dashboard (admin key)', () => {
     const key = await must(h, 'POST', '/api-keys', { name: 'viewer', scopes: ['orgs:read', 'webhooks:read', 'keys:read', 'deliveries:read', 'event_types:read'], org_id: 'acme' }, 201);
     const viewer = await WatchedPage.open(browser);
     try {
-      await viewer.page.goto(`${h.url}/`);
-      await viewer.page.getByLabel('API key').fill(key.key);
-      await viewer.page.keyboard.press('Enter');
+      await signIn(viewer.page, h.url, key.key);
       await viewer.page.getByRole('link', { name: data.crm.url }).waitFor();
       const nav = viewer.page.getByRole('navigation', { name: 'Main' });
       assert.equal(await nav.getByRole('link', { name: 'Orgs' }).count(), 0);

@@ -149,9 +149,11 @@ export function errorMessage(err: unknown): string {
   if (err instanceof ApiError) {
     if (err.code === 'HERALD_PRECONDITION_FAILED') return 'Someone changed this since you opened it, and your change was not saved: reload the page to see theirs, then make yours again.';
     // Schema failures list each problem with where it is: show them, not only the summary.
-    const problems = (err.details as { problems?: { path?: string; message?: string }[] } | undefined)?.problems;
-    if (Array.isArray(problems) && problems.length > 0) {
-      return `${err.message}: ${problems.map((p) => `${p.path ?? ''} ${p.message ?? ''}`.trim()).join('; ')}`;
+    // (Problems that are plain strings, as HERALD_DESTINATION_INVALID's, are already in the message.)
+    const problems = (err.details as { problems?: unknown[] } | undefined)?.problems;
+    const located = Array.isArray(problems) ? problems.filter((p): p is { path?: string; message?: string } => typeof p === 'object' && p !== null) : [];
+    if (located.length > 0) {
+      return `${err.message}: ${located.map((p) => `${p.path ?? ''} ${p.message ?? ''}`.trim()).join('; ')}`;
     }
     return err.message;
   }

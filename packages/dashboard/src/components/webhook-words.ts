@@ -21,7 +21,7 @@ const DESTINATION_NAMES: Record<string, string> = {
   poll: 'Pulled by its consumer (poll, e.g. herald listen)',
 };
 
-/** Where a webhook's deliveries go, in a line (the settings themselves are read through the API). */
+/** Where a webhook's deliveries go, in a line (its Settings tab shows every setting). */
 export function destinationWords(w: Pick<Webhook, 'destination'>): string {
   const d = w.destination;
   const name = DESTINATION_NAMES[d.kind] ?? d.kind;

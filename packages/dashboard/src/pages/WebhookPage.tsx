@@ -33,9 +33,7 @@ export function WebhookPage({ org, id, tab }: { org: string; id: string; tab: We
   if (can('deliveries:read')) tabs.push('deliveries');
   if (can('keys:read')) tabs.push('keys');
   tabs.push('events');
-  // The settings form edits HTTP webhooks; a broker destination is changed through the API.
-  const httpOnly = w === undefined || w.destination.kind === 'http';
-  if (can('webhooks:write') && httpOnly) tabs.push('edit');
+  if (can('webhooks:write')) tabs.push('edit');
 
   const update = (next: Webhook) => hook.set({ ...w!, ...next });
 
@@ -81,7 +79,7 @@ export function WebhookPage({ org, id, tab }: { org: string; id: string; tab: We
             {tab === 'deliveries' && <WebhookDeliveries org={org} w={w} />}
             {tab === 'keys' && <KeysPanel org={org} w={w} />}
             {tab === 'events' && <EventsPanel org={org} w={w} />}
-            {tab === 'edit' && httpOnly && (
+            {tab === 'edit' && (
               <WebhookForm
                 org={org}
                 initial={w}

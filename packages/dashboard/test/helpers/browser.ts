@@ -61,6 +61,13 @@ export class WatchedPage {
   }
 }
 
+/** Signs in at the dashboard's sign-in form with an API key (or a portal token). */
+export async function signIn(page: Page, heraldUrl: string, key: string): Promise<void> {
+  await page.goto(`${heraldUrl}/`);
+  await page.getByLabel('API key').fill(key);
+  await page.keyboard.press('Enter');
+}
+
 /** axe-core on the current screen: no serious or critical violation. */
 export async function assertAccessible(page: Page, screen: string): Promise<void> {
   const result = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze();

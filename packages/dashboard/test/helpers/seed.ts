@@ -40,16 +40,21 @@ export interface Seeded {
   other: any;
 }
 
-/**
- * Two tenants: acme (apps shop and blog, several webhooks) and globex (one webhook), the
- * SalesIQ catalogue, and a first round of events so lists have figures.
- */
-export async function seed(h: TestHerald, rx: TestReceiver): Promise<Seeded> {
+/** The SalesIQ catalogue and two tenants, acme (apps shop and blog) and globex, with no webhook yet. */
+export async function seedOrgs(h: TestHerald): Promise<void> {
   await must(h, 'POST', '/event-types/import', { catalogue: 'salesiq' }, 200);
   await must(h, 'POST', '/orgs', { id: 'acme', name: 'Acme Support', owner_email: 'owner@acme.test' }, 201);
   await must(h, 'POST', '/orgs', { id: 'globex', name: 'Globex', owner_email: 'owner@globex.test' }, 201);
   await must(h, 'POST', '/orgs/acme/apps', { id: 'shop', name: 'Shop' }, 201);
   await must(h, 'POST', '/orgs/acme/apps', { id: 'blog', name: 'Blog' }, 201);
+}
+
+/**
+ * Two tenants: acme (apps shop and blog, several webhooks) and globex (one webhook), the
+ * SalesIQ catalogue, and a first round of events so lists have figures.
+ */
+export async function seed(h: TestHerald, rx: TestReceiver): Promise<Seeded> {
+  await seedOrgs(h);
   const hook = (org: string, body: Record<string, unknown>) => must(h, 'POST', `/orgs/${org}/webhooks`, body, 201);
   const crm = await hook('acme', {
     url: rx.url('/ok/crm'), description: 'CRM sync', events: ['conversation.created', 'conversation.completed', 'conversation.rated'], apps: ['shop'],

@@ -1,6 +1,7 @@
 import { useId } from 'react';
 import type { Policy } from '../../api/types';
 import { placeholders, type AdvancedField, type AdvancedState } from './advanced';
+import { describedField, FieldMessages } from './FieldMessages';
 
 interface Props {
   value: AdvancedState;
@@ -16,23 +17,8 @@ export function AdvancedFields({ value, onChange, presetPolicy, presetPayload, e
   const base = useId();
   const ph = placeholders(presetPolicy);
   const set = <K extends AdvancedField>(k: K, v: AdvancedState[K]) => onChange({ ...value, [k]: v });
-  const field = (k: AdvancedField) => ({
-    id: `${base}-${k}`,
-    'aria-invalid': errors[k] ? true : undefined,
-    'aria-describedby': `${base}-${k}-hint${errors[k] ? ` ${base}-${k}-err` : ''}`,
-  });
-  const hint = (k: AdvancedField, text: string) => (
-    <>
-      <p id={`${base}-${k}-hint`} className="hint">
-        {text}
-      </p>
-      {errors[k] && (
-        <p id={`${base}-${k}-err`} className="field-error">
-          {errors[k]}
-        </p>
-      )}
-    </>
-  );
+  const field = (k: AdvancedField) => describedField(`${base}-${k}`, Boolean(errors[k]));
+  const hint = (k: AdvancedField, text: string) => <FieldMessages id={`${base}-${k}`} hint={text} errors={errors[k]} />;
 
   return (
     <details className="advanced" open={open}>

@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useMemo, useState, type FormEvent } from 'react';
 import { ApiError } from '../../api/client';
 import type { App, CreatedWebhook, EventType, Org, Preset, PresetName, Webhook, WebhookInput } from '../../api/types';
 import { useResource } from '../../api/use-resource';
@@ -8,6 +8,11 @@ import { PresetSummary } from '../../components/PresetSummary';
 import { ErrorNotice, Loading } from '../../components/Status';
 import { AdvancedFields } from './AdvancedFields';
 import { advancedFrom, parseAdvanced } from './advanced';
+import {
+  checkDestination, destinationChanged, destinationInput, draftFrom, mergeErrors, secretsToRetype, serverDestinationErrors, type DestinationDraft,
+} from './destination';
+import { DestinationFields } from './DestinationFields';
+import { EndpointField } from './EndpointField';
 import { checkUrl } from './url-check';
 
 interface FormData {
@@ -26,9 +31,10 @@ interface Props {
 }
 
 /**
- * Create or edit a webhook: URL with live checks, events from the catalogue, apps, a preset
- * with its policy in words, and the advanced policy. A new webhook is published at once or
- * saved as a draft (published:false) to test first.
+ * Create or edit a webhook: its destination (an HTTP URL with live checks, a poll queue or a
+ * broker), events from the catalogue, apps, a preset with its policy in words, and the
+ * advanced policy. A new webhook is published at once or saved as a draft (published:false)
+ * to test first.
  */
 export function WebhookForm({ org, initial, onSaved, onCancel }: Props) {
   const { client, can, appId } = useSession();
@@ -41,8 +47,9 @@ export function WebhookForm({ org, initial, onSaved, onCancel }: Props) {
     ]);
     return { types: types.data, apps: apps.data, presets: presets.data, org: orgInfo };
   });
-  const ids = { url: useId(), desc: useId(), preset: useId(), apps: useId(), secured: useId() };
-  const [url, setUrl] = useState(initial?.url ?? '');
+  const ids = { desc: useId(), preset: useId(), apps: useId(), secured: useId() };
+  const initialDest = useMemo(() => draftFrom(initial), [initial]);
+  const [dest, setDest] = useState(initialDest);
   const [urlTouched, setUrlTouched] = useState(Boolean(initial));
   const [description, setDescription] = useState(initial?.description ?? '');
   const [events, setEvents] = useState<string[]>(initial?.events ?? []);
@@ -58,13 +65,24 @@ export function WebhookForm({ org, initial, onSaved, onCancel }: Props) {
   if (!data.data) return <Loading what="the catalogue and presets" />;
   const { types, presets } = data.data;
   const chosenPreset = presets.find((p) => p.name === preset);
-  const verdict = checkUrl(url, data.data.org?.settings.url_rules);
+  const http = dest.kind === 'http';
+  const verdict = checkUrl(dest.endpoint, data.data.org?.settings.url_rules);
   // HERALD_URL_INVALID, _NOT_ALLOWED (org rules), _UNREACHABLE (the check request on save): said at the field.
   const serverUrlError = error instanceof ApiError && error.code.startsWith('HERALD_URL_') ? error.message : null;
+  // A destination is sent when it is new or changed; then its fields are checked, and the server's 422 is said at them.
+  const destChanged = !initial || destinationChanged(dest, initialDest);
+  const destCheck = http || !destChanged ? {} : checkDestination(dest, secretsToRetype(dest, initial, destChanged));
+  const serverDest = serverDestinationErrors(error, dest.kind);
+  const destErrors = mergeErrors(submitted ? destCheck : {}, serverDest ?? {});
   const parsed = parseAdvanced(advanced);
   const eventsError = events.length === 0 ? 'Choose at least one event, or every event.' : null;
   const showUrl = urlTouched || submitted;
-  const invalid = verdict.errors.length > 0 || eventsError !== null || Object.keys(parsed.errors).length > 0;
+  const invalid = (http ? verdict.errors.length > 0 : Object.keys(destCheck).length > 0) || eventsError !== null || Object.keys(parsed.errors).length > 0;
+  const changeDest = (next: DestinationDraft) => {
+    setDest(next);
+    // The server's verdict was about the settings sent: it goes once they change.
+    if (serverDest) setError(null);
+  };
 
   const submit = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
@@ -76,7 +94,6 @@ export function WebhookForm({ org, initial, onSaved, onCancel }: Props) {
     setError(null);
     const hasPolicy = Object.keys(parsed.policy).length > 0;
     const body: WebhookInput = {
-      url: url.trim(),
       description: description.trim(),
       events,
       preset,
@@ -86,6 +103,10 @@ export function WebhookForm({ org, initial, onSaved, onCancel }: Props) {
       ...(parsed.payload ? { payload: parsed.payload } : {}),
     };
     if (!appId) body.apps = apps;
+    if (http) {
+      body.url = dest.endpoint.trim();
+      if (initial && initial.destination.kind !== 'http') body.destination = { kind: 'http' };
+    } else if (destChanged) body.destination = destinationInput(dest);
     try {
       if (initial) {
         body.policy = hasPolicy ? parsed.policy : null;
@@ -106,32 +127,27 @@ export function WebhookForm({ org, initial, onSaved, onCancel }: Props) {
   return (
     <form className="webhook-form" onSubmit={(e) => void submit(e)} noValidate>
       <div className="form-col">
-        <div className="field">
-          <label htmlFor={ids.url}>Endpoint URL</label>
-          <input
-            id={ids.url}
-            type="url"
-            inputMode="url"
-            value={url}
-            placeholder="https://example.com/webhooks/herald"
-            onChange={(e) => {
-              setUrl(e.target.value);
-              setUrlTouched(true);
-            }}
-            aria-invalid={showUrl && (verdict.errors.length > 0 || serverUrlError !== null) ? true : undefined}
-            aria-describedby={`${ids.url}-msg`}
-            required
-            autoFocus={!initial}
-          />
-          <div id={`${ids.url}-msg`} aria-live="polite" className="url-messages">
-            {showUrl && verdict.errors.map((m) => <p key={m} className="field-error">{m}</p>)}
-            {showUrl && serverUrlError && <p className="field-error">{serverUrlError}</p>}
-            {showUrl && verdict.errors.length === 0 && verdict.warnings.map((m) => <p key={m} className="field-warning">{m}</p>)}
-            {showUrl && verdict.errors.length === 0 && verdict.warnings.length === 0 && !serverUrlError && url.trim() !== '' && (
-              <p className="field-ok">Looks right. Herald calls it once when you save to check that it answers.</p>
-            )}
-          </div>
-      </div>
+        <DestinationFields
+          value={dest}
+          onChange={changeDest}
+          errors={destErrors}
+          initial={initial?.destination}
+          changed={destChanged}
+          onKeep={() => changeDest(initialDest)}
+          endpoint={
+            <EndpointField
+              value={dest.endpoint}
+              onChange={(endpoint) => {
+                changeDest({ ...dest, endpoint });
+                setUrlTouched(true);
+              }}
+              verdict={verdict}
+              serverError={serverUrlError}
+              show={showUrl}
+              autoFocus={!initial}
+            />
+          }
+        />
       <div className="field">
         <label htmlFor={ids.desc}>Description (optional)</label>
         <input id={ids.desc} value={description} maxLength={1000} onChange={(e) => setDescription(e.target.value)} />
@@ -209,7 +225,12 @@ export function WebhookForm({ org, initial, onSaved, onCancel }: Props) {
       </div>
       <div className="form-foot">
 
-        {error !== null && !serverUrlError && <ErrorNotice error={error} />}
+        {error !== null && !serverUrlError && !serverDest && <ErrorNotice error={error} />}
+        {serverDest && (
+          <p role="alert" className="field-error">
+            Herald refused the destination settings: correct the fields marked above.
+          </p>
+        )}
         {submitted && invalid && (
           <p role="alert" className="field-error">
             Correct the fields marked above before saving.

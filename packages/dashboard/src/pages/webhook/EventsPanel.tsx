@@ -24,6 +24,8 @@ export function EventsPanel({ org, w }: { org: string; w: Webhook }) {
   const types: EventTypeSummary[] = w.events.includes('*')
     ? catalogue.data.data
     : w.events.map((name) => known.get(name) ?? { name, kind: 'admin', description: 'Not in the catalogue', example: null, deprecated: false });
+  // A trial run needs an endpoint that answers now (409 HERALD_WEBHOOK_IS_POLL): not offered for poll.
+  const poll = w.destination.kind === 'poll';
   const toggle = (event: string, mode: 'example' | 'test' | 'trial') =>
     setOpen((o) => (o && o.event === event && o.mode === mode ? null : { event, mode }));
 
@@ -32,8 +34,15 @@ export function EventsPanel({ org, w }: { org: string; w: Webhook }) {
       <h2 id="events-h">Example, test and trial</h2>
       <p className="muted">
         <strong>Test</strong> sends the example now with <code>{w.preset === 'dialog-insight' ? 'isTest' : 'is_test'}: true</code> and logs it as a
-        test. <strong>Trial</strong> lets you edit the example, runs it against this endpoint and shows the whole exchange; nothing is written to the
-        delivery log. Both reach the endpoint whatever the webhook's state or filter{w.state === 'draft' ? ', drafts included' : ''}.
+        test.{' '}
+        {poll ? (
+          <>A test waits in the poll queue for this webhook's consumer. A trial needs an endpoint that answers at once, which a poll webhook has not.</>
+        ) : (
+          <>
+            <strong>Trial</strong> lets you edit the example, runs it against this endpoint and shows the whole exchange; nothing is written to the
+            delivery log. Both reach the endpoint whatever the webhook's state or filter{w.state === 'draft' ? ', drafts included' : ''}.
+          </>
+        )}
       </p>
       <ul className="event-list">
         {types.map((t) => {
@@ -57,7 +66,7 @@ export function EventsPanel({ org, w }: { org: string; w: Webhook }) {
                       Test<span className="visually-hidden"> {t.name}</span>
                     </button>
                   )}
-                  {can('webhooks:write') && (
+                  {can('webhooks:write') && !poll && (
                     <button type="button" className="button small" aria-expanded={isOpen('trial')} aria-controls={panelId} onClick={() => toggle(t.name, 'trial')}>
                       Trial<span className="visually-hidden"> {t.name}</span>
                     </button>

@@ -11,6 +11,7 @@ import { stateReason } from '../../components/WebhookState';
 import { formatAgo, formatTime } from '../../format';
 import { href } from '../../router/routes';
 import { useLocation } from '../../router/use-location';
+import { PollConsumer } from './PollConsumer';
 
 // The charts library is most of the bundle: loaded with the first webhook page, not before.
 const StatsChart = lazy(() => import('../../components/StatsChart').then((m) => ({ default: m.StatsChart })));
@@ -62,6 +63,7 @@ export function Overview({ org, w }: { org: string; w: Webhook }) {
           <StatsChart stats={stats.data} />
         </Suspense>
       )}
+      {w.destination.kind === 'poll' && <PollConsumer org={org} w={w} />}
       <section aria-labelledby="settings-h" className="card">
         <h2 id="settings-h">How it is delivered</h2>
         <dl className="details">
@@ -69,7 +71,13 @@ export function Overview({ org, w }: { org: string; w: Webhook }) {
             <dt>Destination</dt>
             <dd>
               {destinationWords(w)}
-              {w.destination.kind !== 'http' && <span className="muted"> · {w.url} · settings are changed through the API</span>}
+              {w.destination.kind !== 'http' && w.destination.kind !== 'poll' && (
+                <span className="muted break">
+                  {' '}
+                  · {w.url}
+                  {w.destination.secrets_set.length > 0 && <> · {w.destination.secrets_set.join(' and ')} set (never shown)</>}
+                </span>
+              )}
             </dd>
           </div>
           <div>

@@ -1,0 +1,253 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { verify } from '@herald/receiver';
+import type { Browser, Page } from 'playwright-core';
+import { amqpConsumer, type BrokerConsumer } from '../../server/test/helpers/broker-consumers.js';
+import { ADMIN_KEY, TestHerald } from '../../server/test/helpers/herald.js';
+import { TestReceiver } from '../../server/test/helpers/receiver.js';
+import { assertAccessible, assertNoHorizontalOverflow, launch, screenshot, signIn, WatchedPage } from './helpers/browser.js';
+import { must, seedOrgs } from './helpers/seed.js';
+
+/**
+ * The webhook form with every destination kind (docs/destinations.md): a RabbitMQ webhook made,
+ * tested against the real broker, edited (credentials asked again) and turned back into an
+ * HTTP one; a NATS webhook refused by the server at its field, then saved; a Redis stream one;
+ * a poll webhook and what its consumer needs, used as the consumer would.
+ */
+describe('dashboard: broker and poll destinations in the webhook form', () => {
+  let h: TestHerald;
+  let rx: TestReceiver;
+  let rabbit: BrokerConsumer;
+  let exchange: string;
+  let browser: Browser;
+  let w: WatchedPage;
+  let page: Page;
+  let amqpId: string;
+
+  const webhook = (id: string) => must(h, 'GET', `/orgs/acme/webhooks/${id}`, undefined, 200);
+  const openedId = () => {
+    const id = /webhooks\/(wh_[^/?]+)/.exec(page.url())?.[1];
+    assert.ok(id, page.url());
+    return id;
+  };
+  const newWebhook = async (kind: string, event = 'conversation.created') => {
+    await page.goto(`${h.url}/#/o/acme/webhooks/new`);
+    await page.getByRole('heading', { name: 'Create a webhook' }).waitFor();
+    await page.getByRole('radio', { name: kind }).check();
+    await page.getByLabel('Filter event types').fill(event);
+    await page.getByRole('checkbox', { name: new RegExp(`^${event.replace('.', '\\.')}`) }).check();
+  };
+  const settings = async (id: string) => {
+    await page.goto(`${h.url}/#/o/acme/webhooks/${id}/edit`);
+    await page.reload(); // read afresh: the tests change webhooks through the API too
+    await page.getByRole('button', { name: 'Save changes' }).waitFor();
+  };
+  const save = async () => {
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Changes saved.').waitFor();
+  };
+
+  before(async () => {
+    rx = await TestReceiver.start();
+    h = await TestHerald.start('sqlite');
+    await seedOrgs(h);
+    rabbit = await amqpConsumer();
+    exchange = (rabbit.input(5672) as { exchange: string }).exchange;
+    browser = await launch();
+    w = await WatchedPage.open(browser);
+    page = w.page;
+    await signIn(page, h.url, ADMIN_KEY);
+    await page.getByRole('heading', { name: 'Orgs' }).waitFor();
+  });
+
+  after(async () => {
+    await w?.close();
+    await browser?.close();
+    await rabbit?.close();
+    await h?.stop();
+    await rx?.close();
+  });
+
+  test('create a RabbitMQ webhook: settings saved, the password sealed, and a test send reaches the broker', async () => {
+    await newWebhook('RabbitMQ (AMQP)');
+    assert.equal(await page.getByRole('textbox', { name: 'Endpoint URL' }).count(), 0, 'no endpoint for a broker');
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+    const url = page.getByRole('textbox', { name: 'Broker URL' });
+    await page.getByText('Enter the address, such as amqp://host:port.').waitFor();
+    assert.equal(await url.getAttribute('aria-invalid'), 'true');
+    await url.fill('amqp://guest@127.0.0.1:5672/%2F');
+    await page.getByLabel('Password', { exact: true }).fill('guest');
+    await page.getByRole('textbox', { name: 'Exchange' }).fill(exchange);
+    assert.equal(await page.getByRole('textbox', { name: 'Routing key' }).inputValue(), 'herald.{event_type}');
+    await assertAccessible(page, 'create form, RabbitMQ');
+    await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+    await screenshot(page, 'webhook-destination', page.getByRole('group', { name: 'Destination' }));
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+
+    await page.getByText('Webhook created and published.').waitFor();
+    amqpId = openedId();
+    const stored = await webhook(amqpId);
+    assert.deepEqual(stored.destination, {
+      kind: 'amqp', url: 'amqp://guest@127.0.0.1:5672/%2F', exchange, routing_key: 'herald.{event_type}', persistent: true, mandatory: true, secrets_set: ['password'],
+    });
+    assert.equal(stored.url, 'amqp://guest@127.0.0.1:5672/%2F', 'the address without its password');
+    await page.getByText(`RabbitMQ (AMQP) exchange "${exchange}", routing key herald.{event_type}`).waitFor();
+    await page.getByText('password set (never shown)', { exact: false }).waitFor();
+
+    // The sealed password is the one typed: the broker takes the test message.
+    await page.getByRole('navigation', { name: 'Webhook sections' }).getByRole('link', { name: 'Example, test and trial' }).click();
+    await page.getByRole('button', { name: 'Test conversation.created' }).click();
+    await page.getByRole('region', { name: 'Test exchange for conversation.created' }).getByText('Succeeded').waitFor();
+    const [got] = await rabbit.read(1);
+    assert.equal(got?.name, 'herald.conversation.created');
+    assert.equal(JSON.parse(got!.body).is_test, true);
+  });
+
+  test('edit it: untouched, the destination is kept; changed, the password is asked for again', async () => {
+    await settings(amqpId);
+    assert.equal(await page.getByRole('radio', { name: 'RabbitMQ (AMQP)' }).isChecked(), true);
+    assert.equal(await page.getByRole('textbox', { name: 'Broker URL' }).inputValue(), 'amqp://guest@127.0.0.1:5672/%2F');
+    assert.equal(await page.getByLabel('Password', { exact: true }).inputValue(), '');
+    await page.getByText('One is set; Herald never shows it.', { exact: false }).waitFor();
+
+    await page.getByRole('textbox', { name: 'Description (optional)' }).fill('Event bus');
+    const sent = page.waitForRequest((r) => r.method() === 'PATCH' && r.url().includes(`/webhooks/${amqpId}`));
+    await save();
+    const body = (await sent).postDataJSON() as Record<string, unknown>;
+    assert.equal('destination' in body || 'url' in body, false, `an untouched destination is not sent: ${JSON.stringify(body)}`);
+    assert.deepEqual((await webhook(amqpId)).destination.secrets_set, ['password']);
+
+    await settings(amqpId);
+    const key = page.getByRole('textbox', { name: 'Routing key' });
+    await key.fill('herald.v2.{event_type}');
+    await page.getByText('Saving replaces the whole destination, credentials included: enter them again.').waitFor();
+    await page.getByRole('button', { name: 'Keep the current destination' }).click();
+    assert.equal(await key.inputValue(), 'herald.{event_type}');
+    assert.equal(await page.getByText('Saving replaces the whole destination', { exact: false }).count(), 0);
+
+    await key.fill('herald.v2.{event_type}');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Enter it again: saving changed settings replaces the whole destination, credentials included.').waitFor();
+    assert.equal(await page.getByLabel('Password', { exact: true }).getAttribute('aria-invalid'), 'true');
+    await assertAccessible(page, 'settings form, credentials asked again');
+    await page.getByLabel('Password', { exact: true }).fill('guest');
+    await save();
+    const changed = await webhook(amqpId);
+    assert.equal(changed.destination.routing_key, 'herald.v2.{event_type}');
+    assert.deepEqual(changed.destination.secrets_set, ['password']);
+    const test = await must(h, 'POST', `/orgs/acme/webhooks/${amqpId}/test`, { event: 'conversation.created' }, 200);
+    assert.equal(test.succeeded, true, JSON.stringify(test));
+    assert.equal((await rabbit.read(1))[0]?.name, 'herald.v2.conversation.created');
+  });
+
+  test('a setting the server refuses (422) is shown at its field, and nothing changes', async () => {
+    await settings(amqpId);
+    const key = page.getByRole('textbox', { name: 'Routing key' });
+    await key.fill('herald.{evnt_type}');
+    await page.getByLabel('Password', { exact: true }).fill('guest');
+    w.allow(/status of 422/);
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Herald refused the destination settings' }).waitFor();
+    await page.getByText('May only use the placeholder {event_type}').waitFor();
+    assert.equal(await key.getAttribute('aria-invalid'), 'true');
+    const described = (await key.getAttribute('aria-describedby')) ?? '';
+    const said = await page.evaluate((ids) => ids.split(' ').map((id) => document.getElementById(id)?.textContent ?? '').join(' '), described);
+    assert.match(said, /May only use the placeholder \{event_type\}/, 'the problem is tied to its field');
+    assert.equal((await webhook(amqpId)).destination.routing_key, 'herald.v2.{event_type}');
+    await key.fill('herald.{event_type}');
+    assert.equal(await key.getAttribute('aria-invalid'), null, 'the refusal goes once the field changes');
+  });
+
+  test('a NATS webhook: the server refuses a wildcard subject at its field; user and password are saved', async () => {
+    await newWebhook('NATS JetStream');
+    await page.getByRole('textbox', { name: 'Servers' }).fill('nats://127.0.0.1:4222\nnats://localhost:4222');
+    await page.getByRole('textbox', { name: 'Subject' }).fill('herald.*');
+    await page.getByRole('radio', { name: 'User and password' }).check();
+    await page.getByRole('textbox', { name: 'User' }).fill('herald');
+    await page.getByLabel('Password', { exact: true }).fill('s3cret');
+    await page.setViewportSize({ width: 375, height: 800 });
+    await assertNoHorizontalOverflow(page, 'create form, NATS, at 375 px');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.getByRole('button', { name: 'Save as draft' }).click();
+    await page.getByText('Contains a wildcard (* or >)').waitFor();
+    assert.equal(await page.getByRole('textbox', { name: 'Subject' }).getAttribute('aria-invalid'), 'true');
+    await page.getByRole('textbox', { name: 'Subject' }).fill('herald.{event_type}');
+    await page.getByRole('button', { name: 'Save as draft' }).click();
+    await page.getByText('Webhook created as a draft.').waitFor();
+    const stored = await webhook(openedId());
+    assert.deepEqual(stored.destination, {
+      kind: 'nats', servers: ['nats://127.0.0.1:4222', 'nats://localhost:4222'], subject: 'herald.{event_type}', user: 'herald', secrets_set: ['password'],
+    });
+  });
+
+  test('a Redis stream webhook: the password typed apart is sealed, the maximum length checked', async () => {
+    await newWebhook('Redis stream');
+    await page.getByRole('textbox', { name: 'Redis URL' }).fill('redis://herald@127.0.0.1:6379/2');
+    await page.getByLabel('Password', { exact: true }).fill('p@ss:w%rd');
+    await page.getByRole('textbox', { name: 'Max length (optional)' }).fill('1e6');
+    await page.getByRole('button', { name: 'Save as draft' }).click();
+    await page.getByText('A whole number from 1 to 1,000,000,000, or empty.').waitFor();
+    await page.getByRole('textbox', { name: 'Max length (optional)' }).fill('1000000');
+    await page.getByRole('button', { name: 'Save as draft' }).click();
+    await page.getByText('Webhook created as a draft.').waitFor();
+    const stored = await webhook(openedId());
+    assert.deepEqual(stored.destination, {
+      kind: 'redis-stream', url: 'redis://herald@127.0.0.1:6379/2', stream: 'herald:{event_type}', maxlen: 1_000_000, secrets_set: ['password'],
+    });
+  });
+
+  test('switch the RabbitMQ webhook back to HTTP: its URL is asked for and the credentials go', async () => {
+    await settings(amqpId);
+    await page.getByRole('radio', { name: 'HTTP POST to a URL' }).check();
+    await page.getByText('Saving turns this webhook into an HTTP webhook and deletes its stored credentials.').waitFor();
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Enter the URL that will receive the webhooks.').waitFor();
+    await page.getByRole('textbox', { name: 'Endpoint URL' }).fill(rx.url('/back'));
+    await save();
+    const stored = await webhook(amqpId);
+    assert.deepEqual(stored.destination, { kind: 'http' });
+    assert.equal(stored.url, rx.url('/back'));
+    await page.getByText('HTTP POST to its URL').waitFor();
+  });
+
+  test('create a poll webhook: its page shows the addresses and makes its consumer a key, which polls', async () => {
+    await newWebhook('Poll: its consumer fetches deliveries');
+    await page.getByText('Herald pushes nothing', { exact: false }).waitFor();
+    await page.getByRole('button', { name: 'Create webhook' }).click();
+    await page.getByText('Webhook created and published.').waitFor();
+    const id = openedId();
+    assert.deepEqual((await webhook(id)).destination, { kind: 'poll', secrets_set: [] });
+    const card = page.getByRole('region', { name: 'How its consumer fetches deliveries' });
+    await card.getByText(`GET ${h.url}/api/v1/orgs/acme/webhooks/${id}/poll?limit=10&wait=25&visibility=60`).waitFor();
+    await card.getByText(`POST ${h.url}/api/v1/orgs/acme/webhooks/${id}/poll/ack`).waitFor();
+    const secret = await page.getByLabel('Signing secret').innerText();
+    await assertAccessible(page, 'poll webhook overview');
+
+    await card.getByRole('button', { name: 'Create a key for its consumer' }).click();
+    const key = await card.getByLabel('Consumer API key').innerText();
+    assert.match(await card.getByLabel('herald listen command').innerText(), new RegExp(`HERALD_API_KEY=${key} herald listen --url ${h.url} --org acme --webhook ${id}`));
+    const made = (await must(h, 'GET', '/api-keys', undefined, 200)).data.find((k: any) => k.name === `Poll consumer of ${id}`);
+    assert.deepEqual([made.org_id, [...made.scopes].sort()], ['acme', ['deliveries:write', 'webhooks:read']]);
+    await screenshot(page, 'webhook-poll', card);
+
+    // The consumer's side: a test send waits in the queue, the key leases it, the one-time secret verifies it.
+    await must(h, 'POST', `/orgs/acme/webhooks/${id}/test`, { event: 'conversation.created' }, 200);
+    const polled = await h.api('GET', `/orgs/acme/webhooks/${id}/poll?limit=10`, undefined, { key });
+    assert.equal(polled.status, 200, JSON.stringify(polled.body));
+    assert.equal(polled.body.data.length, 1);
+    const item = polled.body.data[0];
+    const payload = (await verify({ headers: item.headers, body: item.body }, { scheme: 'standard', secret })) as { is_test: boolean };
+    assert.equal(payload.is_test, true);
+    await card.getByRole('button', { name: 'Done, hide it' }).click();
+    assert.equal(await card.getByLabel('Consumer API key').count(), 0);
+
+    // A trial needs an endpoint that answers at once (409 HERALD_WEBHOOK_IS_POLL): not offered.
+    await page.getByRole('navigation', { name: 'Webhook sections' }).getByRole('link', { name: 'Example, test and trial' }).click();
+    await page.getByRole('button', { name: 'Test conversation.created' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Trial conversation.created' }).count(), 0);
+  });
+
+  test('no console errors', () => {
+    w.assertClean();
+  });
+});
