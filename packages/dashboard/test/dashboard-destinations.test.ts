@@ -245,6 +245,26 @@ describe('dashboard: broker and poll destinations in the webhook form', () => {
     await page.getByRole('navigation', { name: 'Webhook sections' }).getByRole('link', { name: 'Example, test and trial' }).click();
     await page.getByRole('button', { name: 'Test conversation.created' }).waitFor();
     assert.equal(await page.getByRole('button', { name: 'Trial conversation.created' }).count(), 0);
+
+    // A test is only queued: the panel says so and names the delivery; no exchange, no success.
+    await page.getByRole('button', { name: 'Test conversation.created' }).click();
+    const queued = page.getByRole('status').filter({ hasText: "Queued for this webhook's consumer" });
+    await queued.waitFor();
+    const said = await queued.innerText();
+    assert.match(said, /nothing was sent now/);
+    assert.match(said, new RegExp(`GET …/webhooks/${id}/poll, or herald listen`));
+    const queuedId = await queued.locator('code').first().innerText();
+    assert.match(queuedId, /^msg_/);
+    assert.equal(await page.getByText('Succeeded', { exact: true }).count(), 0, 'no success is claimed');
+    assert.equal(await page.getByRole('region', { name: 'Test exchange for conversation.created' }).count(), 0, 'no exchange: nothing went out');
+    await assertAccessible(page, 'poll webhook, queued test');
+    const waiting = await must(h, 'GET', `/orgs/acme/deliveries/${queuedId}`, undefined, 200);
+    assert.deepEqual([waiting.status, waiting.attempts, waiting.is_test], ['pending', 0, true]);
+    const leased = await h.api('GET', `/orgs/acme/webhooks/${id}/poll?limit=10`, undefined, { key });
+    assert.deepEqual(leased.body.data.map((d: { delivery_id: string }) => d.delivery_id), [queuedId], 'the consumer gets the queued test');
+    await queued.getByRole('link', { name: 'View the delivery' }).click();
+    await page.getByRole('heading', { name: 'Delivery', level: 1 }).waitFor();
+    await page.getByText(queuedId, { exact: true }).waitFor();
   });
 
   test('no console errors', () => {

@@ -170,7 +170,8 @@ for (const kind of STORE_KINDS) {
 
     test('direct sends: test, trial, call; digests flush', async () => {
       const id = webhookId;
-      assert.equal((await call('POST', '/orgs/{org}/webhooks/{id}/test', { org, id }, { event: 'order.created' })).body.logged, true);
+      const sent = await call('POST', '/orgs/{org}/webhooks/{id}/test', { org, id }, { event: 'order.created' });
+      assert.deepEqual([sent.body.logged, sent.body.queued, sent.body.request.method], [true, false, 'POST']);
       assert.equal((await call('POST', '/orgs/{org}/webhooks/{id}/trial', { org, id }, { event: 'order.created', entity: { id: 'o2' } })).body.logged, false);
       assert.equal((await call('POST', '/orgs/{org}/webhooks/{id}/call', { org, id }, { event: 'order.paid', entity: { id: 'o3' }, timeout_ms: 5000 })).status, 200);
       assert.equal((await call('POST', '/orgs/{org}/webhooks/{id}/test', { org, id }, { event: 'unknown.type' })).status, 404);
@@ -195,7 +196,8 @@ for (const kind of STORE_KINDS) {
       assert.equal(hook.status, 201);
       const id = hook.body.id;
       assert.equal((await call('GET', '/orgs/{org}/webhooks/{id}/poll', { org, id }, undefined, { query: '?wait=0' })).body.data.length, 0);
-      await call('POST', '/orgs/{org}/webhooks/{id}/test', { org, id }, { event: 'order.paid', entity: { id: 'p1' } });
+      const queued = await call('POST', '/orgs/{org}/webhooks/{id}/test', { org, id }, { event: 'order.paid', entity: { id: 'p1' } });
+      assert.deepEqual([queued.body.queued, queued.body.succeeded, queued.body.request], [true, false, null]);
       const got = await call('GET', '/orgs/{org}/webhooks/{id}/poll', { org, id }, undefined, { query: '?wait=5&limit=5&visibility=60' });
       assert.equal(got.body.data.length, 1);
       const item = got.body.data[0];

@@ -137,6 +137,13 @@ for (const kind of STORE_KINDS) {
       const w = await pollHook(['order.tested']);
       const sent = await h.api('POST', `/orgs/acme/webhooks/${w.id}/test`, { event: 'order.tested', entity: { id: 't1' } });
       assert.equal(sent.status, 200, JSON.stringify(sent.body));
+      // Nothing went out: the answer says it is queued, with no request and no success claimed.
+      assert.deepEqual(
+        { ...sent.body, delivery_id: typeof sent.body.delivery_id, event_id: typeof sent.body.event_id },
+        { succeeded: false, queued: true, logged: true, delivery_id: 'string', event_id: 'string', request: null, response: null, error: null, duration_ms: 0 },
+      );
+      const waiting = await delivery(sent.body.delivery_id);
+      assert.deepEqual([waiting.status, waiting.attempts, waiting.is_test], ['pending', 0, true]);
       const item = (await poll(w.id, '?wait=5')).body.data[0];
       assert.equal(item.delivery_id, sent.body.delivery_id);
       assert.equal(item.is_test, true);

@@ -21,13 +21,19 @@ export function Exchange({ result, title }: { result: DirectResult; title: strin
       <div className="exchange-grid">
         <div>
           <h4>Request</h4>
-          <p className="break">
-            <code>
-              {result.request.method} {result.request.url}
-            </code>
-          </p>
-          <HeadersTable headers={result.request.headers} caption="Request headers" />
-          <CodeBlock text={prettyBody(result.request.body)} label="Request body" copy />
+          {result.request ? (
+            <>
+              <p className="break">
+                <code>
+                  {result.request.method} {result.request.url}
+                </code>
+              </p>
+              <HeadersTable headers={result.request.headers} caption="Request headers" />
+              <CodeBlock text={prettyBody(result.request.body)} label="Request body" copy />
+            </>
+          ) : (
+            <p>No request was made.</p>
+          )}
         </div>
         <div>
           <h4>Response</h4>

@@ -123,10 +123,14 @@ export const PresetList = model('PresetList', 'A page of the delivery presets', 
   })),
 });
 
-export const DirectResult = model('DirectExchange', 'One request made now and what the endpoint answered', {
-  succeeded: Type.Boolean(), logged: Type.Boolean(),
+export const DirectResult = model('DirectExchange', "One request made now and what the endpoint answered; for a poll webhook's test send, the delivery queued for its consumer", {
+  succeeded: Type.Boolean({ description: 'the endpoint (or broker) accepted it; false when it failed, and when it was only queued' }),
+  queued: Type.Boolean({ description: "true for a poll webhook's test send: nothing was sent now; the delivery waits for its consumer (GET …/poll), which receives it signed, and its attempt is recorded when the consumer acks it" }),
+  logged: Type.Boolean(),
   delivery_id: nullable(Type.String()), event_id: nullable(Type.String()),
-  request: closed({ url: Type.String(), method: Type.Literal('POST'), headers: StringMap, body: Type.String() }),
+  request: Type.Union([closed({ url: Type.String(), method: Type.Literal('POST'), headers: StringMap, body: Type.String() }), Type.Null()], {
+    description: 'what went out; null when queued (no request was made)',
+  }),
   response: nullable(closed({ status: Type.Integer(), headers: nullable(StringMap), body: nullable(Type.String()), truncated: Type.Boolean() })),
   error: nullable(closed({ code: nullable(Type.String()), message: nullable(Type.String()) })),
   duration_ms: Type.Integer(),

@@ -215,13 +215,13 @@ export function traceCompletion<T extends { fenced: readonly string[] }>(results
 }
 
 /** A test send, trial run or synchronous call (API thread); its attempt, on the engine, is a child. */
-export function traceDirectSend<T extends { succeeded: boolean }>(orgId: string, webhookId: string, mode: string, headers: Headers, fn: () => Promise<T>): Promise<T> {
+export function traceDirectSend<T extends { succeeded: boolean; queued: boolean }>(orgId: string, webhookId: string, mode: string, headers: Headers, fn: () => Promise<T>): Promise<T> {
   const tracer = activeTracer();
   if (!tracer) return fn();
   const attributes = { 'herald.org_id': orgId, 'herald.webhook_id': webhookId, 'herald.direct.mode': mode };
   return inSpan(tracer, 'herald.direct_send', { kind: SpanKind.SERVER, attributes }, contextFromHeaders(headers), async (span) => {
     const out = await fn();
-    span.setAttribute('herald.outcome', out.succeeded ? 'success' : 'failure');
+    span.setAttribute('herald.outcome', out.queued ? 'queued' : out.succeeded ? 'success' : 'failure');
     return out;
   });
 }

@@ -57,18 +57,19 @@ export type DirectOutcome = Awaited<ReturnType<typeof sendDirect>>;
 
 /**
  * A poll webhook has no endpoint to answer now: a test send goes to its consumer's queue
- * (the attempt is recorded when the consumer acks); a trial run or a call is refused.
+ * (the attempt is recorded when the consumer acks); a trial run or a call is refused. The
+ * answer says so (`queued`), with no request: nothing went out, and the consumer's copy is
+ * signed when its poll leases it.
  */
-async function queueForConsumer(deps: DirectDeps, event: NewEvent, deliveryId: string, webhookId: string, mode: DirectMode, body: string) {
+async function queueForConsumer(deps: DirectDeps, event: NewEvent, deliveryId: string, webhookId: string, mode: DirectMode) {
   if (mode !== 'test') {
     throw new HeraldError('HERALD_WEBHOOK_IS_POLL', [webhookId, `a ${mode === 'trial' ? 'trial run' : 'synchronous call'} needs an endpoint that answers now; a test send reaches the poll queue`]);
   }
   await deps.db.transaction((tx) => queueTestDelivery(tx, event, deliveryId, webhookId));
   deps.queued?.();
   return {
-    succeeded: true, logged: true, delivery_id: deliveryId, event_id: event.id,
-    request: { url: 'poll:', method: 'POST' as const, headers: {}, body },
-    response: null, error: null, duration_ms: 0,
+    succeeded: false, queued: true, logged: true, delivery_id: deliveryId, event_id: event.id,
+    request: null, response: null, error: null, duration_ms: 0,
   };
 }
 
@@ -95,11 +96,11 @@ export async function sendDirect(deps: DirectDeps, { orgId, webhookId, input, mo
   const ent = entity as Record<string, unknown> | null;
   if (ent && typeof ent === 'object' && (typeof ent.id === 'string' || typeof ent.id === 'number')) event.entity_id = String(ent.id);
   const deliveryId = newId('msg', now);
+  if (w.destination?.settings.kind === 'poll') return queueForConsumer(deps, event, deliveryId, w.id, mode);
   const body = buildBody(
     { ...event, event_type: event.type, modified_fields: JSON.stringify(event.modified_fields) },
     { mode: rt.payloadMode, attempt: 1, isTest: mode === 'test', testFlag: rt.testFlag },
   );
-  if (w.destination?.settings.kind === 'poll') return queueForConsumer(deps, event, deliveryId, w.id, mode, body);
   const timeoutMs = input.timeout_ms ?? (mode === 'call' ? CALL_TIMEOUT_MS : rt.policy.timeout_ms);
   const { attempt, response: res, ok } = await runAttempt(deps.sender, rt, {
     deliveryId, webhookId: w.id, orgId, attemptNo: 1, isTest: mode === 'test', eventType: input.event, body, timeoutMs,
@@ -109,6 +110,7 @@ export async function sendDirect(deps: DirectDeps, { orgId, webhookId, input, mo
   }
   return {
     succeeded: ok,
+    queued: false,
     logged: mode !== 'trial',
     delivery_id: mode === 'trial' ? null : deliveryId,
     event_id: mode === 'trial' ? null : event.id,

@@ -42,12 +42,14 @@ export function TestPanel({ org, w, event }: { org: string; w: Webhook; event: E
       .finally(() => setBusy(false));
   }, [client, org, w, event]);
 
+  const poll = w.destination.kind === 'poll';
   return (
     <div className="panel" aria-busy={busy}>
       <h4>Test send</h4>
-      {busy && <p role="status">Sending a test to the endpoint…</p>}
+      {busy && <p role="status">{poll ? "Queuing a test for this webhook's consumer…" : 'Sending a test to the endpoint…'}</p>}
       <ErrorNotice error={error} />
-      {result && (
+      {result?.queued && <QueuedTest org={org} w={w} deliveryId={result.delivery_id} />}
+      {result && !result.queued && (
         <>
           <p role="status">
             Test sent{result.delivery_id && (
@@ -61,6 +63,31 @@ export function TestPanel({ org, w, event }: { org: string; w: Webhook; event: E
           <Exchange result={result} title={`Test exchange for ${event.name}`} />
         </>
       )}
+    </div>
+  );
+}
+
+/**
+ * A poll webhook's test send: nothing goes out now (the API answers `queued`); the delivery
+ * waits for the consumer, which gets it signed when it leases it and answers it.
+ */
+function QueuedTest({ org, w, deliveryId }: { org: string; w: Webhook; deliveryId: string | null }) {
+  const delivery = deliveryId ? href({ name: 'delivery', org, id: deliveryId }) : null;
+  return (
+    <div role="status" className="notice info queued-test">
+      <p>
+        <strong>Queued for this webhook's consumer</strong>: nothing was sent now. {deliveryId ? <>Delivery <code>{deliveryId}</code></> : 'The test'}{' '}
+        waits until the consumer leases it with its next poll (<code>GET …/webhooks/{w.id}/poll</code>, or <code>herald listen</code>), signed like
+        any delivery; its answer is recorded as the attempt.
+      </p>
+      <p>
+        {delivery && (
+          <>
+            <a href={delivery}>View the delivery</a> ·{' '}
+          </>
+        )}
+        <a href={href({ name: 'webhook', org, id: w.id, tab: 'overview' })}>How its consumer fetches deliveries</a>
+      </p>
     </div>
   );
 }
