@@ -23,6 +23,8 @@ describe('dashboard: broker and poll destinations in the webhook form', () => {
   let w: WatchedPage;
   let page: Page;
   let amqpId: string;
+  let pollId: string;
+  let redisId: string;
 
   const webhook = (id: string) => must(h, 'GET', `/orgs/acme/webhooks/${id}`, undefined, 200);
   const openedId = () => {
@@ -91,6 +93,8 @@ describe('dashboard: broker and poll destinations in the webhook form', () => {
       kind: 'amqp', url: 'amqp://guest@127.0.0.1:5672/%2F', exchange, routing_key: 'herald.{event_type}', persistent: true, mandatory: true, secrets_set: ['password'],
     });
     assert.equal(stored.url, 'amqp://guest@127.0.0.1:5672/%2F', 'the address without its password');
+    // Named by its broker and what it publishes to there: several webhooks may share a broker.
+    await page.getByRole('heading', { name: `amqp://guest@127.0.0.1:5672/%2F · ${exchange} · herald.{event_type}`, level: 1 }).waitFor();
     await page.getByText(`RabbitMQ (AMQP) exchange "${exchange}", routing key herald.{event_type}`).waitFor();
     await page.getByText('password set (never shown)', { exact: false }).waitFor();
 
@@ -190,7 +194,8 @@ describe('dashboard: broker and poll destinations in the webhook form', () => {
     await page.getByRole('textbox', { name: 'Max length (optional)' }).fill('1000000');
     await page.getByRole('button', { name: 'Save as draft' }).click();
     await page.getByText('Webhook created as a draft.').waitFor();
-    const stored = await webhook(openedId());
+    redisId = openedId();
+    const stored = await webhook(redisId);
     assert.deepEqual(stored.destination, {
       kind: 'redis-stream', url: 'redis://herald@127.0.0.1:6379/2', stream: 'herald:{event_type}', maxlen: 1_000_000, secrets_set: ['password'],
     });
@@ -216,7 +221,11 @@ describe('dashboard: broker and poll destinations in the webhook form', () => {
     await page.getByRole('button', { name: 'Create webhook' }).click();
     await page.getByText('Webhook created and published.').waitFor();
     const id = openedId();
+    pollId = id;
     assert.deepEqual((await webhook(id)).destination, { kind: 'poll', secrets_set: [] });
+    // Its url is poll: like every poll webhook's: without a description it is named by its id.
+    await page.getByRole('heading', { name: `Poll · ${id}`, level: 1 }).waitFor();
+    assert.equal(await page.title(), `Overview · Poll · ${id} · Herald`);
     const card = page.getByRole('region', { name: 'How its consumer fetches deliveries' });
     await card.getByText(`GET ${h.url}/api/v1/orgs/acme/webhooks/${id}/poll?limit=10&wait=25&visibility=60`).waitFor();
     await card.getByText(`POST ${h.url}/api/v1/orgs/acme/webhooks/${id}/poll/ack`).waitFor();
@@ -265,6 +274,41 @@ describe('dashboard: broker and poll destinations in the webhook form', () => {
     await queued.getByRole('link', { name: 'View the delivery' }).click();
     await page.getByRole('heading', { name: 'Delivery', level: 1 }).waitFor();
     await page.getByText(queuedId, { exact: true }).waitFor();
+  });
+
+  test('webhooks are told apart: poll by description or id, brokers by address and target, in the list, titles, logs and labels', async () => {
+    const described = await must(h, 'POST', '/orgs/acme/webhooks', { destination: { kind: 'poll' }, events: ['conversation.created'], description: 'Laptop consumer' }, 201);
+    await page.goto(`${h.url}/#/o/acme/webhooks`);
+    const table = page.getByRole('table');
+    await table.getByRole('columnheader', { name: 'Webhook' }).waitFor();
+    const bare = table.getByRole('link', { name: `Poll · ${pollId}`, exact: true });
+    await bare.waitFor();
+    await table.getByRole('link', { name: 'Laptop consumer', exact: true }).waitFor();
+    await table.getByRole('link', { name: 'redis://herald@127.0.0.1:6379/2 · herald:{event_type}', exact: true }).waitFor();
+    await table.getByRole('link', { name: 'nats://127.0.0.1:4222 · herald.{event_type}', exact: true }).waitFor();
+    assert.equal(await table.getByRole('link', { name: 'poll:', exact: true }).count(), 0, 'no webhook is named by its url poll:');
+    const row = table.getByRole('row').filter({ has: page.getByRole('link', { name: 'Laptop consumer' }) });
+    assert.equal(await row.getByRole('cell').first().innerText(), 'Laptop consumer', 'a description that is the name is not repeated under it');
+    await table.getByRole('switch', { name: `Enabled: Poll · ${pollId}` }).waitFor();
+    await table.getByRole('button', { name: 'Delete Laptop consumer' }).waitFor();
+    await assertAccessible(page, 'webhook list with poll and broker webhooks');
+    await page.setViewportSize({ width: 375, height: 800 });
+    await assertNoHorizontalOverflow(page, 'webhook list with broker addresses at 375 px');
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    // A described poll webhook is titled by its description, shown once.
+    await page.goto(`${h.url}/#/o/acme/webhooks/${described.id}`);
+    await page.getByRole('heading', { name: 'Laptop consumer', level: 1 }).waitFor();
+    assert.equal(await page.getByText('Laptop consumer', { exact: true }).filter({ visible: true }).count(), 1, 'shown once: the title');
+    await page.goto(`${h.url}/#/o/acme/webhooks/${redisId}`);
+    await page.getByRole('heading', { name: 'redis://herald@127.0.0.1:6379/2 · herald:{event_type}', level: 1 }).waitFor();
+
+    // The org's log and a delivery's page name the poll webhook of the queued test.
+    await page.goto(`${h.url}/#/o/acme/deliveries`);
+    await page.getByRole('table').getByRole('link', { name: `Poll · ${pollId}`, exact: true }).first().waitFor();
+    const delivery = (await must(h, 'GET', `/orgs/acme/webhooks/${pollId}/deliveries`, undefined, 200)).data[0];
+    await page.goto(`${h.url}/#/o/acme/deliveries/${delivery.id}`);
+    await page.getByRole('region', { name: 'Summary' }).getByRole('link', { name: `Poll · ${pollId}`, exact: true }).waitFor();
   });
 
   test('no console errors', () => {

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { errorMessage } from '../api/client';
 import type { Webhook, WebhookState } from '../api/types';
 import { useSession } from '../auth/session';
+import { webhookName } from './webhook-words';
 
 const LABELS: Record<WebhookState, string> = { draft: 'Draft', enabled: 'Enabled', disabled: 'Disabled', deactivated: 'Deactivated' };
 
@@ -55,7 +56,7 @@ export function StateControl({ w, org, onChange }: { w: Webhook; org: string; on
       <span className="state-control">
         <StateBadge w={w} />
         <button type="button" className="button small primary" disabled={busy} aria-busy={busy} onClick={() => void change({ published: true })}>
-          Publish<span className="visually-hidden"> {w.url}</span>
+          Publish<span className="visually-hidden"> {webhookName(w)}</span>
         </button>
         {error && <span role="alert" className="error small-text">{error}</span>}
       </span>
@@ -71,7 +72,7 @@ export function StateControl({ w, org, onChange }: { w: Webhook; org: string; on
         aria-checked={on}
         className="switch"
         disabled={busy}
-        aria-label={`Enabled: ${w.url}`}
+        aria-label={`Enabled: ${webhookName(w)}`}
         onClick={() => void change({ state: on ? 'disabled' : 'enabled' })}
       >
         <span className="switch-track" aria-hidden="true">

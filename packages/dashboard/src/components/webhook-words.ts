@@ -30,3 +30,31 @@ export function destinationWords(w: Pick<Webhook, 'destination'>): string {
   if (d.kind === 'redis-stream') return `${name} ${d.stream}`;
   return name;
 }
+
+/**
+ * How a webhook is named in lists, titles, links and labels. An HTTP webhook by its URL; a
+ * broker webhook by its broker's address (its `url`) and what it publishes to there, since
+ * several webhooks may share a broker; a poll webhook by its description, else by its id: its
+ * `url` is `poll:` for every one of them.
+ */
+export function webhookName(w: Pick<Webhook, 'id' | 'url' | 'description' | 'destination'>): string {
+  const d = w.destination;
+  switch (d.kind) {
+    case 'poll':
+      return w.description.trim() || `Poll · ${w.id}`;
+    case 'amqp':
+      return `${w.url} · ${d.exchange === '' ? 'default exchange' : d.exchange} · ${d.routing_key}`;
+    case 'nats':
+      return `${w.url} · ${d.subject}`;
+    case 'redis-stream':
+      return `${w.url} · ${d.stream}`;
+    default:
+      return w.url;
+  }
+}
+
+/** The description shown under a webhook's name, unless it is the name (webhookName). */
+export function descriptionBesideName(w: Pick<Webhook, 'id' | 'url' | 'description' | 'destination'>): string | null {
+  const text = w.description.trim();
+  return text === '' || text === webhookName(w) ? null : text;
+}

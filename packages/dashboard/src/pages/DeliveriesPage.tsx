@@ -1,6 +1,7 @@
 import { useMemo } from 'react';
 import { useResource } from '../api/use-resource';
 import { useSession } from '../auth/session';
+import { webhookName } from '../components/webhook-words';
 import { usePageTitle } from './page-title';
 import { DeliveryLog } from './deliveries/DeliveryLog';
 
@@ -9,7 +10,7 @@ export function DeliveriesPage({ org }: { org: string }) {
   usePageTitle('Deliveries');
   const { client } = useSession();
   const hooks = useResource(`webhooks:${org}`, () => client.listWebhooks(org));
-  const urls = useMemo(() => new Map((hooks.data?.data ?? []).map((w) => [w.id, w.url])), [hooks.data]);
+  const names = useMemo(() => new Map((hooks.data?.data ?? []).map((w) => [w.id, webhookName(w)])), [hooks.data]);
   const subscribed = useMemo(() => [...new Set((hooks.data?.data ?? []).flatMap((w) => w.events))], [hooks.data]);
   return (
     <div className="page">
@@ -17,7 +18,7 @@ export function DeliveriesPage({ org }: { org: string }) {
         <h1>Deliveries</h1>
       </div>
       <p className="muted">Each event sent to each webhook, with every attempt. Open one to see the requests and responses, or resend it.</p>
-      <DeliveryLog org={org} webhookUrls={urls} subscribedTypes={subscribed} route={{ name: 'deliveries', org }} />
+      <DeliveryLog org={org} webhookNames={names} subscribedTypes={subscribed} route={{ name: 'deliveries', org }} />
     </div>
   );
 }

@@ -8,6 +8,7 @@ import { CodeBlock } from '../components/CodeBlock';
 import { DeliveryStatusBadge } from '../components/DeliveryStatus';
 import { HeadersTable } from '../components/HeadersTable';
 import { ErrorNotice, Loading } from '../components/Status';
+import { webhookName } from '../components/webhook-words';
 import { formatAgo, formatMs, formatTime, prettyBody } from '../format';
 import { href } from '../router/routes';
 import { usePageTitle } from './page-title';
@@ -62,7 +63,7 @@ export function DeliveryPage({ org, id }: { org: string; id: string }) {
         {d && (
           <>
             {' '}
-            › <a href={webhookLog}>{hook.data?.url ?? d.webhook_id}</a>
+            › <a href={webhookLog}>{hook.data ? webhookName(hook.data) : d.webhook_id}</a>
           </>
         )}
       </p>
@@ -107,7 +108,7 @@ function DeliverySummary({ d, w, org }: { d: DeliveryDetail; w: Webhook | undefi
         <div>
           <dt>Webhook</dt>
           <dd className="break">
-            <a href={href({ name: 'webhook', org, id: d.webhook_id, tab: 'overview' })}>{w?.url ?? d.webhook_id}</a>
+            <a href={href({ name: 'webhook', org, id: d.webhook_id, tab: 'overview' })}>{w ? webhookName(w) : d.webhook_id}</a>
           </dd>
         </div>
         <div>

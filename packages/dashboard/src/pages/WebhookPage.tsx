@@ -4,6 +4,7 @@ import { useResource } from '../api/use-resource';
 import { useSession } from '../auth/session';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorNotice, Loading } from '../components/Status';
+import { descriptionBesideName, webhookName } from '../components/webhook-words';
 import { StateControl } from '../components/WebhookState';
 import { href, navigate, type WebhookTab } from '../router/routes';
 import { usePageTitle } from './page-title';
@@ -27,7 +28,7 @@ export function WebhookPage({ org, id, tab }: { org: string; id: string; tab: We
   const hook = useResource(`webhook:${org}:${id}`, () => client.getWebhook(org, id));
   const [deleting, setDeleting] = useState(false);
   const w = hook.data;
-  usePageTitle(w ? `${TAB_LABELS[tab]} · ${w.url}` : 'Webhook');
+  usePageTitle(w ? `${TAB_LABELS[tab]} · ${webhookName(w)}` : 'Webhook');
 
   const tabs: WebhookTab[] = ['overview'];
   if (can('deliveries:read')) tabs.push('deliveries');
@@ -45,8 +46,8 @@ export function WebhookPage({ org, id, tab }: { org: string; id: string; tab: We
       {/* One heading element throughout loading, so focus put on it after navigation stays. */}
       <div className="page-head">
         <div className="title-block">
-          <h1 className={w ? 'break webhook-title' : undefined}>{w ? w.url : 'Webhook'}</h1>
-          {w?.description && <p className="muted">{w.description}</p>}
+          <h1 className={w ? 'break webhook-title' : undefined}>{w ? webhookName(w) : 'Webhook'}</h1>
+          {w && descriptionBesideName(w) && <p className="muted">{descriptionBesideName(w)}</p>}
         </div>
         {w && (
           <div className="head-actions">
@@ -103,7 +104,7 @@ export function WebhookPage({ org, id, tab }: { org: string; id: string; tab: We
             }}
           >
             <p className="break">
-              <strong>{w.url}</strong> stops receiving events at once; its pending deliveries are cancelled and its keys are destroyed. This cannot
+              <strong>{webhookName(w)}</strong> stops receiving events at once; its pending deliveries are cancelled and its keys are destroyed. This cannot
               be undone.
             </p>
           </ConfirmDialog>

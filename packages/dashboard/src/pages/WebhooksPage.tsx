@@ -4,7 +4,7 @@ import { useResource } from '../api/use-resource';
 import { useSession } from '../auth/session';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorNotice, Loading } from '../components/Status';
-import { appsWords, eventsWords } from '../components/webhook-words';
+import { appsWords, descriptionBesideName, eventsWords, webhookName } from '../components/webhook-words';
 import { StateControl } from '../components/WebhookState';
 import { formatAgo, formatPercent, formatTime } from '../format';
 import { href } from '../router/routes';
@@ -49,7 +49,7 @@ export function WebhooksPage({ org }: { org: string }) {
           <caption className="visually-hidden">Webhooks of this org, with their last 24 hours</caption>
           <thead>
             <tr>
-              <th scope="col">URL</th>
+              <th scope="col">Webhook</th>
               <th scope="col">Events</th>
               <th scope="col">Apps</th>
               <th scope="col">State</th>
@@ -70,11 +70,11 @@ export function WebhooksPage({ org }: { org: string }) {
           <tbody>
             {rows.map((w) => (
               <tr key={w.id}>
-                <td data-label="URL" className="url-cell">
+                <td data-label="Webhook" className="url-cell">
                   <a href={href({ name: 'webhook', org, id: w.id, tab: 'overview' })} className="break">
-                    {w.url}
+                    {webhookName(w)}
                   </a>
-                  {w.description && <span className="muted small-text block description">{w.description}</span>}
+                  {descriptionBesideName(w) && <span className="muted small-text block description">{descriptionBesideName(w)}</span>}
                 </td>
                 <td data-label="Events" title={w.events.join(', ')}>
                   {eventsWords(w.events)}
@@ -98,7 +98,7 @@ export function WebhooksPage({ org }: { org: string }) {
                 {can('webhooks:delete') && (
                   <td data-label="Actions">
                     <button type="button" className="button small danger-outline" onClick={() => setDeleting(w)}>
-                      Delete<span className="visually-hidden"> {w.url}</span>
+                      Delete<span className="visually-hidden"> {webhookName(w)}</span>
                     </button>
                   </td>
                 )}
@@ -119,7 +119,7 @@ export function WebhooksPage({ org }: { org: string }) {
         }}
       >
         <p className="break">
-          <strong>{deleting?.url}</strong> stops receiving events at once; its pending deliveries are cancelled and its keys are destroyed. This
+          <strong>{deleting && webhookName(deleting)}</strong> stops receiving events at once; its pending deliveries are cancelled and its keys are destroyed. This
           cannot be undone.
         </p>
       </ConfirmDialog>

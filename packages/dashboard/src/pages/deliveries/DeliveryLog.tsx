@@ -14,8 +14,8 @@ interface Props {
   org: string;
   /** One webhook's log; absent for the org's. */
   webhookId?: string;
-  /** Webhook URLs by id, to name them in the org's log. */
-  webhookUrls?: Map<string, string>;
+  /** Webhook names by id (webhookName), to name them in the org's log. */
+  webhookNames?: Map<string, string>;
   /** Event types the log's webhooks subscribe to ('*' is ignored), offered by the event filter. */
   subscribedTypes?: readonly string[];
   /** The route the filters are written into (the hash query), so a filtered log can be shared. */
@@ -46,7 +46,7 @@ function filterTypes(catalogue: readonly string[], subscribed: readonly string[]
 }
 
 /** The delivery log, newest first, with filters and "Load older" paging. */
-export function DeliveryLog({ org, webhookId, webhookUrls, subscribedTypes = [], route }: Props) {
+export function DeliveryLog({ org, webhookId, webhookNames, subscribedTypes = [], route }: Props) {
   const { client } = useSession();
   const { query } = useLocation();
   const filters = filtersFrom(query);
@@ -128,7 +128,7 @@ export function DeliveryLog({ org, webhookId, webhookUrls, subscribedTypes = [],
                 </td>
                 {!webhookId && (
                   <td data-label="Webhook" className="break">
-                    <a href={href({ name: 'webhook', org, id: d.webhook_id, tab: 'overview' })}>{webhookUrls?.get(d.webhook_id) ?? d.webhook_id}</a>
+                    <a href={href({ name: 'webhook', org, id: d.webhook_id, tab: 'overview' })}>{webhookNames?.get(d.webhook_id) ?? d.webhook_id}</a>
                   </td>
                 )}
                 <td data-label="Event">{d.event_type ? <code>{d.event_type}</code> : <code className="muted">{d.event_id}</code>}</td>
