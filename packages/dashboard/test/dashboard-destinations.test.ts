@@ -311,6 +311,60 @@ describe('dashboard: broker and poll destinations in the webhook form', () => {
     await page.getByRole('region', { name: 'Summary' }).getByRole('link', { name: `Poll · ${pollId}`, exact: true }).waitFor();
   });
 
+  test('policy fields a destination does not use are hidden, said why, and kept on save', async () => {
+    const policy = { timeout_ms: 5000, retry_schedule: ['1m'], success: { status: [200, 202] }, on_410: 'retry', rate_limit: 10 };
+    const hook = await must(h, 'POST', '/orgs/acme/webhooks', {
+      destination: { kind: 'poll' }, events: ['conversation.created'], description: 'Policy keeper', published: false, policy,
+    }, 201);
+    await settings(hook.id);
+    const form = page.locator('form');
+    assert.equal(await form.getByRole('textbox', { name: 'Retry schedule' }).inputValue(), '1m', 'what a poll webhook uses is shown');
+    for (const name of ['Timeout (seconds)', 'Success statuses', 'Accepted response bodies', 'Rate limit (requests per second)', 'Most requests at once']) {
+      assert.equal(await form.getByRole('textbox', { name }).count(), 0, `${name} is hidden for a poll webhook`);
+    }
+    assert.equal(await form.getByRole('combobox', { name: 'When the endpoint answers 410 Gone' }).count(), 0);
+    const note = form.getByText('A poll webhook has no timeout', { exact: false });
+    await note.waitFor();
+    assert.match(await note.innerText(), /Kept as set, unused here: timeout: 5; success statuses: 200, 202; 410 behaviour: retry; rate limit: 10\./);
+    // The policy in words is a poll webhook's: no endpoint answer, no 410.
+    const summary = form.getByRole('group', { name: 'Preset' });
+    await summary.getByText('Succeeds when its consumer answers with a 2xx status or no status', { exact: false }).waitFor();
+    assert.equal(await summary.getByText('410', { exact: false }).filter({ visible: true }).count(), 0, 'no 410 sentence (the quoted sources may name it)');
+    await assertAccessible(page, 'settings form of a poll webhook, advanced policy');
+
+    // Saved, the hidden values go back as they were.
+    await page.getByRole('textbox', { name: 'Description (optional)' }).fill('Policy keeper (v2)');
+    const sent = page.waitForRequest((r) => r.method() === 'PATCH' && r.url().includes(`/webhooks/${hook.id}`));
+    await save();
+    assert.deepEqual((await sent).postDataJSON().policy, policy);
+    assert.deepEqual((await webhook(hook.id)).policy_overrides, policy);
+    await page.getByText('Succeeds when its consumer answers with a 2xx status or no status', { exact: false }).waitFor();
+    assert.equal(await page.getByText('Waits 5 s', { exact: false }).count(), 0, 'no timeout in its overview');
+
+    // A broker uses the timeout and the pace, not the success rule or 410; HTTP shows everything again.
+    await settings(hook.id);
+    await page.getByRole('radio', { name: 'Redis stream' }).check();
+    assert.equal(await form.getByRole('textbox', { name: 'Timeout (seconds)' }).inputValue(), '5');
+    assert.equal(await form.getByRole('textbox', { name: 'Rate limit (messages per second)' }).inputValue(), '10');
+    assert.equal(await form.getByRole('textbox', { name: 'Success statuses' }).count(), 0);
+    await form.getByText('a message succeeds when the broker confirms it', { exact: false }).waitFor();
+    await summary.getByText('Succeeds when the broker confirms the message').waitFor();
+    await page.getByRole('radio', { name: 'HTTP POST to a URL' }).check();
+    assert.equal(await form.getByRole('textbox', { name: 'Success statuses' }).inputValue(), '200, 202');
+    assert.equal(await form.getByRole('combobox', { name: 'When the endpoint answers 410 Gone' }).inputValue(), 'retry');
+    assert.equal(await form.getByText('Kept as set, unused here', { exact: false }).count(), 0);
+
+    // A mistake typed in a field is not hidden by switching away from HTTP: it stays to be corrected.
+    await form.getByRole('textbox', { name: 'Success statuses' }).fill('20x');
+    await page.getByRole('radio', { name: 'Poll: its consumer fetches deliveries' }).check();
+    const wrong = form.getByRole('textbox', { name: 'Success statuses' });
+    assert.equal(await wrong.getAttribute('aria-invalid'), 'true');
+    await wrong.fill('200, 202');
+    assert.equal(await wrong.count(), 0, 'corrected, it is hidden again');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await must(h, 'DELETE', `/orgs/acme/webhooks/${hook.id}`, undefined, 204);
+  });
+
   test('no console errors', () => {
     w.assertClean();
   });

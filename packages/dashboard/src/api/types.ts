@@ -52,6 +52,8 @@ export type Webhook = Omit<Schemas['WebhookWithRecent'], 'policy_overrides' | 'p
   /** The ETag it was read with (kept by the client, not a field of the answer): sent as If-Match by the settings form. */
   etag?: string;
 };
+/** Where a webhook's deliveries go: HTTP, a poll queue, or a broker (docs/destinations.md). */
+export type DestinationKind = Webhook['destination']['kind'];
 export type CreatedWebhook = Webhook & Pick<Schemas['WebhookCreated'], 'key'>;
 
 /** What the webhook form sends, on create and on change. */

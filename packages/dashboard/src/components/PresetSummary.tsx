@@ -1,14 +1,14 @@
-import type { Preset } from '../api/types';
+import type { DestinationKind, Preset } from '../api/types';
 import { policySentences, type AlertRule } from './policy-words';
 
-/** A preset's policy as sentences, with the seed sentences it reproduces. */
-export function PresetSummary({ preset, id }: { preset: Preset; id?: string }) {
+/** A preset's policy as sentences for a destination kind, with the seed sentences it reproduces. */
+export function PresetSummary({ preset, id, kind }: { preset: Preset; id?: string; kind?: DestinationKind }) {
   const alerts = (preset as Preset & { alerts?: AlertRule }).alerts;
   return (
     <div className="preset-summary" id={id}>
       <p className="muted">{preset.description}</p>
       <ul>
-        {policySentences(preset.policy, preset.signature, preset.payload, preset.name, true, alerts).map((s) => (
+        {policySentences(preset.policy, preset.signature, preset.payload, preset.name, { alerts, kind }).map((s) => (
           <li key={s}>{s}</li>
         ))}
       </ul>

@@ -1,4 +1,4 @@
-import type { Policy, PresetName, SuccessRule } from '../api/types';
+import type { DestinationKind, Policy, PresetName, SuccessRule } from '../api/types';
 import { durationWords, formatMs } from '../format';
 
 /** A preset's or webhook's policy in sentences, for the readable summary. */
@@ -50,7 +50,7 @@ const PRESET_ALERTS: Record<PresetName, AlertRule> = {
 
 const ordinal = (n: number) => `${n.toLocaleString('en')}${n % 10 === 1 && n % 100 !== 11 ? 'st' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th'}`;
 
-export function alertWords(preset: PresetName, rule?: AlertRule): string {
+export function alertWords(preset: PresetName, rule?: AlertRule, kind: DestinationKind = 'http'): string {
   const a = rule ?? PRESET_ALERTS[preset];
   switch (a.rule) {
     case 'failure-ladder':
@@ -60,25 +60,60 @@ export function alertWords(preset: PresetName, rule?: AlertRule): string {
     case 'failing-days':
       return `Deactivates after ${durationWords(a.span ?? '5d')} of nothing but failures, and mails then`;
     case 'none':
-      return 'No alert mail and no automatic deactivation besides 410';
+      return kind === 'http' ? 'No alert mail and no automatic deactivation besides 410' : 'No alert mail and no automatic deactivation';
     default:
       return a.rule;
   }
 }
 
-export function policySentences(p: Policy, sig: { scheme: string; header?: string }, payload: 'envelope' | 'raw', preset: PresetName, secured = true, alerts?: AlertRule): string[] {
+export interface PolicyContext {
+  /** Off: requests are not signed. */
+  secured?: boolean;
+  alerts?: AlertRule;
+  /**
+   * Where deliveries go: the success rule and 410 are HTTP's; a broker's confirm decides
+   * success; a poll webhook's consumer answers each delivery and sets its own pace, with no
+   * timeout (docs/destinations.md).
+   */
+  kind?: DestinationKind;
+}
+
+/** How long an attempt waits, what decides its success and what a 410 does, by destination. */
+function outcomeSentences(p: Policy, kind: DestinationKind): { wait: string | null; verdict: string[] } {
+  switch (kind) {
+    case 'http':
+      return {
+        wait: `Waits ${formatMs(p.timeout_ms)} for an answer`,
+        verdict: [
+          successWords(p.success),
+          p.on_410 === 'deactivate' ? 'A 410 Gone deactivates the webhook at once and mails about it' : 'A 410 Gone is retried like any failure',
+        ],
+      };
+    case 'poll':
+      return { wait: null, verdict: ['Succeeds when its consumer answers with a 2xx status or no status; any other answer is a failure'] };
+    default:
+      return { wait: `Waits ${formatMs(p.timeout_ms)} for the broker to confirm each message`, verdict: ['Succeeds when the broker confirms the message'] };
+  }
+}
+
+export function policySentences(p: Policy, sig: { scheme: string; header?: string }, payload: 'envelope' | 'raw', preset: PresetName, ctx: PolicyContext = {}): string[] {
+  const { secured = true, alerts, kind = 'http' } = ctx;
   const extra = p as Policy & { ordering?: string; rate_limit?: number | null; max_in_flight?: number | null };
+  const { wait, verdict } = outcomeSentences(p, kind);
   const out = [
     signatureWords(sig, secured),
-    `Waits ${formatMs(p.timeout_ms)} for an answer`,
+    ...(wait ? [wait] : []),
     retryWords(p.retry_schedule),
-    successWords(p.success),
-    p.on_410 === 'deactivate' ? 'A 410 Gone deactivates the webhook at once and mails about it' : 'A 410 Gone is retried like any failure',
-    alertWords(preset, alerts),
+    ...verdict,
+    alertWords(preset, alerts, kind),
     payload === 'raw' ? 'Sends the entity alone as the body (raw)' : 'Sends the event envelope (version, event, event_time, org_id, app_id, attempt, entity…)',
   ];
   if (extra.ordering === 'fifo') out.push('Delivers one event at a time, oldest first (FIFO)');
-  if (typeof extra.rate_limit === 'number') out.push(`At most ${extra.rate_limit} requests per second`);
-  if (typeof extra.max_in_flight === 'number') out.push(`At most ${extra.max_in_flight} requests in flight`);
+  // A poll webhook's consumer leases at its own pace: the worker's pacing does not apply.
+  if (kind !== 'poll') {
+    const unit = kind === 'http' ? 'requests' : 'messages';
+    if (typeof extra.rate_limit === 'number') out.push(`At most ${extra.rate_limit} ${unit} per second`);
+    if (typeof extra.max_in_flight === 'number') out.push(`At most ${extra.max_in_flight} ${unit} in flight`);
+  }
   return out;
 }

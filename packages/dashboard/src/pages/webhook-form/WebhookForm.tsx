@@ -206,7 +206,7 @@ export function WebhookForm({ org, initial, onSaved, onCancel }: Props) {
               </label>
             ))}
           </div>
-          {chosenPreset && <PresetSummary preset={chosenPreset} id={`${ids.preset}-summary`} />}
+          {chosenPreset && <PresetSummary preset={chosenPreset} id={`${ids.preset}-summary`} kind={dest.kind} />}
         </fieldset>
 
         <label className="check">
@@ -219,6 +219,7 @@ export function WebhookForm({ org, initial, onSaved, onCancel }: Props) {
           onChange={setAdvanced}
           presetPolicy={chosenPreset?.policy}
           presetPayload={chosenPreset?.payload}
+          kind={dest.kind}
           errors={parsed.errors}
           open={Object.keys(parsed.errors).length > 0 || Boolean(initial && Object.keys(initial.policy_overrides ?? {}).length > 0)}
         />

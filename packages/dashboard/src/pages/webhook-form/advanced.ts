@@ -1,4 +1,4 @@
-import type { Policy, PolicyOverrides, Webhook } from '../../api/types';
+import type { DestinationKind, Policy, PolicyOverrides, Webhook } from '../../api/types';
 
 /** The advanced fields as typed (text), and how they become API fields. */
 export interface AdvancedState {
@@ -35,6 +35,18 @@ export function advancedFrom(w: Webhook | undefined): AdvancedState {
     payload: '',
     alertEmails: w?.alert_emails.join(', ') ?? '',
   };
+}
+
+/**
+ * The fields a destination does not use (docs/destinations.md): the success rule and 410 are
+ * HTTP's (a broker's confirm decides success); a poll webhook's consumer also has no timeout
+ * and leases at its own pace, so the worker's rate limit and concurrency cap do not apply.
+ * The form hides them but keeps their values: saving never drops an override.
+ */
+export function unusedFields(kind: DestinationKind): AdvancedField[] {
+  if (kind === 'http') return [];
+  const httpOnly: AdvancedField[] = ['successStatus', 'successBodies', 'on410'];
+  return kind === 'poll' ? ['timeoutS', ...httpOnly, 'rateLimit', 'maxInFlight'] : httpOnly;
 }
 
 /** The overrides the advanced fields edit; any other is kept as it is. */

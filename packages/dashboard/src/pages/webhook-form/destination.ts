@@ -1,5 +1,5 @@
 import { ApiError } from '../../api/client';
-import type { Webhook, WebhookInput } from '../../api/types';
+import type { DestinationKind, Webhook, WebhookInput } from '../../api/types';
 
 /**
  * A webhook's destination as the form holds it (text, as typed), and how it becomes the API's
@@ -8,7 +8,7 @@ import type { Webhook, WebhookInput } from '../../api/types';
  * credentials included. So the form sends the destination only when the user changed it, and
  * then asks again for the credentials that were set.
  */
-export type DestinationKind = Webhook['destination']['kind'];
+export type { DestinationKind };
 export type NatsAuth = 'none' | 'user' | 'token';
 
 export interface DestinationDraft {

@@ -104,7 +104,7 @@ export function Overview({ org, w }: { org: string; w: Webhook }) {
             <dt>Policy</dt>
             <dd>
               <ul className="plain">
-                {policySentences(w.policy, w.signature, w.payload, w.preset, w.secured).map((s) => (
+                {policySentences(w.policy, w.signature, w.payload, w.preset, { secured: w.secured, kind: w.destination.kind }).map((s) => (
                   <li key={s}>{s}</li>
                 ))}
               </ul>
