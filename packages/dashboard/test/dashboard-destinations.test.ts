@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { verify } from '@herald/receiver';
 import type { Browser, Page } from 'playwright-core';
-import { amqpConsumer, type BrokerConsumer } from '../../server/test/helpers/broker-consumers.js';
+import { amqpConsumer, redisConsumer, type BrokerConsumer } from '../../server/test/helpers/broker-consumers.js';
 import { ADMIN_KEY, TestHerald } from '../../server/test/helpers/herald.js';
 import { TestReceiver } from '../../server/test/helpers/receiver.js';
 import { assertAccessible, assertNoHorizontalOverflow, launch, screenshot, signIn, WatchedPage } from './helpers/browser.js';
@@ -309,6 +309,54 @@ describe('dashboard: broker and poll destinations in the webhook form', () => {
     const delivery = (await must(h, 'GET', `/orgs/acme/webhooks/${pollId}/deliveries`, undefined, 200)).data[0];
     await page.goto(`${h.url}/#/o/acme/deliveries/${delivery.id}`);
     await page.getByRole('region', { name: 'Summary' }).getByRole('link', { name: `Poll · ${pollId}`, exact: true }).waitFor();
+  });
+
+  test('AMQP and Redis: "No password" removes the password that is set, and the broker is reached without one', async () => {
+    const none = page.getByRole('checkbox', { name: 'No password: remove the one that is set' });
+    const redis = await redisConsumer();
+    try {
+      const target = redis.input(6379) as { url: string; stream: string };
+      await settings(redisId);
+      assert.equal(await none.isChecked(), false);
+      await page.getByText('enter it again then, or tick No password', { exact: false }).waitFor();
+      // Changed settings ask for the password again, or for No password.
+      await page.getByRole('textbox', { name: 'Redis URL' }).fill(target.url);
+      await page.getByRole('textbox', { name: 'Stream key' }).fill(target.stream);
+      await page.getByRole('button', { name: 'Save changes' }).click();
+      await page.getByText('Or tick No password to remove it.', { exact: false }).waitFor();
+      await none.check();
+      assert.equal(await page.getByLabel('Password', { exact: true }).count(), 0, 'no password to type');
+      await page.getByText('Saving replaces the whole destination and removes its password.').waitFor();
+      assert.equal(await page.getByText('Or tick No password to remove it.', { exact: false }).count(), 0, 'nothing is asked any more');
+      await assertAccessible(page, 'settings form, Redis, No password');
+      await save();
+      const stored = await webhook(redisId);
+      assert.deepEqual(stored.destination, { kind: 'redis-stream', url: target.url, stream: target.stream, maxlen: 1_000_000, secrets_set: [] });
+      assert.equal(await page.getByText('password set (never shown)', { exact: false }).count(), 0);
+      // The engine's new connection has no password: the real Redis takes the test.
+      const sent = await must(h, 'POST', `/orgs/acme/webhooks/${redisId}/test`, { event: 'conversation.created' }, 200);
+      assert.equal(sent.succeeded, true, JSON.stringify(sent.error));
+      assert.equal((await redis.read(1))[0]?.deliveryId, sent.delivery_id);
+      // None is set now: nothing to remove, and an empty password means none.
+      await settings(redisId);
+      assert.equal(await none.count(), 0);
+      await page.getByText('Stored sealed and never shown again. Empty: none.').waitFor();
+    } finally {
+      await redis.close();
+    }
+
+    // The same on a RabbitMQ webhook: ticked alone, it is a change that removes the password.
+    const rabbitHook = await must(h, 'POST', '/orgs/acme/webhooks', {
+      events: ['conversation.created'], published: false, destination: { kind: 'amqp', url: 'amqp://guest:guest@127.0.0.1:5672/%2F', exchange, routing_key: 'herald.{event_type}' },
+    }, 201);
+    assert.deepEqual(rabbitHook.destination.secrets_set, ['password']);
+    await settings(rabbitHook.id);
+    await none.check();
+    const patch = page.waitForRequest((r) => r.method() === 'PATCH' && r.url().includes(`/webhooks/${rabbitHook.id}`));
+    await save();
+    assert.equal((await patch).postDataJSON().destination.url, 'amqp://guest@127.0.0.1:5672/%2F', 'sent without a password');
+    assert.deepEqual((await webhook(rabbitHook.id)).destination.secrets_set, []);
+    await must(h, 'DELETE', `/orgs/acme/webhooks/${rabbitHook.id}`, undefined, 204);
   });
 
   test('policy fields a destination does not use are hidden, said why, and kept on save', async () => {

@@ -4,7 +4,7 @@ import { checkDestination as serverCheck } from '../../server/src/destinations/s
 import { ApiError } from '../src/api/client.js';
 import type { Webhook } from '../src/api/types.js';
 import {
-  checkDestination, destinationChanged, destinationInput, draftFrom, secretsToRetype, serverDestinationErrors, type DestinationDraft,
+  checkDestination, destinationChanged, destinationInput, draftFrom, removesPassword, secretsToRetype, serverDestinationErrors, type DestinationDraft,
 } from '../src/pages/webhook-form/destination.js';
 
 /** The refusal the server answers for an input, built by the server's own checks. */
@@ -25,7 +25,7 @@ describe('the webhook form destination (what it sends, what it says)', () => {
     const password = 'p@ss:w%rd/é?#';
     const d = draft((x) => {
       x.kind = 'redis-stream';
-      x.redis = { url: 'redis://herald@127.0.0.1:6379/2', password, stream: 'herald:{event_type}', maxlen: '' };
+      x.redis = { url: 'redis://herald@127.0.0.1:6379/2', password, noPassword: false, stream: 'herald:{event_type}', maxlen: '' };
     });
     assert.deepEqual(checkDestination(d, []), {});
     const parsed = serverCheck(destinationInput(d));
@@ -67,5 +67,35 @@ describe('the webhook form destination (what it sends, what it says)', () => {
     assert.equal('auth' in destinationInput(none), false);
     // Another kind starts afresh.
     assert.deepEqual(secretsToRetype({ ...edited, kind: 'amqp' }, w, true), []);
+  });
+
+  test('AMQP and Redis: "No password" removes the one that is set, as NATS "None" does', () => {
+    for (const kind of ['amqp', 'redis-stream'] as const) {
+      const w = {
+        url: kind === 'amqp' ? 'amqp://herald@rabbit:5672/prod' : 'redis://herald@redis:6379/0',
+        destination: kind === 'amqp'
+          ? { kind, url: 'amqp://herald@rabbit:5672/prod', exchange: 'events', routing_key: 'herald.{event_type}', persistent: true, mandatory: true, secrets_set: ['password'] }
+          : { kind, url: 'redis://herald@redis:6379/0', stream: 'herald:{event_type}', secrets_set: ['password'] },
+      } as Pick<Webhook, 'url' | 'destination'>;
+      const initial = draftFrom(w);
+      const part = kind === 'amqp' ? 'amqp' : 'redis';
+      // Changed settings ask for the password again, or for "No password".
+      const changed = { ...initial, [part]: { ...initial[part], url: w.url.replace('herald@', 'ops@') } };
+      const retype = secretsToRetype(changed, w, true);
+      assert.deepEqual(retype, ['password'], kind);
+      assert.match(checkDestination(changed, retype).password?.[0] ?? '', /Or tick No password/);
+      // "No password" alone is a change; nothing is asked again, and none is sent.
+      const none = { ...initial, [part]: { ...initial[part], noPassword: true } };
+      assert.equal(destinationChanged(none, initial), true, kind);
+      assert.equal(removesPassword(none), true);
+      assert.deepEqual(secretsToRetype(none, w, true), []);
+      assert.deepEqual(checkDestination(none, []), {});
+      const parsed = serverCheck(destinationInput(none));
+      assert.ok(!('problems' in parsed), JSON.stringify(parsed));
+      assert.deepEqual(parsed.secrets, {}, `${kind}: the server is sent no password`);
+      // A password in the address contradicts it.
+      const contradicted = { ...none, [part]: { ...none[part], url: w.url.replace('herald@', 'herald:s3cret@') } };
+      assert.match(checkDestination(contradicted, []).url?.[0] ?? '', /carries a password/);
+    }
   });
 });

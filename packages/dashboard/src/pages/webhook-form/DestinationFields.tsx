@@ -1,7 +1,9 @@
 import { useId, type ReactNode } from 'react';
 import type { Webhook } from '../../api/types';
 import { describedField, FieldMessages } from './FieldMessages';
-import { KIND_LABELS, KINDS, type DestinationDraft, type DestinationErrors, type DestinationField, type NatsAuth } from './destination';
+import {
+  KIND_LABELS, KINDS, removesPassword, secretsToRetype, type AddressedDraft, type DestinationDraft, type DestinationErrors, type DestinationField, type NatsAuth,
+} from './destination';
 
 interface Props {
   value: DestinationDraft;
@@ -59,14 +61,14 @@ export function DestinationFields({ value, onChange, errors, endpoint, initial, 
     </div>
   );
   // Write-only: says whether one is set, never what it is.
-  const secret = ({ f, label, v, set, secretOf, empty = '' }: Omit<TextField, 'hint'> & { secretOf: SecretField; empty?: string }) => (
+  const secret = ({ f, label, v, set, secretOf, empty = '', removable }: Omit<TextField, 'hint'> & { secretOf: SecretField; empty?: string; removable?: boolean }) => (
     <div className="field">
       <label htmlFor={`${base}-${f}`}>{label}</label>
       <input {...described(f)} type="password" value={v} autoComplete="new-password" onChange={(e) => set(e.target.value)} />
       {messages(
         f,
         secretSet(secretOf)
-          ? 'One is set; Herald never shows it. Saving changed settings replaces it: enter it again then.'
+          ? `One is set; Herald never shows it. Saving changed settings replaces it: enter it again then${removable ? ', or tick No password' : ''}.`
           : `Stored sealed and never shown again. ${empty}`.trim(),
       )}
     </div>
@@ -74,15 +76,26 @@ export function DestinationFields({ value, onChange, errors, endpoint, initial, 
   const amqp = (patch: Partial<DestinationDraft['amqp']>) => onChange({ ...value, amqp: { ...value.amqp, ...patch } });
   const nats = (patch: Partial<DestinationDraft['nats']>) => onChange({ ...value, nats: { ...value.nats, ...patch } });
   const redis = (patch: Partial<DestinationDraft['redis']>) => onChange({ ...value, redis: { ...value.redis, ...patch } });
-  // AMQP and Redis: an address, and its password apart.
-  type Addressed = { url: string; password: string };
-  const urlAndPassword = (label: string, v: Addressed, set: (p: Partial<Addressed>) => void, hint: string, placeholder: string, empty: string) => (
+  // AMQP and Redis: an address, and its password apart; one that is set can be removed (as NATS's "None").
+  const urlAndPassword = (label: string, v: AddressedDraft, set: (p: Partial<AddressedDraft>) => void, hint: string, placeholder: string, empty: string) => (
     <>
       <div className="span-2">{text({ f: 'url', label, v: v.url, set: (url) => set({ url }), hint, placeholder })}</div>
-      {secret({ f: 'password', label: 'Password', v: v.password, set: (password) => set({ password }), secretOf: 'password', empty })}
+      <div>
+        {!v.noPassword &&
+          secret({ f: 'password', label: 'Password', v: v.password, set: (password) => set({ password }), secretOf: 'password', empty, removable: secretSet('password') })}
+        {secretSet('password') && (
+          <label className="check">
+            <input type="checkbox" checked={v.noPassword} onChange={(e) => set({ noPassword: e.target.checked, password: '' })} />
+            No password: remove the one that is set
+          </label>
+        )}
+      </div>
     </>
   );
-  const retyped = initial !== undefined && initial.kind === value.kind && initial.kind !== 'http' && initial.secrets_set.length > 0;
+  const retype = secretsToRetype(value, initial && { destination: initial }, changed);
+  const changeWords = removesPassword(value)
+    ? 'Saving replaces the whole destination and removes its password.'
+    : `Saving replaces the whole destination${retype.length > 0 ? ', credentials included: enter them again' : ''}.`;
   const template = <>{'{event_type}'} is replaced by the event type (conversation.created).</>;
 
   return (
@@ -102,7 +115,7 @@ export function DestinationFields({ value, onChange, errors, endpoint, initial, 
           <p>
             {value.kind === 'http'
               ? 'Saving turns this webhook into an HTTP webhook and deletes its stored credentials.'
-              : `Saving replaces the whole destination${retyped ? ', credentials included: enter them again' : ''}.`}
+              : changeWords}
           </p>
           <button type="button" className="button small" onClick={onKeep}>
             Keep the current destination

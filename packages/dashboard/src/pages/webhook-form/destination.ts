@@ -11,13 +11,23 @@ import type { DestinationKind, Webhook, WebhookInput } from '../../api/types';
 export type { DestinationKind };
 export type NatsAuth = 'none' | 'user' | 'token';
 
+/**
+ * An address with its password apart (AMQP, Redis). `noPassword`: the password that is set is
+ * removed on save, as NATS's "None" does (the form offers it only when one is set).
+ */
+export interface AddressedDraft {
+  url: string;
+  password: string;
+  noPassword: boolean;
+}
+
 export interface DestinationDraft {
   kind: DestinationKind;
   /** http: the endpoint URL. */
   endpoint: string;
-  amqp: { url: string; password: string; exchange: string; routingKey: string; persistent: boolean; mandatory: boolean };
+  amqp: AddressedDraft & { exchange: string; routingKey: string; persistent: boolean; mandatory: boolean };
   nats: { servers: string; subject: string; auth: NatsAuth; user: string; pass: string; token: string };
-  redis: { url: string; password: string; stream: string; maxlen: string };
+  redis: AddressedDraft & { stream: string; maxlen: string };
 }
 
 /** The fields a problem can be shown at: the API's names (nats `pass` and `token` included). */
@@ -41,14 +51,14 @@ export function draftFrom(w: Pick<Webhook, 'url' | 'destination'> | undefined): 
     kind: d?.kind ?? 'http',
     endpoint: d?.kind === 'http' ? w!.url : '',
     amqp: d?.kind === 'amqp'
-      ? { url: d.url, password: '', exchange: d.exchange, routingKey: d.routing_key, persistent: d.persistent, mandatory: d.mandatory }
-      : { url: '', password: '', exchange: '', routingKey: 'herald.{event_type}', persistent: true, mandatory: true },
+      ? { url: d.url, password: '', noPassword: false, exchange: d.exchange, routingKey: d.routing_key, persistent: d.persistent, mandatory: d.mandatory }
+      : { url: '', password: '', noPassword: false, exchange: '', routingKey: 'herald.{event_type}', persistent: true, mandatory: true },
     nats: d?.kind === 'nats'
       ? { servers: d.servers.join('\n'), subject: d.subject, auth: d.secrets_set.includes('token') ? 'token' : d.user !== undefined ? 'user' : 'none', user: d.user ?? '', pass: '', token: '' }
       : { servers: '', subject: 'herald.{event_type}', auth: 'none', user: '', pass: '', token: '' },
     redis: d?.kind === 'redis-stream'
-      ? { url: d.url, password: '', stream: d.stream, maxlen: d.maxlen === undefined ? '' : String(d.maxlen) }
-      : { url: '', password: '', stream: 'herald:{event_type}', maxlen: '' },
+      ? { url: d.url, password: '', noPassword: false, stream: d.stream, maxlen: d.maxlen === undefined ? '' : String(d.maxlen) }
+      : { url: '', password: '', noPassword: false, stream: 'herald:{event_type}', maxlen: '' },
   };
 }
 
@@ -73,9 +83,15 @@ export function destinationChanged(draft: DestinationDraft, initial: Destination
   return draft.kind !== initial.kind || JSON.stringify(chosen(draft)) !== JSON.stringify(chosen(initial));
 }
 
+/** AMQP's or Redis's address and password, for the kinds that have them. */
+function addressed(d: DestinationDraft): AddressedDraft | null {
+  return d.kind === 'amqp' ? d.amqp : d.kind === 'redis-stream' ? d.redis : null;
+}
+
 /**
  * The credential fields that must be typed again: the destination was changed but stays of the
- * kind that had them set (a PATCH replaces the whole destination, credentials included).
+ * kind that had them set (a PATCH replaces the whole destination, credentials included), and
+ * the user did not choose to go without (NATS "None", AMQP and Redis "No password").
  */
 export function secretsToRetype(draft: DestinationDraft, w: Pick<Webhook, 'destination'> | undefined, changed: boolean): DestinationField[] {
   const d = w?.destination;
@@ -85,7 +101,12 @@ export function secretsToRetype(draft: DestinationDraft, w: Pick<Webhook, 'desti
     if (draft.nats.auth === 'token' && d.secrets_set.includes('token')) return ['token'];
     return [];
   }
-  return ['password'];
+  return addressed(draft)?.noPassword ? [] : ['password'];
+}
+
+/** The user chose to remove the password that is set (AMQP, Redis). */
+export function removesPassword(draft: DestinationDraft): boolean {
+  return addressed(draft)?.noPassword === true;
 }
 
 function parseUrl(text: string, kind: DestinationKind): { url: URL | null; problem: string | null } {
@@ -108,16 +129,17 @@ export function checkDestination(d: DestinationDraft, retype: DestinationField[]
   const errors: DestinationErrors = {};
   const add = (f: DestinationField, m: string) => (errors[f] = [...(errors[f] ?? []), m]);
   const again = 'Enter it again: saving changed settings replaces the whole destination, credentials included.';
-  const urlWithPassword = (url: string, password: string) => {
+  const urlWithPassword = ({ url, password, noPassword }: AddressedDraft) => {
     const { url: u, problem } = parseUrl(url, d.kind);
     if (problem) add('url', problem);
     const inUrl = u !== null && u.password !== '';
-    if (inUrl && password !== '') add('password', 'Give the password once: here or in the URL, not both.');
-    if (retype.includes('password') && password === '' && !inUrl) add('password', again);
+    if (inUrl && noPassword) add('url', 'This address carries a password: take it out, or untick No password.');
+    else if (inUrl && password !== '') add('password', 'Give the password once: here or in the URL, not both.');
+    if (retype.includes('password') && password === '' && !inUrl) add('password', `${again} Or tick No password to remove it.`);
   };
-  if (d.kind === 'amqp') urlWithPassword(d.amqp.url, d.amqp.password);
+  if (d.kind === 'amqp') urlWithPassword(d.amqp);
   if (d.kind === 'redis-stream') {
-    urlWithPassword(d.redis.url, d.redis.password);
+    urlWithPassword(d.redis);
     if (d.redis.stream.trim() === '') add('stream', 'Enter the stream key, e.g. herald:{event_type}.');
     const n = d.redis.maxlen.trim();
     if (n !== '' && !(/^\d+$/.test(n) && Number(n) >= 1 && Number(n) <= 1_000_000_000)) add('maxlen', 'A whole number from 1 to 1,000,000,000, or empty.');
@@ -145,9 +167,10 @@ function natsServers(text: string): string[] {
   return text.split(/[\s,]+/).filter(Boolean);
 }
 
-function withPassword(url: string, password: string): string {
+/** The address with the password typed apart put in (none when No password is chosen). */
+function withPassword({ url, password, noPassword }: AddressedDraft): string {
   const u = new URL(url.trim());
-  if (password !== '') u.password = encodeURIComponent(password);
+  if (password !== '' && !noPassword) u.password = encodeURIComponent(password);
   return u.href;
 }
 
@@ -159,7 +182,7 @@ export function destinationInput(d: DestinationDraft): NonNullable<WebhookInput[
       return { kind: d.kind };
     case 'amqp':
       return {
-        kind: 'amqp', url: withPassword(d.amqp.url, d.amqp.password), exchange: d.amqp.exchange.trim(), routing_key: d.amqp.routingKey.trim(),
+        kind: 'amqp', url: withPassword(d.amqp), exchange: d.amqp.exchange.trim(), routing_key: d.amqp.routingKey.trim(),
         persistent: d.amqp.persistent, mandatory: d.amqp.mandatory,
       };
     case 'nats': {
@@ -168,7 +191,7 @@ export function destinationInput(d: DestinationDraft): NonNullable<WebhookInput[
     }
     case 'redis-stream': {
       const maxlen = d.redis.maxlen.trim();
-      return { kind: 'redis-stream', url: withPassword(d.redis.url, d.redis.password), stream: d.redis.stream.trim(), ...(maxlen ? { maxlen: Number(maxlen) } : {}) };
+      return { kind: 'redis-stream', url: withPassword(d.redis), stream: d.redis.stream.trim(), ...(maxlen ? { maxlen: Number(maxlen) } : {}) };
     }
   }
 }
