@@ -16,7 +16,7 @@ CREATE TABLE delivery_queue (
   lease_token TEXT,
   pull BIGINT NOT NULL DEFAULT 0,
   fifo BIGINT NOT NULL DEFAULT 0
-);
+) WITH (fillfactor = 50);
 -- The worker's due deliveries oldest first (pull = 0), and a poll consumer's (pull = 1).
 CREATE INDEX delivery_queue_due ON delivery_queue (pull, next_attempt_at);
 -- The fair claim's walk over webhooks with pending work and each one's due deliveries; a poll
@@ -42,4 +42,4 @@ DROP INDEX deliveries_lease;
 ALTER TABLE deliveries DROP COLUMN next_attempt_at;
 ALTER TABLE deliveries DROP COLUMN lease_token;
 -- Room on each page for a completion's new row version (a HOT update needs it on the same page).
-ALTER TABLE deliveries SET (fillfactor = 60);
+ALTER TABLE deliveries SET (fillfactor = 50);
