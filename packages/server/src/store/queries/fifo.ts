@@ -1,4 +1,5 @@
 import type { SqlExecutor } from '../sql.js';
+import { chunks, placeholders } from './rows.js';
 
 /**
  * FIFO webhooks: one delivery at a time, oldest first. The oldest pending delivery of such a
@@ -45,14 +46,17 @@ export function unstickFifo(db: SqlExecutor, now: number): Promise<number> {
   );
 }
 
-/** A webhook stopped being fifo: its waiting deliveries become ordinary and due now. */
+/**
+ * A webhook stopped being fifo: its waiting deliveries become ordinary and due now. The
+ * pending-work rows first, in the order a result takes its rows (no deadlock with one).
+ */
 export async function releaseFifo(db: SqlExecutor, webhookId: string, now: number): Promise<number> {
-  await db.run(
-    `UPDATE deliveries SET fifo = 0 WHERE id IN (SELECT delivery_id FROM delivery_queue WHERE webhook_id = ? AND fifo = 1)`,
-    [webhookId],
-  );
-  return db.run(
-    `UPDATE delivery_queue SET fifo = 0, next_attempt_at = coalesce(next_attempt_at, ?) WHERE webhook_id = ? AND fifo = 1`,
+  const released = await db.all<{ delivery_id: string }>(
+    `UPDATE delivery_queue SET fifo = 0, next_attempt_at = coalesce(next_attempt_at, ?) WHERE webhook_id = ? AND fifo = 1 RETURNING delivery_id`,
     [now, webhookId],
   );
+  for (const ids of chunks(released.map((r) => r.delivery_id), 1000)) {
+    await db.run(`UPDATE deliveries SET fifo = 0 WHERE id IN (${placeholders(ids.length)})`, ids);
+  }
+  return released.length;
 }

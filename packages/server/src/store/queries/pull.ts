@@ -54,7 +54,9 @@ export async function pulledDeliveries(db: SqlExecutor, webhookId: string, ids: 
  */
 export async function setPull(db: SqlExecutor, webhookId: string, pull: boolean): Promise<number> {
   const [to, from] = pull ? [1, 0] : [0, 1];
-  // The wide rows too: a skipped or batched delivery released later goes where its webhook's now do.
+  // The pending-work rows first, in the order a result takes its rows (no deadlock with one);
+  // then the wide rows: a skipped or batched delivery released later goes where its webhook's now do.
+  const moved = await db.run(`UPDATE delivery_queue SET pull = ${to} WHERE pull = ${from} AND webhook_id = ?`, [webhookId]);
   await db.run(`UPDATE deliveries SET pull = ? WHERE webhook_id = ? AND pull = ?`, [to, webhookId, from]);
-  return db.run(`UPDATE delivery_queue SET pull = ${to} WHERE pull = ${from} AND webhook_id = ?`, [webhookId]);
+  return moved;
 }
