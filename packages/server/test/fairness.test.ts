@@ -6,7 +6,7 @@ import { insertOrg } from '../src/store/queries/orgs.js';
 import { openStore, type Store } from '../src/store/store.js';
 import { eventually, TestHerald } from './helpers/herald.js';
 import { TestReceiver } from './helpers/receiver.js';
-import { addWebhook, event } from './helpers/store-fixtures.js';
+import { addWebhook, event, settlePending } from './helpers/store-fixtures.js';
 import { freshStore, STORE_KINDS, type TestStore } from './helpers/stores.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -109,7 +109,7 @@ for (const kind of STORE_KINDS) {
     });
 
     test('with more webhooks pending than a claim looks at, the next claim goes on from where it stopped', async () => {
-      await store.db.run(`UPDATE deliveries SET status = 'succeeded'`);
+      await settlePending(store.db);
       for (let i = 0; i < 100; i++) {
         const id = `wh_rr_${String(i).padStart(3, '0')}`;
         await addWebhook(store.db, id, [`rr${i}.e`]);
@@ -127,7 +127,7 @@ for (const kind of STORE_KINDS) {
         await addWebhook(store.db, `wh_later_${String(i).padStart(3, '0')}`, [`later${i}.e`]);
         await ingest(`later${i}.e`, 1);
       }
-      await store.db.run(`UPDATE deliveries SET next_attempt_at = ?, lease_token = NULL WHERE status = 'pending'`, [Date.now() + 3_600_000]);
+      await store.db.run(`UPDATE delivery_queue SET next_attempt_at = ?, lease_token = NULL`, [Date.now() + 3_600_000]);
       await addWebhook(store.db, 'wh_zz_new', ['zz.e']);
       await ingest('zz.e', 1);
       const rows = await store.hot.claim(64, Date.now() + 1, LEASE, 'zz');

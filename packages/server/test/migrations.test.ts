@@ -97,6 +97,39 @@ for (const kind of STORE_KINDS) {
       }
     });
 
+    test('000015 moves the pending deliveries of an existing store into delivery_queue, leases and parked fifo ones as they were', async () => {
+      const ts = await fresh();
+      const db = open(ts);
+      try {
+        await migrate(db, loadMigrations(kind).filter((m) => m.version < 15));
+        // The layout before: next_attempt_at and lease_token on the wide row.
+        const old = (id: string, status: string, next: number | null, lease: string | null, fifo: number, pull: number, digest: string | null) =>
+          db.run(
+            `INSERT INTO deliveries (id, org_id, webhook_id, event_id, status, attempts, next_attempt_at, lease_token, is_test, created_at, updated_at, digest_id, fifo, pull)
+             VALUES (?, 'o', 'wh_1', 'evt_1', ?, 0, ?, ?, 0, 1, 1, ?, ?, ?)`,
+            [id, status, next, lease, digest, fifo, pull],
+          );
+        await old('msg_a', 'pending', 100, null, 0, 0, null);
+        await old('msg_b', 'pending', 200, 'tok', 0, 1, null);
+        await old('msg_c', 'pending', null, null, 1, 0, null);
+        await old('msg_d', 'succeeded', null, null, 0, 0, null);
+        await old('msg_e', 'batched', null, null, 0, 0, null);
+        await old('msg_f', 'batched', null, null, 0, 0, 'msg_x');
+        await migrate(db);
+        const queue = await db.all<Record<string, unknown>>('SELECT * FROM delivery_queue ORDER BY delivery_id');
+        assert.deepEqual(queue.map((r) => [r.delivery_id, r.webhook_id, r.next_attempt_at === null ? null : Number(r.next_attempt_at), r.lease_token, Number(r.pull), Number(r.fifo)]), [
+          ['msg_a', 'wh_1', 100, null, 0, 0],
+          ['msg_b', 'wh_1', 200, 'tok', 1, 0],
+          ['msg_c', 'wh_1', null, null, 0, 1],
+        ]);
+        const waiting = await db.all<{ id: string }>('SELECT id FROM deliveries WHERE digest_waiting = 1');
+        assert.deepEqual(waiting.map((r) => r.id), ['msg_e'], 'only the member without a digest waits');
+        await assert.rejects(db.get('SELECT next_attempt_at FROM deliveries'), 'the wide row no longer carries the pending state');
+      } finally {
+        await db.close();
+      }
+    });
+
     test('a shipped file that differs from the applied one stops the start, naming the file', async () => {
       const ts = await fresh();
       const store = await openStore({ dataDir: ts.dataDir, databaseUrl: ts.databaseUrl });

@@ -44,7 +44,7 @@ describe('outbound requests', () => {
       assert.equal((await h.api('POST', '/orgs/acme/events/batch', { events })).status, 202);
       let mostHeld = 0;
       const list = await eventually(async () => {
-        const held = await h.herald.store.db.get<{ n: number }>('SELECT count(*) AS n FROM deliveries WHERE lease_token IS NOT NULL');
+        const held = await h.herald.store.db.get<{ n: number }>('SELECT count(*) AS n FROM delivery_queue WHERE lease_token IS NOT NULL');
         mostHeld = Math.max(mostHeld, Number(held?.n ?? 0));
         const d = (await h.api('GET', `/orgs/acme/webhooks/${w.id}/deliveries?limit=100`)).body.data as { status: string }[];
         return d.length === 40 && d.every((x) => x.status === 'succeeded') ? d : null;

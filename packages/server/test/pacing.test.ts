@@ -123,7 +123,7 @@ for (const kind of STORE_KINDS) {
       await h.api('POST', '/orgs/acme/events/batch', { events: [0, 1, 2].map((i) => ({ event: 'stuck.test', entity: { i } })) });
       await eventually(async () => ids('/stuck').length === 1);
       const pending = () => h.herald.store.db.all<{ id: string; next_attempt_at: number | null; lease_token: string | null }>(
-        `SELECT id, next_attempt_at, lease_token FROM deliveries WHERE webhook_id = ? AND status = 'pending' ORDER BY id`, [w.id]);
+        `SELECT delivery_id AS id, next_attempt_at, lease_token FROM delivery_queue WHERE webhook_id = ? ORDER BY delivery_id`, [w.id]);
       // The head's failure is written back: it waits for its retry (6 minutes at this clock scale).
       const waiting = await eventually(async () => {
         const rows = await pending();
@@ -133,6 +133,7 @@ for (const kind of STORE_KINDS) {
       assert.ok(waiting[0]!.next_attempt_at !== null && waiting.slice(1).every((d) => d.next_attempt_at === null), 'only the head is due');
       // Someone cancels the head by hand: the next one must not wait forever.
       await h.herald.store.db.run(`UPDATE deliveries SET status = 'cancelled' WHERE id = ?`, [waiting[0]!.id]);
+      await h.herald.store.db.run(`DELETE FROM delivery_queue WHERE delivery_id = ?`, [waiting[0]!.id]);
       await eventually(async () => ids('/stuck').length === 2, 10_000);
       assert.deepEqual(ids('/stuck'), [0, 1]);
       const off = await h.api('PATCH', `/orgs/acme/webhooks/${w.id}`, { policy: { retry_schedule: ['1h'] } });

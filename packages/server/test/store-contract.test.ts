@@ -13,7 +13,8 @@ import { insertOrg } from '../src/store/queries/orgs.js';
 import { deleteWebhook } from '../src/store/queries/webhooks.js';
 import { openStore, type Store } from '../src/store/store.js';
 import type { DeliveryResult } from '../src/store/types.js';
-import { addWebhook, attemptFor, event, result } from './helpers/store-fixtures.js';
+import { addWebhook, attemptFor, event, result, settlePending } from './helpers/store-fixtures.js';
+import { requeueDelivery } from '../src/store/queries/deliveries.js';
 import { freshStore, STORE_KINDS, type TestStore } from './helpers/stores.js';
 
 for (const kind of STORE_KINDS) {
@@ -54,7 +55,7 @@ for (const kind of STORE_KINDS) {
     });
 
     test('claim leases due deliveries once; a second claim gets none until the lease runs out', async () => {
-      await store.db.run(`UPDATE deliveries SET status = 'succeeded'`);
+      await settlePending(store.db);
       await store.hot.ingest([[event('o', 'a.b'), event('o', 'a.b'), event('o', 'a.b')]], planFanOut);
       const now = Date.now();
       const a = await store.hot.claim(10, now, 60_000, 'tok-a');
@@ -93,7 +94,7 @@ for (const kind of STORE_KINDS) {
     });
 
     test('renew extends a lease; release makes deliveries due at once; nextDueAt sees both', async () => {
-      await store.db.run(`UPDATE deliveries SET status = 'succeeded'`);
+      await settlePending(store.db);
       await store.hot.ingest([[event('o', 'a.b')]], planFanOut);
       const now = Date.now();
       const [d] = await store.hot.claim(1, now, 1000, 'tok-r');
@@ -119,7 +120,7 @@ for (const kind of STORE_KINDS) {
       }
     });
     /** Every earlier test's leftovers out of the way: each test below claims what it ingests. */
-    const settle = () => store.db.run(`UPDATE deliveries SET status = 'succeeded', lease_token = NULL WHERE status = 'pending'`);
+    const settle = () => settlePending(store.db);
     const statusOf = async (id: string) => (await store.db.get<{ status: string }>('SELECT status FROM deliveries WHERE id = ?', [id]))?.status;
     const webhookRow = (id: string) =>
       store.db.get<{ state: string; state_reason: string | null; revision: number }>('SELECT state, state_reason, revision FROM webhooks WHERE id = ?', [id]);
@@ -206,7 +207,7 @@ for (const kind of STORE_KINDS) {
       assert.deepEqual((await store.hot.complete([result(leased, 'd1', 'succeeded')], Date.now())).fenced, [leased.id], 'cancelled under the worker');
       assert.equal(await statusOf(leased.id), 'cancelled');
       // A resend of its old delivery (the webhook is gone): the claim says so.
-      await store.db.run(`UPDATE deliveries SET status = 'pending', next_attempt_at = ? WHERE id = ?`, [Date.now(), leased.id]);
+      assert.equal(await requeueDelivery(store.db, 'o', leased.id, Date.now()), true);
       const [orphan] = await store.hot.claim(10, Date.now() + 10, 60_000, 'd2');
       assert.equal(orphan?.id, leased.id);
       assert.equal(orphan.webhook_state, null);
@@ -376,7 +377,7 @@ describe('store contract (postgres): two processes ingesting one idempotency key
   });
 
   test('fifo: ingests from two stores at once still leave one delivery in flight, released in id order', async () => {
-    await a.db.run(`UPDATE deliveries SET status = 'succeeded' WHERE status = 'pending'`);
+    await settlePending(a.db);
     await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).hot.ingest([[event('o', 'race.fifo')]], planFanOut)));
     const ids = (await a.db.all<{ id: string }>(`SELECT id FROM deliveries WHERE webhook_id = 'wh_race_fifo' ORDER BY id`)).map((r) => r.id);
     assert.equal(ids.length, 10);

@@ -83,8 +83,8 @@ export class Metrics {
             // The count stops at DUE_COUNT_CAP so a scrape stays cheap with a million waiting;
             // the oldest due time is one index seek.
             value: store.db.get<{ n: number; oldest: number | null }>(
-              `SELECT (SELECT count(*) FROM (SELECT 1 FROM deliveries WHERE status = 'pending' AND pull = 0 AND next_attempt_at <= ? LIMIT ${DUE_COUNT_CAP}) AS due) AS n,
-                      (SELECT min(next_attempt_at) FROM deliveries WHERE status = 'pending' AND pull = 0) AS oldest`,
+              `SELECT (SELECT count(*) FROM (SELECT 1 FROM delivery_queue WHERE pull = 0 AND next_attempt_at <= ? LIMIT ${DUE_COUNT_CAP}) AS due) AS n,
+                      (SELECT min(next_attempt_at) FROM delivery_queue WHERE pull = 0) AS oldest`,
               [now],
             ),
           };

@@ -5,7 +5,7 @@
  * decided in one place.
  */
 import type { WebhookState } from '../model.js';
-import { deliveryRow, emptyRowSet, eventRow, type RowSet } from './row-sets.js';
+import { addDelivery, deliveryRow, emptyRowSet, eventRow, type RowSet } from './row-sets.js';
 import { findReplays, type StoredIdempotent } from './replays.js';
 import type { FanOutPlanner, IngestGroup, IngestGroupResult, IngestedEvent, Subscriber } from './types.js';
 
@@ -73,10 +73,10 @@ export function planIngest(groups: readonly IngestGroup[], lookups: IngestLookup
       rows.events.push(eventRow(e, deliveries.length));
       for (const d of deliveries) {
         if (d.fifo === true) fifo.add(d.webhook_id);
-        rows.deliveries.push(deliveryRow({
+        addDelivery(rows, deliveryRow({
           id: d.id, org_id: e.org_id, webhook_id: d.webhook_id, event_id: e.id, status: d.status,
-          next_attempt_at: d.status === 'pending' ? e.created_at : null, fifo: d.fifo === true ? 1 : 0, pull: d.pull === true ? 1 : 0, created_at: e.created_at,
-        }));
+          fifo: d.fifo === true ? 1 : 0, pull: d.pull === true ? 1 : 0, created_at: e.created_at,
+        }), e.created_at);
       }
       const result = { event_id: e.id, deliveries: deliveries.length, replayed: false };
       done.set(e.id, result);

@@ -19,8 +19,13 @@ export const EVENT_COLUMNS = {
 
 export const DELIVERY_COLUMNS = {
   id: 'text', org_id: 'text', webhook_id: 'text', event_id: 'text', status: 'text', attempts: 'bigint',
-  next_attempt_at: 'bigint', is_test: 'bigint', fifo: 'int', pull: 'bigint', created_at: 'bigint', updated_at: 'bigint',
+  is_test: 'bigint', fifo: 'int', pull: 'bigint', digest_waiting: 'bigint', created_at: 'bigint', updated_at: 'bigint',
   last_attempt_at: 'bigint', last_status_code: 'bigint', last_error: 'text',
+} as const;
+
+/** The pending-work row of a pending delivery (delivery_queue, docs/deliveries.md "Storage"). */
+export const QUEUE_COLUMNS = {
+  delivery_id: 'text', webhook_id: 'text', next_attempt_at: 'bigint', lease_token: 'text', pull: 'bigint', fifo: 'bigint',
 } as const;
 
 export const ATTEMPT_COLUMNS = {
@@ -32,11 +37,14 @@ export const ATTEMPT_COLUMNS = {
 export type EventRow = { [K in keyof typeof EVENT_COLUMNS]: Value };
 export type DeliveryRow = { [K in keyof typeof DELIVERY_COLUMNS]: Value };
 export type AttemptRow = { [K in keyof typeof ATTEMPT_COLUMNS]: Value };
+export type QueueRow = { [K in keyof typeof QUEUE_COLUMNS]: Value };
 
 /** Everything one transaction writes. */
 export interface RowSet {
   events: EventRow[];
   deliveries: DeliveryRow[];
+  /** The pending-work rows of the pending ones among `deliveries` (queuedRow). */
+  queue: QueueRow[];
   attempts: AttemptRow[];
   /** Per-webhook health counters (webhook-stats.ts), applied after the attempts. */
   stats: WebhookStatsDelta[];
@@ -44,12 +52,13 @@ export interface RowSet {
   parkFifo: string[];
 }
 
-export const emptyRowSet = (): RowSet => ({ events: [], deliveries: [], attempts: [], stats: [], parkFifo: [] });
+export const emptyRowSet = (): RowSet => ({ events: [], deliveries: [], queue: [], attempts: [], stats: [], parkFifo: [] });
 
 /** The tables a row set writes, in foreign-key order, with their column lists. */
 export const TABLES = [
   { table: 'events', columns: EVENT_COLUMNS, rows: (r: RowSet) => r.events },
   { table: 'deliveries', columns: DELIVERY_COLUMNS, rows: (r: RowSet) => r.deliveries },
+  { table: 'delivery_queue', columns: QUEUE_COLUMNS, rows: (r: RowSet) => r.queue },
   { table: 'attempts', columns: ATTEMPT_COLUMNS, rows: (r: RowSet) => r.attempts },
 ] as const;
 
@@ -64,12 +73,21 @@ export function eventRow(e: NewEvent, deliveryCount: number): EventRow {
 
 /** A new delivery row: nothing attempted yet unless `last` says so. */
 export function deliveryRow(
-  d: Pick<DeliveryRow, 'id' | 'org_id' | 'webhook_id' | 'event_id' | 'status' | 'next_attempt_at' | 'created_at'> & Partial<DeliveryRow>,
+  d: Pick<DeliveryRow, 'id' | 'org_id' | 'webhook_id' | 'event_id' | 'status' | 'created_at'> & Partial<DeliveryRow>,
 ): DeliveryRow {
   return {
-    attempts: 0, is_test: 0, fifo: 0, pull: 0, updated_at: d.created_at, last_attempt_at: null, last_status_code: null, last_error: null,
+    attempts: 0, is_test: 0, fifo: 0, pull: 0, digest_waiting: d.status === 'batched' ? 1 : 0, updated_at: d.created_at,
+    last_attempt_at: null, last_status_code: null, last_error: null,
     ...d,
   };
+}
+
+/** Adds a new delivery to a row set, with its pending-work row, due at `dueAt`, when it is pending. */
+export function addDelivery(rows: RowSet, d: DeliveryRow, dueAt: number): void {
+  rows.deliveries.push(d);
+  if (d.status === 'pending') {
+    rows.queue.push({ delivery_id: d.id, webhook_id: d.webhook_id, next_attempt_at: dueAt, lease_token: null, pull: d.pull, fifo: d.fifo });
+  }
 }
 
 /** An attempt as its row (headers as JSON text, booleans as 0/1). */

@@ -45,3 +45,12 @@ export async function addWebhook(db: SqlExecutor, id: string, events: string[], 
     failures_total: 0, successes_total: 0, ...overrides,
   });
 }
+
+/**
+ * Every earlier test's pending deliveries out of the way: marked `status` (succeeded unless
+ * told), with their pending-work rows (delivery_queue) gone, as a completion leaves them.
+ */
+export async function settlePending(db: SqlExecutor, status = 'succeeded', where = 'TRUE'): Promise<void> {
+  await db.run(`UPDATE deliveries SET status = ? WHERE id IN (SELECT delivery_id FROM delivery_queue WHERE ${where})`, [status]);
+  await db.run(`DELETE FROM delivery_queue WHERE ${where}`);
+}

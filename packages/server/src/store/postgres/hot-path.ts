@@ -20,13 +20,25 @@ import { PULL_DUE_SQL } from '../queries/pull.js';
 import { aggregateWebhookStats } from '../webhook-stats.js';
 import type { PostgresDatabase } from './database.js';
 
+// Leases the `picked` pending-work rows. Params: token, lease end.
+const LEASE_PICKED = `
+  UPDATE delivery_queue q SET lease_token = ?, next_attempt_at = ? FROM picked WHERE q.delivery_id = picked.id
+  RETURNING q.delivery_id, q.fifo`;
+
+// The claimed deliveries: the leased rows with their wide rows, events and webhooks.
+const CLAIMED_FROM_LEASED = `SELECT d.id, d.org_id, d.webhook_id, d.attempts, d.is_test, l.fifo, d.event_id,
+  w.revision AS webhook_revision, w.state AS webhook_state,
+  e.type AS event_type, e.app_id, e.entity_type, e.entity_id, e.entity, e.modified_fields, e.event_time
+FROM leased l JOIN deliveries d ON d.id = l.delivery_id JOIN events e ON e.id = d.event_id LEFT JOIN webhooks w ON w.id = d.webhook_id`;
+
 // Fair claim (queries/fair-claim.ts, fillClaim): each webhook found by CLAIM_WEBHOOKS_SQL
 // locks its equal share of due deliveries, oldest first; then what the others left over is
 // split between those that filled their share. The claim takes every webhook's oldest, then
 // every webhook's second, and so on. Rows locked beyond the claim's size (a few) are unlocked at commit.
+// Only the pending-work rows (delivery_queue) are locked and leased; the wide rows are read.
 const DUE_OF = (hook: string) => `
-    SELECT d.id, d.webhook_id, d.next_attempt_at FROM deliveries d
-    WHERE d.webhook_id = ${hook} AND d.status = 'pending' AND d.pull = 0 AND d.next_attempt_at <= ? AND ${fifoInOrder('d')}`;
+    SELECT q.delivery_id AS id, q.webhook_id, q.next_attempt_at FROM delivery_queue q
+    WHERE q.pull = 0 AND q.webhook_id = ${hook} AND q.next_attempt_at <= ? AND ${fifoInOrder('q')}`;
 const CLAIM_SQL = `
 WITH hooks AS (
   SELECT h.w FROM unnest(?::text[]) AS h(w)
@@ -34,54 +46,55 @@ WITH hooks AS (
   SELECT ceil(?::numeric / greatest(count(*), 1))::int AS k FROM hooks
 ), first AS (
   SELECT c.* FROM hooks h CROSS JOIN share s CROSS JOIN LATERAL (${DUE_OF('h.w')}
-    ORDER BY d.next_attempt_at LIMIT s.k FOR UPDATE SKIP LOCKED
+    ORDER BY q.pull, q.webhook_id, q.next_attempt_at LIMIT s.k FOR UPDATE SKIP LOCKED
   ) c
 ), hungry AS (
   SELECT f.webhook_id AS w FROM first f GROUP BY f.webhook_id HAVING count(*) >= (SELECT k FROM share)
 ), more AS (
   SELECT ceil(greatest(? - (SELECT count(*) FROM first), 0)::numeric / greatest(count(*), 1))::int AS k FROM hungry
 ), second AS (
-  SELECT c.* FROM hungry h CROSS JOIN more s CROSS JOIN LATERAL (${DUE_OF('h.w')} AND d.id NOT IN (SELECT id FROM first)
-    ORDER BY d.next_attempt_at LIMIT s.k FOR UPDATE SKIP LOCKED
+  SELECT c.* FROM hungry h CROSS JOIN more s CROSS JOIN LATERAL (${DUE_OF('h.w')} AND q.delivery_id NOT IN (SELECT id FROM first)
+    ORDER BY q.pull, q.webhook_id, q.next_attempt_at LIMIT s.k FOR UPDATE SKIP LOCKED
   ) c
 ), due AS (
   SELECT x.id, x.next_attempt_at, row_number() OVER (PARTITION BY x.webhook_id ORDER BY x.next_attempt_at) AS rn
   FROM (SELECT * FROM first UNION ALL SELECT * FROM second) x
 ), picked AS (
   SELECT id FROM due ORDER BY rn, next_attempt_at LIMIT ?
-), leased AS (
-  UPDATE deliveries d SET lease_token = ?, next_attempt_at = ? FROM picked WHERE d.id = picked.id
-  RETURNING d.id, d.org_id, d.webhook_id, d.attempts, d.is_test, d.fifo, d.event_id
+), leased AS (${LEASE_PICKED}
 )
-SELECT l.id, l.org_id, l.webhook_id, l.attempts, l.is_test, l.fifo, l.event_id,
-  w.revision AS webhook_revision, w.state AS webhook_state,
-  e.type AS event_type, e.app_id, e.entity_type, e.entity_id, e.entity, e.modified_fields, e.event_time
-FROM leased l JOIN events e ON e.id = l.event_id LEFT JOIN webhooks w ON w.id = l.webhook_id`;
+${CLAIMED_FROM_LEASED}`;
 
 // A poll webhook's oldest due deliveries, leased by its consumer (queries/pull.ts).
 const CLAIM_PULL_SQL = `
 WITH picked AS (${PULL_DUE_SQL} FOR UPDATE SKIP LOCKED
-), leased AS (
-  UPDATE deliveries d SET lease_token = ?, next_attempt_at = ? FROM picked WHERE d.id = picked.id
-  RETURNING d.id, d.org_id, d.webhook_id, d.attempts, d.is_test, d.fifo, d.event_id, d.created_at
+), leased AS (${LEASE_PICKED}
 )
-SELECT l.id, l.org_id, l.webhook_id, l.attempts, l.is_test, l.fifo, l.event_id,
-  w.revision AS webhook_revision, w.state AS webhook_state,
-  e.type AS event_type, e.app_id, e.entity_type, e.entity_id, e.entity, e.modified_fields, e.event_time
-FROM leased l JOIN events e ON e.id = l.event_id LEFT JOIN webhooks w ON w.id = l.webhook_id
-ORDER BY l.created_at, l.id`;
+${CLAIMED_FROM_LEASED}
+ORDER BY d.created_at, d.id`;
 
-// One statement writes a whole batch: fenced delivery updates, attempt rows and webhook stats.
+// One statement writes a whole batch: the fence on the pending-work rows (a retry's row gets
+// its next attempt time, a final result's row goes), the wide rows of those that held (an
+// update of unindexed columns only: HOT), attempt rows and webhook stats.
 const COMPLETE_SQL = `
 WITH r AS (
   SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::int[], ?::bigint[], ?::bigint[], ?::int[], ?::int[], ?::text[])
     AS r(id, token, status, inc, next_at, attempted_at, status_code, set_error, error)
+), retry AS (
+  UPDATE delivery_queue q SET next_attempt_at = r.next_at, lease_token = NULL
+  FROM r WHERE q.delivery_id = r.id AND q.lease_token = r.token AND r.status = 'pending'
+  RETURNING q.delivery_id AS id
+), done AS (
+  DELETE FROM delivery_queue q USING r WHERE q.delivery_id = r.id AND q.lease_token = r.token AND r.status <> 'pending'
+  RETURNING q.delivery_id AS id
+), held AS (
+  SELECT id FROM retry UNION ALL SELECT id FROM done
 ), upd AS (
-  UPDATE deliveries d SET status = r.status, attempts = d.attempts + r.inc, next_attempt_at = r.next_at,
-    lease_token = NULL, updated_at = ?, last_attempt_at = coalesce(r.attempted_at, d.last_attempt_at),
+  UPDATE deliveries d SET status = r.status, attempts = d.attempts + r.inc, updated_at = ?,
+    last_attempt_at = coalesce(r.attempted_at, d.last_attempt_at),
     last_status_code = coalesce(r.status_code, d.last_status_code),
     last_error = CASE WHEN r.set_error = 1 THEN r.error ELSE d.last_error END
-  FROM r WHERE d.id = r.id AND d.lease_token = r.token
+  FROM r JOIN held h ON h.id = r.id WHERE d.id = r.id
   RETURNING d.id
 ), att AS (
   ${insertManySql('attempts', ATTEMPT_COLUMNS)}
@@ -181,7 +194,7 @@ export class PostgresHotPath implements HotPath {
   async leaseFresh(ids: readonly string[], now: number, leaseMs: number, token: string): Promise<string[]> {
     if (ids.length === 0) return [];
     const rows = await this.db.all<{ id: string }>(
-      `UPDATE deliveries SET lease_token = ?, next_attempt_at = ? WHERE id = ANY(?::text[]) AND ${FRESH_SQL} RETURNING id`,
+      `UPDATE delivery_queue SET lease_token = ?, next_attempt_at = ? WHERE delivery_id = ANY(?::text[]) AND ${FRESH_SQL} RETURNING delivery_id AS id`,
       [token, now + leaseMs, ids, now],
     );
     return rows.map((r) => r.id);
@@ -229,22 +242,19 @@ export class PostgresHotPath implements HotPath {
 
   async renew(tokens: readonly string[], until: number): Promise<void> {
     if (tokens.length === 0) return;
-    await this.db.run(`UPDATE deliveries SET next_attempt_at = ? WHERE status = 'pending' AND lease_token = ANY(?::text[])`, [
-      until,
-      tokens,
-    ]);
+    await this.db.run(`UPDATE delivery_queue SET next_attempt_at = ? WHERE lease_token = ANY(?::text[])`, [until, tokens]);
   }
 
   async release(tokens: readonly string[], now: number): Promise<void> {
     if (tokens.length === 0) return;
     await this.db.run(
-      `UPDATE deliveries SET next_attempt_at = ?, lease_token = NULL WHERE status = 'pending' AND lease_token = ANY(?::text[])`,
+      `UPDATE delivery_queue SET next_attempt_at = ?, lease_token = NULL WHERE lease_token = ANY(?::text[])`,
       [now, tokens],
     );
   }
 
   async nextDueAt(): Promise<number | null> {
-    const row = await this.db.get<{ t: number | null }>(`SELECT min(next_attempt_at) AS t FROM deliveries WHERE status = 'pending' AND pull = 0`);
+    const row = await this.db.get<{ t: number | null }>(`SELECT min(next_attempt_at) AS t FROM delivery_queue WHERE pull = 0`);
     return row?.t ?? null;
   }
 }

@@ -1,5 +1,6 @@
 import type { Attempt, AttemptErrorCode, Delivery, DeliveryStatus, StoredEvent } from '../../model.js';
-import type { SqlExecutor } from '../sql.js';
+import type { SqlDatabase, SqlExecutor } from '../sql.js';
+import { queueRowsOf } from './pending.js';
 import { flag, json } from './rows.js';
 
 type DeliveryRow = Omit<Delivery, 'is_test'> & { is_test: number };
@@ -24,9 +25,11 @@ const toAttempt = (r: AttemptRow): Attempt => ({
 type EventRow = Omit<StoredEvent, 'modified_fields'> & { modified_fields: string };
 export const toEvent = (r: EventRow): StoredEvent => ({ ...r, modified_fields: json<string[]>(r.modified_fields, []) });
 
-// A digest member's fate is its digest's: read that delivery's status beside it.
+// A digest member's fate is its digest's: read that delivery's status beside it. A pending
+// delivery's next attempt time is on its pending-work row (delivery_queue).
 const DELIVERY_COLUMNS =
-  'id, org_id, webhook_id, event_id, status, attempts, next_attempt_at, is_test, created_at, updated_at, last_attempt_at, last_status_code, last_error, ' +
+  'id, org_id, webhook_id, event_id, status, attempts, is_test, created_at, updated_at, last_attempt_at, last_status_code, last_error, ' +
+  '(SELECT q.next_attempt_at FROM delivery_queue q WHERE q.delivery_id = deliveries.id) AS next_attempt_at, ' +
   'digest_id, (SELECT g.status FROM deliveries g WHERE g.id = deliveries.digest_id) AS digest_status, ' +
   '(SELECT e.type FROM events e WHERE e.id = deliveries.event_id) AS event_type';
 
@@ -70,14 +73,14 @@ export async function listDeliveries(db: SqlExecutor, orgId: string, f: Delivery
 }
 
 export async function getDelivery(db: SqlExecutor, orgId: string, id: string): Promise<Delivery | undefined> {
-  const row = await db.get<DeliveryRow>(`SELECT ${DELIVERY_COLUMNS}, lease_token FROM deliveries WHERE org_id = ? AND id = ?`, [orgId, id]);
+  const row = await db.get<DeliveryRow>(`SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE org_id = ? AND id = ?`, [orgId, id]);
   return row && toDelivery(row);
 }
 
 /** True while a worker holds the delivery (its lease has not run out). */
 export async function isLeased(db: SqlExecutor, id: string, now: number): Promise<boolean> {
   const row = await db.get<{ n: number }>(
-    `SELECT count(*) AS n FROM deliveries WHERE id = ? AND lease_token IS NOT NULL AND next_attempt_at > ?`,
+    `SELECT count(*) AS n FROM delivery_queue WHERE delivery_id = ? AND lease_token IS NOT NULL AND next_attempt_at > ?`,
     [id, now],
   );
   return Number(row?.n ?? 0) > 0;
@@ -95,13 +98,20 @@ export async function getEvent(db: SqlExecutor, orgId: string, id: string): Prom
 
 /**
  * Queues a delivery for another attempt now, whatever its status (resend). Not while a
- * worker holds it: the caller checks isLeased first, and the lease_token test here closes the race.
+ * worker holds it: the caller checks isLeased first, and the lease test of the upsert closes
+ * the race. A pending delivery's pending-work row is made due now; any other gets one, and
+ * its status becomes pending in the same transaction.
  */
-export async function requeueDelivery(db: SqlExecutor, orgId: string, id: string, now: number): Promise<boolean> {
-  const n = await db.run(
-    `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, lease_token = NULL, updated_at = ?
-     WHERE org_id = ? AND id = ? AND (lease_token IS NULL OR next_attempt_at <= ?)`,
-    [now, now, orgId, id, now],
-  );
-  return n > 0;
+export async function requeueDelivery(db: SqlDatabase, orgId: string, id: string, now: number): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    const n = await tx.run(
+      `${queueRowsOf('org_id = ? AND id = ?')}
+       ON CONFLICT (delivery_id) DO UPDATE SET next_attempt_at = excluded.next_attempt_at, lease_token = NULL
+       WHERE delivery_queue.lease_token IS NULL OR delivery_queue.next_attempt_at <= ?`,
+      [now, orgId, id, now],
+    );
+    if (n === 0) return false;
+    await tx.run(`UPDATE deliveries SET status = 'pending', digest_waiting = 0, updated_at = ? WHERE id = ?`, [now, id]);
+    return true;
+  });
 }

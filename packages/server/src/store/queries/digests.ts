@@ -1,7 +1,8 @@
 import { DIGEST_EVENT_TYPE, type DeliveryMode } from '../../model.js';
 import type { SqlExecutor } from '../sql.js';
 import { json, placeholders } from './rows.js';
-import { deliveryRow, emptyRowSet, type RowSet } from '../row-sets.js';
+import { OF_WEBHOOK, queueRowsOf } from './pending.js';
+import { addDelivery, deliveryRow, emptyRowSet, type RowSet } from '../row-sets.js';
 import { writeRowSet } from '../row-writer.js';
 import type { EnvelopeSource } from '../../engine/envelope.js';
 
@@ -50,7 +51,7 @@ export async function waitingMembers(tx: SqlExecutor, webhookId: string, limit: 
   return tx.all<MemberRow>(
     `SELECT d.id, e.type AS event_type, e.event_time, e.org_id, e.app_id, e.entity_type, e.entity_id, e.entity, e.modified_fields
      FROM deliveries d JOIN events e ON e.id = d.event_id
-     WHERE d.webhook_id = ? AND d.status = 'batched' AND d.digest_id IS NULL ORDER BY d.id LIMIT ?`,
+     WHERE d.webhook_id = ? AND d.digest_waiting = 1 ORDER BY d.id LIMIT ?`,
     [webhookId, limit],
   );
 }
@@ -74,9 +75,9 @@ export function digestRows(d: NewDigest): RowSet {
     id: d.eventId, org_id: d.orgId, app_id: null, type: DIGEST_EVENT_TYPE, entity_type: 'digest', entity_id: null, entity: d.entity,
     modified_fields: '[]', event_time: d.periodEnd, idempotency_key: null, request_hash: null, delivery_count: 1, created_at: d.now,
   });
-  rows.deliveries.push(deliveryRow({
-    id: d.deliveryId, org_id: d.orgId, webhook_id: d.webhookId, event_id: d.eventId, status: 'pending', next_attempt_at: d.now, created_at: d.now,
-  }));
+  addDelivery(rows, deliveryRow({
+    id: d.deliveryId, org_id: d.orgId, webhook_id: d.webhookId, event_id: d.eventId, status: 'pending', created_at: d.now,
+  }), d.now);
   return rows;
 }
 
@@ -88,21 +89,28 @@ export function digestRows(d: NewDigest): RowSet {
 export async function insertDigest(tx: SqlExecutor, d: NewDigest): Promise<void> {
   await writeRowSet(tx, digestRows(d));
   const marked = await tx.run(
-    `UPDATE deliveries SET digest_id = ?, updated_at = ?
-     WHERE status = 'batched' AND digest_id IS NULL AND id IN (${placeholders(d.memberIds.length)})`,
+    `UPDATE deliveries SET digest_id = ?, digest_waiting = 0, updated_at = ?
+     WHERE digest_waiting = 1 AND id IN (${placeholders(d.memberIds.length)})`,
     [d.deliveryId, d.now, ...d.memberIds],
   );
   if (marked !== d.memberIds.length) throw new Error(`digest ${d.deliveryId}: ${d.memberIds.length - marked} members changed meanwhile`);
   // The digest of a poll webhook goes to its consumer's queue, as its members would have.
-  await tx.run(`UPDATE deliveries SET pull = 1 WHERE id = ? AND EXISTS (SELECT 1 FROM deliveries m WHERE m.digest_id = ? AND m.pull = 1)`, [d.deliveryId, d.deliveryId]);
+  const pull = `EXISTS (SELECT 1 FROM deliveries m WHERE m.digest_id = ? AND m.pull = 1)`;
+  await tx.run(`UPDATE deliveries SET pull = 1 WHERE id = ? AND ${pull}`, [d.deliveryId, d.deliveryId]);
+  await tx.run(`UPDATE delivery_queue SET pull = 1 WHERE delivery_id = ? AND ${pull}`, [d.deliveryId, d.deliveryId]);
 }
 
 /** Turns a webhook's waiting members into ordinary pending deliveries (digest switched off). */
 export async function releaseWaiting(tx: SqlExecutor, webhookId: string, now: number): Promise<number> {
+  await tx.run(
+    queueRowsOf('webhook_id = ? AND digest_waiting = 1'),
+    [now, webhookId],
+  );
+  // Only those given a row above: a member an ingest adds meanwhile (PostgreSQL) keeps waiting for the straggler sweep.
   return tx.run(
-    `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, updated_at = ?
-     WHERE webhook_id = ? AND status = 'batched' AND digest_id IS NULL`,
-    [now, now, webhookId],
+    `UPDATE deliveries SET status = 'pending', digest_waiting = 0, updated_at = ?
+     WHERE digest_waiting = 1 AND id IN (SELECT delivery_id FROM delivery_queue WHERE ${OF_WEBHOOK})`,
+    [now, webhookId],
   );
 }
 

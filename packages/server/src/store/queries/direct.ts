@@ -1,7 +1,9 @@
 import type { Attempt } from '../../model.js';
-import type { SqlExecutor } from '../sql.js';
+import type { SqlDatabase, SqlExecutor } from '../sql.js';
+import { queueRowsOf } from './pending.js';
+import { placeholders } from './rows.js';
 import type { NewEvent } from '../types.js';
-import { attemptRow, deliveryRow, emptyRowSet, eventRow, type RowSet } from '../row-sets.js';
+import { addDelivery, attemptRow, deliveryRow, emptyRowSet, eventRow, type RowSet } from '../row-sets.js';
 import { writeRowSet } from '../row-writer.js';
 import { aggregateWebhookStats } from '../webhook-stats.js';
 
@@ -17,7 +19,7 @@ export function directRows(e: NewEvent, deliveryId: string, a: Attempt, isTest: 
   rows.events.push(eventRow({ ...e, idempotency_key: null, request_hash: null }, 1));
   rows.deliveries.push(deliveryRow({
     id: deliveryId, org_id: e.org_id, webhook_id: a.webhook_id, event_id: e.id, status: a.outcome === 'success' ? 'succeeded' : 'failed',
-    next_attempt_at: null, attempts: 1, is_test: isTest ? 1 : 0, created_at: e.created_at,
+    attempts: 1, is_test: isTest ? 1 : 0, created_at: e.created_at,
     last_attempt_at: a.started_at, last_status_code: a.status_code, last_error: a.error_message,
   }));
   rows.attempts.push(attemptRow({ ...a, is_test: isTest }));
@@ -33,10 +35,10 @@ export function queueTestDelivery(tx: SqlExecutor, e: NewEvent, deliveryId: stri
   const rows = emptyRowSet();
   // A direct send is not idempotent: no key is kept.
   rows.events.push(eventRow({ ...e, idempotency_key: null, request_hash: null }, 1));
-  rows.deliveries.push(deliveryRow({
-    id: deliveryId, org_id: e.org_id, webhook_id: webhookId, event_id: e.id, status: 'pending', next_attempt_at: e.created_at,
+  addDelivery(rows, deliveryRow({
+    id: deliveryId, org_id: e.org_id, webhook_id: webhookId, event_id: e.id, status: 'pending',
     is_test: 1, pull: 1, created_at: e.created_at,
-  }));
+  }), e.created_at);
   return writeRowSet(tx, rows);
 }
 
@@ -47,10 +49,11 @@ export function recordDirectDelivery(tx: SqlExecutor, e: NewEvent, deliveryId: s
 
 /**
  * Re-queues a webhook's failed and skipped deliveries created in [since, until), at most
- * `limit` per call (the caller loops: bounded statements on a big log). Answers how many.
+ * `limit` per call (the caller loops: bounded statements on a big log), each with a
+ * pending-work row due now, in one transaction. Answers how many.
  */
 export async function requeueBatch(
-  db: SqlExecutor,
+  db: SqlDatabase,
   webhookId: string,
   statuses: readonly string[],
   since: number,
@@ -58,11 +61,21 @@ export async function requeueBatch(
   limit: number,
   now: number,
 ): Promise<number> {
-  const marks = statuses.map(() => '?').join(', ');
-  return db.run(
-    `UPDATE deliveries SET status = 'pending', next_attempt_at = ?, lease_token = NULL, updated_at = ?
-     WHERE id IN (SELECT id FROM deliveries WHERE webhook_id = ? AND status IN (${marks}) AND created_at >= ? AND created_at < ?
-                  ORDER BY id LIMIT ?)`,
-    [now, now, webhookId, ...statuses, since, until, limit],
-  );
+  const marks = placeholders(statuses.length);
+  return db.transaction(async (tx) => {
+    // The status test is repeated outside the subquery: PostgreSQL checks it again on a row another recovery changed meanwhile.
+    const ids = (await tx.all<{ id: string }>(
+      `UPDATE deliveries SET status = 'pending', digest_waiting = 0, updated_at = ?
+       WHERE status IN (${marks}) AND id IN (SELECT id FROM deliveries WHERE webhook_id = ? AND status IN (${marks}) AND created_at >= ? AND created_at < ?
+                    ORDER BY id LIMIT ?)
+       RETURNING id`,
+      [now, ...statuses, webhookId, ...statuses, since, until, limit],
+    )).map((r) => r.id);
+    if (ids.length === 0) return 0;
+    await tx.run(
+      `${queueRowsOf(`id IN (${placeholders(ids.length)})`)} ON CONFLICT (delivery_id) DO NOTHING`,
+      [now, ...ids],
+    );
+    return ids.length;
+  });
 }

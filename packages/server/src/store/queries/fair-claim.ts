@@ -6,39 +6,41 @@
  * each webhook with due work an equal share of the claim, its oldest due deliveries first. A
  * lone webhook still gets the whole claim.
  *
- * Both stores run the same steps: CLAIM_WEBHOOKS_SQL (one index seek per webhook walked, on
- * deliveries_pending_webhook, and the claim's size of the oldest due deliveries), then per
- * webhook one seek for its oldest due deliveries, so a claim's cost follows the number of
- * webhooks it looks at, not the size of any backlog.
+ * Both stores run the same steps on the pending-work table delivery_queue (one narrow row per
+ * pending delivery): CLAIM_WEBHOOKS_SQL (one index seek per webhook walked, on
+ * delivery_queue_webhook, and the claim's size of the oldest due deliveries, on
+ * delivery_queue_due), then per webhook one seek for its oldest due deliveries, so a claim's
+ * cost follows the number of webhooks it looks at, not the size of any backlog.
  *
  * Deliveries of `poll` webhooks (pull = 1) are their consumer's to lease (queries/pull.ts):
- * every step here reads pull = 0 only, on indexes that hold nothing else.
+ * every step here reads pull = 0 only, the leading column of both indexes, so a poll
+ * webhook's backlog is never stepped over.
  */
 
 /**
  * The webhooks a claim considers. `walked` (kind 0): webhooks with pending deliveries, in id
  * order after a cursor, then from the start up to it (the wrap), at most `window`. Then
  * (kind 1) the webhooks of the oldest due deliveries (at most the claim's size of them, from
- * deliveries_due): the walk alone would pass over a newly due webhook when thousands of
+ * delivery_queue_due): the walk alone would pass over a newly due webhook when thousands of
  * webhooks have only retries scheduled for later. Parameters: walkParams().
  */
 const CLAIM_WEBHOOKS_BODY = `
 WITH RECURSIVE fwd(w, n) AS (
-  SELECT (SELECT webhook_id FROM deliveries WHERE status = 'pending' AND pull = 0 AND webhook_id > ? ORDER BY webhook_id LIMIT 1), 1
+  SELECT (SELECT webhook_id FROM delivery_queue WHERE pull = 0 AND webhook_id > ? ORDER BY pull, webhook_id LIMIT 1), 1
   UNION ALL
-  SELECT (SELECT d.webhook_id FROM deliveries d WHERE d.status = 'pending' AND d.pull = 0 AND d.webhook_id > f.w ORDER BY d.webhook_id LIMIT 1), f.n + 1
+  SELECT (SELECT q.webhook_id FROM delivery_queue q WHERE q.pull = 0 AND q.webhook_id > f.w ORDER BY q.pull, q.webhook_id LIMIT 1), f.n + 1
   FROM fwd f WHERE f.w IS NOT NULL AND f.n < ?
 ), wrap(w, n) AS (
-  SELECT (SELECT webhook_id FROM deliveries WHERE status = 'pending' AND pull = 0 AND webhook_id <= ? ORDER BY webhook_id LIMIT 1), 1
+  SELECT (SELECT webhook_id FROM delivery_queue WHERE pull = 0 AND webhook_id <= ? ORDER BY pull, webhook_id LIMIT 1), 1
   UNION ALL
-  SELECT (SELECT d.webhook_id FROM deliveries d WHERE d.status = 'pending' AND d.pull = 0 AND d.webhook_id > r.w AND d.webhook_id <= ? ORDER BY d.webhook_id LIMIT 1), r.n + 1
+  SELECT (SELECT q.webhook_id FROM delivery_queue q WHERE q.pull = 0 AND q.webhook_id > r.w AND q.webhook_id <= ? ORDER BY q.pull, q.webhook_id LIMIT 1), r.n + 1
   FROM wrap r WHERE r.w IS NOT NULL AND r.n < ?
 ), walked(w, pass, n) AS (
   SELECT w, 0, n FROM fwd WHERE w IS NOT NULL
   UNION ALL
   SELECT w, 1, n FROM wrap WHERE w IS NOT NULL
 ), oldest AS (
-  SELECT webhook_id FROM deliveries WHERE status = 'pending' AND pull = 0 AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT ?
+  SELECT webhook_id FROM delivery_queue WHERE pull = 0 AND next_attempt_at <= ? ORDER BY pull, next_attempt_at LIMIT ?
 )
 SELECT webhook_id, kind FROM (
   SELECT a.w AS webhook_id, 0 AS kind, a.pass, a.n FROM (SELECT w, pass, n FROM walked ORDER BY pass, n LIMIT ?) a
@@ -49,13 +51,14 @@ export const CLAIM_WEBHOOKS_SQL = `${CLAIM_WEBHOOKS_BODY} ORDER BY kind, pass, n
 
 /**
  * Which of the deliveries an ingest just stored its worker may lease without a claim (HotPath
- * leaseFresh): still pending, due, unleased, not of a poll webhook, not fifo (a fifo webhook's
- * order is kept by the claim). Parameter: now.
+ * leaseFresh), as a condition on their delivery_queue rows: still pending (a row exists), due,
+ * unleased, not of a poll webhook, not fifo (a fifo webhook's order is kept by the claim).
+ * Parameter: now.
  */
-export const FRESH_SQL = `status = 'pending' AND pull = 0 AND fifo = 0 AND lease_token IS NULL AND next_attempt_at <= ?`;
+export const FRESH_SQL = `pull = 0 AND fifo = 0 AND lease_token IS NULL AND next_attempt_at <= ?`;
 
-/** Whether any delivery is due for the worker: one probe of deliveries_due. Parameters: now. */
-export const ANY_DUE_SQL = `SELECT 1 AS due FROM deliveries WHERE status = 'pending' AND pull = 0 AND next_attempt_at <= ? LIMIT 1`;
+/** Whether any delivery is due for the worker: one probe of delivery_queue_due. Parameters: now. */
+export const ANY_DUE_SQL = `SELECT 1 AS due FROM delivery_queue WHERE pull = 0 AND next_attempt_at <= ? LIMIT 1`;
 
 /**
  * CLAIM_WEBHOOKS_SQL that answers nothing at once when no delivery is due: most looks (one per

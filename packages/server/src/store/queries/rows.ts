@@ -8,6 +8,13 @@ export function flag(v: unknown): boolean {
   return v === 1 || v === true || v === '1';
 }
 
+/** A list cut into lists of at most `size` (bounded statements). */
+export function chunks<T>(list: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
 /** `IN (?, ?, …)` for n values. */
 export function placeholders(n: number): string {
   return Array.from({ length: n }, () => '?').join(', ');

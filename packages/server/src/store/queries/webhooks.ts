@@ -1,6 +1,7 @@
 import type { DeliveryMode, PayloadMode, SignatureConfig, StoredClientCertificate, StoredDestination, Webhook, WebhookKey, WebhookState } from '../../model.js';
 import type { SqlExecutor } from '../sql.js';
-import { json, placeholders } from './rows.js';
+import { OF_WEBHOOK } from './pending.js';
+import { chunks, json, placeholders } from './rows.js';
 
 type Row = Omit<Webhook, 'events' | 'apps' | 'signature' | 'policy' | 'alert_emails' | 'metadata' | 'delivery' | 'client_certificate' | 'destination'> & {
   /** Settings JSON and sealed credentials (migration 000011); NULL settings: HTTP. */
@@ -134,11 +135,13 @@ export async function countWebhooks(db: SqlExecutor, orgId: string, preset?: str
 export async function deleteWebhook(db: SqlExecutor, orgId: string, id: string, now: number): Promise<boolean> {
   const n = await db.run('DELETE FROM webhooks WHERE org_id = ? AND id = ?', [orgId, id]);
   if (n > 0) {
-    await db.run(
-      `UPDATE deliveries SET status = 'cancelled', lease_token = NULL, next_attempt_at = NULL, updated_at = ?
-       WHERE webhook_id = ? AND (status = 'pending' OR (status = 'batched' AND digest_id IS NULL))`,
-      [now, id],
-    );
+    // The pending-work rows first, as a completion takes them: a worker's result for one of
+    // these waits, then finds its row gone (fenced).
+    const pending = await db.all<{ delivery_id: string }>(`DELETE FROM delivery_queue WHERE ${OF_WEBHOOK} RETURNING delivery_id`, [id]);
+    for (const ids of chunks(pending.map((p) => p.delivery_id), 1000)) {
+      await db.run(`UPDATE deliveries SET status = 'cancelled', updated_at = ? WHERE id IN (${placeholders(ids.length)})`, [now, ...ids]);
+    }
+    await db.run(`UPDATE deliveries SET status = 'cancelled', digest_waiting = 0, updated_at = ? WHERE webhook_id = ? AND digest_waiting = 1`, [now, id]);
   }
   return n > 0;
 }

@@ -11,7 +11,7 @@ import type {
 } from '../types.js';
 import { ANY_DUE_SQL, CLAIM_WEBHOOKS_SQL, FRESH_SQL, claimWebhooks, claimWindow, fillClaim, RoundRobin, walkParams, type DueCandidate } from '../queries/fair-claim.js';
 import { fifoInOrder, PROMOTE_FIFO_SQL } from '../queries/fifo.js';
-import { PULL_DUE_SQL } from '../queries/pull.js';
+import { CLAIMED_COLUMNS, PULL_DUE_SQL } from '../queries/pull.js';
 import { planIngest, subscriberFromRow, type SubscriberRow } from '../ingest-plan.js';
 import { attemptRow, emptyRowSet } from '../row-sets.js';
 import { aggregateWebhookStats } from '../webhook-stats.js';
@@ -42,38 +42,38 @@ export class SqliteHotPath implements HotPath {
       anyDue: p(ANY_DUE_SQL),
       claimWebhooks: p(CLAIM_WEBHOOKS_SQL),
       dueOf: p(
-        `SELECT c.id, c.next_attempt_at FROM deliveries c
-         WHERE c.webhook_id = ? AND c.status = 'pending' AND c.pull = 0 AND c.next_attempt_at <= ? AND ${fifoInOrder('c')}
-         ORDER BY c.next_attempt_at LIMIT ? OFFSET ?`,
+        `SELECT c.delivery_id AS id, c.next_attempt_at FROM delivery_queue c
+         WHERE c.pull = 0 AND c.webhook_id = ? AND c.next_attempt_at <= ? AND ${fifoInOrder('c')}
+         ORDER BY c.pull, c.webhook_id, c.next_attempt_at LIMIT ? OFFSET ?`,
       ),
       pullDue: p(PULL_DUE_SQL),
-      leaseFresh: p(`UPDATE deliveries SET lease_token = ?, next_attempt_at = ? WHERE id IN (SELECT value FROM json_each(?)) AND ${FRESH_SQL} RETURNING id`),
-      claim: p(`UPDATE deliveries SET lease_token = ?, next_attempt_at = ? WHERE id IN (SELECT value FROM json_each(?))`),
-      claimed: p(
-        `SELECT d.id, d.org_id, d.webhook_id, d.attempts, d.is_test, d.fifo, d.lease_token, d.event_id,
-           w.revision AS webhook_revision, w.state AS webhook_state,
-           e.type AS event_type, e.app_id, e.entity_type, e.entity_id, e.entity, e.modified_fields, e.event_time
-         FROM deliveries d JOIN events e ON e.id = d.event_id LEFT JOIN webhooks w ON w.id = d.webhook_id
-         WHERE d.id IN (SELECT value FROM json_each(?))`,
+      leaseFresh: p(
+        `UPDATE delivery_queue SET lease_token = ?, next_attempt_at = ? WHERE delivery_id IN (SELECT value FROM json_each(?)) AND ${FRESH_SQL}
+         RETURNING delivery_id AS id`,
       ),
+      claim: p(`UPDATE delivery_queue SET lease_token = ?, next_attempt_at = ? WHERE delivery_id IN (SELECT value FROM json_each(?))`),
+      claimed: p(
+        `SELECT ${CLAIMED_COLUMNS}
+         FROM delivery_queue q JOIN deliveries d ON d.id = q.delivery_id JOIN events e ON e.id = d.event_id LEFT JOIN webhooks w ON w.id = d.webhook_id
+         WHERE q.delivery_id IN (SELECT value FROM json_each(?))`,
+      ),
+      // The fence: a retry's pending-work row gets its next attempt time, a final result's goes;
+      // the wide row is written only when one of them changed a row.
+      retry: p(`UPDATE delivery_queue SET next_attempt_at = ?, lease_token = NULL WHERE delivery_id = ? AND lease_token = ?`),
+      done: p(`DELETE FROM delivery_queue WHERE delivery_id = ? AND lease_token = ?`),
       complete: p(
-        `UPDATE deliveries SET status = ?, attempts = attempts + ?, next_attempt_at = ?, lease_token = NULL, updated_at = ?,
+        `UPDATE deliveries SET status = ?, attempts = attempts + ?, updated_at = ?,
            last_attempt_at = coalesce(?, last_attempt_at), last_status_code = coalesce(?, last_status_code),
            last_error = CASE WHEN ? = 1 THEN ? ELSE last_error END
-         WHERE id = ? AND lease_token = ?`,
+         WHERE id = ?`,
       ),
       deactivate: p(
         `UPDATE webhooks SET state = 'deactivated', state_reason = ?, revision = revision + 1, updated_at = ?
          WHERE id = ? AND state = 'enabled'`,
       ),
-      renew: p(
-        `UPDATE deliveries SET next_attempt_at = ? WHERE status = 'pending' AND lease_token IN (SELECT value FROM json_each(?))`,
-      ),
-      release: p(
-        `UPDATE deliveries SET next_attempt_at = ?, lease_token = NULL
-         WHERE status = 'pending' AND lease_token IN (SELECT value FROM json_each(?))`,
-      ),
-      nextDue: p(`SELECT min(next_attempt_at) AS t FROM deliveries WHERE status = 'pending' AND pull = 0`),
+      renew: p(`UPDATE delivery_queue SET next_attempt_at = ? WHERE lease_token IN (SELECT value FROM json_each(?))`),
+      release: p(`UPDATE delivery_queue SET next_attempt_at = ?, lease_token = NULL WHERE lease_token IN (SELECT value FROM json_each(?))`),
+      nextDue: p(`SELECT min(next_attempt_at) AS t FROM delivery_queue WHERE pull = 0`),
       promoteFifo: p(PROMOTE_FIFO_SQL),
     };
   }
@@ -156,10 +156,14 @@ export class SqliteHotPath implements HotPath {
       const written = emptyRowSet();
       for (const r of results) {
         const a = r.attempt;
-        const changed = this.st.complete!.run(
-          r.status, a ? 1 : 0, r.next_attempt_at, now, a?.started_at ?? null, a?.status_code ?? null,
-          a ? 1 : 0, a?.error_message ?? null, r.delivery_id, r.lease_token,
-        ).changes;
+        const changed = r.status === 'pending'
+          ? this.st.retry!.run(r.next_attempt_at, r.delivery_id, r.lease_token).changes
+          : this.st.done!.run(r.delivery_id, r.lease_token).changes;
+        if (changed > 0) {
+          this.st.complete!.run(
+            r.status, a ? 1 : 0, now, a?.started_at ?? null, a?.status_code ?? null, a ? 1 : 0, a?.error_message ?? null, r.delivery_id,
+          );
+        }
         if (changed === 0) fenced.push(r.delivery_id);
         else applied++;
         if (a) written.attempts.push(attemptRow(a));
@@ -194,7 +198,7 @@ export class SqliteHotPath implements HotPath {
   /** At start the file's only user releases every lease its dead predecessor held. */
   releaseAll(now: number): number {
     return this.db.raw
-      .prepare(`UPDATE deliveries SET next_attempt_at = ?, lease_token = NULL WHERE status = 'pending' AND lease_token IS NOT NULL`)
+      .prepare(`UPDATE delivery_queue SET next_attempt_at = ?, lease_token = NULL WHERE lease_token IS NOT NULL`)
       .run(now).changes;
   }
 }
