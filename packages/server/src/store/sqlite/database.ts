@@ -23,10 +23,12 @@ export class SqliteDatabase implements SqlDatabase {
     // WAL lets readers run beside the writer; FULL makes each commit durable before we
     // acknowledge it (group commit keeps that affordable). busy_timeout covers a second
     // process that opens the file for a migration check.
+    // busy_timeout first: switching a new file to WAL takes a lock another process opening it
+    // at the same moment (a second migrator) may hold; without it that open fails at once.
+    this.raw.pragma('busy_timeout = 5000');
     this.raw.pragma('journal_mode = WAL');
     this.raw.pragma('synchronous = FULL');
     this.raw.pragma('foreign_keys = ON');
-    this.raw.pragma('busy_timeout = 5000');
     this.raw.pragma(`cache_size = -${cacheMb * 1024}`);
     this.raw.pragma('temp_store = MEMORY');
     this.direct = {
