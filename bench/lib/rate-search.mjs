@@ -9,7 +9,9 @@
 //   - no ingest call failed and none was shed (the generator sheds above 2,000 calls open),
 //   - every accepted event arrived by the end of a bounded drain wait after the last answer,
 //   - the generator kept up: at most openloopLatePct % of sends left more than openloopLateMs
-//     after their scheduled instant. A step that fails only because the generator was behind
+//     after their scheduled instant. Latency counts from the scheduled instant, so a late
+//     generator can only make the system look slower, never faster; the check is there so a
+//     rate the generator cannot offer is not reported as the system's limit. A step that fails only because the generator was behind
 //     (its lag accounting for any excess p99) is the generator's limit, not the system's: the
 //     rate found is then a lower bound. On a 2-core machine the generator competes with the
 //     system for CPU, so near saturation both are often behind at once; that counts against
@@ -21,6 +23,7 @@ import { Meter } from './proc-stats.mjs';
 import { measureIngestToArrival } from './measure.mjs';
 import { waitForCount } from './wait.mjs';
 import { fmtMs, fmtNum } from './stats.mjs';
+import { sleep } from './children.mjs';
 
 /** Rates on the ladder, to 3 significant digits (1,000 · 1,250 · 1,560 · 1,950 …). */
 export function roundRate(r) {
@@ -100,6 +103,7 @@ export async function searchSustainedRate(sys, o, log = console.log) {
   const arrivals = async () => (await sys.receiver.call('stats', {})).count;
   const steps = [];
   const step = async (rate) => {
+    if (steps.length) await sleep(o.openloopPauseMs);
     const meter = new Meter();
     sys.meter(meter);
     meter.add('receiver', sys.receiver.child.pid);

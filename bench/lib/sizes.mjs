@@ -27,8 +27,9 @@ const FULL = {
   openloopFirstWarmupMs: 3000, // the first step's (JIT warm-up of every process)
   openloopDrainMs: 10_000, // after the last send, every accepted event must have arrived within this
   openloopRecoverMs: 60_000, // after a failing step, wait this long at most for its backlog to arrive
+  openloopPauseMs: 1000, // idle between steps, so one step's after-work (checkpoints, GC) does not land in the next
   openloopP99Ms: 100,
-  openloopLateMs: 10, // a send that leaves later than this after its scheduled instant is late
+  openloopLateMs: 25, // a send that leaves later than this after its scheduled instant is late (a quarter of the p99 bound)
   openloopLatePct: 1, // more late sends than this % of a step: the generator did not keep up
   openloopConnections: 256,
 };

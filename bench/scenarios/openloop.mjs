@@ -78,7 +78,8 @@ async function search(ctx, sys) {
   const why = fail ? `${fmtNum(fail.rate)}/s fails: ${fail.reasons.join('; ')}` : `stopped: ${stopped}`;
   ctx.note(`${ctx.runTag}: ${best ? `highest passing ${at(best)}` : `no rate passed from ${fmtNum(o.openloopStartRate)}/s`}; ${why}`);
   if (fail?.generator_limited) {
-    ctx.warn(`${ctx.runTag}: the generator could not send ${fmtNum(fail.rate)}/s on time (it shares the machine's CPU with the system under test), so ${best ? fmtNum(best.rate) : 'the'}/s is a lower bound of the system's rate, not its limit`);
+    const bound = best ? `${fmtNum(best.rate)}/s is a lower bound of the system's rate, not its limit` : 'no rate of the system was measured';
+    ctx.warn(`${ctx.runTag}: the generator could not send ${fmtNum(fail.rate)}/s on time (it shares the machine's CPU with the system under test), so ${bound}`);
   }
   const phase = (s) => `step ${s.rate}/s`;
   const top = best ?? steps[0];
