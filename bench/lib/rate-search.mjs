@@ -82,13 +82,14 @@ function judge(rate, m, resources, o) {
     system_cpu_us_per_event: r.accepted ? Math.round((systemCpu * 1e6) / r.accepted) : null,
     load_cpu_us_per_event: resources.load && left ? Math.round((resources.load.cpu_s * 1e6) / left) : null,
     machine_busy_pct: mach?.capacity_s ? Math.round((100 * mach.busy_s) / mach.capacity_s) : null,
+    others_pct: mach?.capacity_s ? Math.max(0, Math.round((100 * mach.unaccounted_s) / mach.capacity_s)) : null,
     resources,
   };
 }
 
 function stepLine(s) {
   const cpu = s.system_cpu_us_per_event === null ? '' : ` · system ${s.system_cpu_us_per_event} µs CPU/event, generator ${s.load_cpu_us_per_event} µs`;
-  const busy = s.machine_busy_pct === null ? '' : ` · machine ${s.machine_busy_pct} % busy`;
+  const busy = s.machine_busy_pct === null ? '' : ` · machine ${s.machine_busy_pct} % busy${s.others_pct >= 10 ? ` (${s.others_pct} % by other processes: disturbed)` : ''}`;
   const verdict = s.pass ? 'pass' : `FAIL (${s.reasons.join('; ')})`;
   return `    ${fmtNum(s.rate)}/s: p50 ${fmtMs(s.p50_ms)} · p99 ${fmtMs(s.p99_ms)} · late sends ${s.late_pct} %${cpu}${busy} → ${verdict}`;
 }
