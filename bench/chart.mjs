@@ -13,7 +13,7 @@ const results = JSON.parse(fs.readFileSync(file, 'utf8'));
 
 const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;');
 const fmt = (n) => (n >= 1000 ? `${(n / 1000).toFixed(n >= 10_000 ? 0 : 1)}k` : n >= 10 ? n.toFixed(0) : n.toFixed(1));
-const colour = (c) => (c.scenario === 'ceiling' ? '#6b7280' : c.scenario === 'baseline' ? '#d97706' : c.store === 'postgres' ? '#2563eb' : '#059669');
+const colour = (c) => (c.scenario === 'ceiling' ? '#6b7280' : c.scenario === 'baseline' || c.store === 'redis' ? '#d97706' : c.store === 'postgres' ? '#2563eb' : '#059669');
 
 const throughput = [];
 const latency = [];

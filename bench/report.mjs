@@ -127,6 +127,10 @@ export function computeTargets(summaries) {
   add('PG statements per delivery (drain, worker)', get(byId, 'drain-postgres-stmts', 'statements_per_delivery'), 3, '<=', '');
   add('slow endpoints SQLite deliveries/s', get(byId, 'slow-sqlite', 'rate'), 5000, '>=', '/s');
   add('slow endpoints SQLite Herald peak RSS', get(byId, 'slow-sqlite', 'herald_rss_mb'), 300, '<=', 'MB');
+  // openloop: highest open-loop rate with p99 ingest→arrival ≤ 100 ms, Herald / baseline
+  const bOpen = get(byId, 'openloop-baseline', 'max_rate');
+  add('open-loop rate SQLite / baseline', div(get(byId, 'openloop-sqlite', 'max_rate'), bOpen), 2, '>=', 'x');
+  if (byId.has('openloop-postgres')) add('open-loop rate PG / baseline (info)', div(get(byId, 'openloop-postgres', 'max_rate'), bOpen), 2, '>=', 'x');
   return T;
 }
 
@@ -140,6 +144,8 @@ export function computeRatios(summaries) {
     if (d !== null) out.push({ name: `drain Herald ${st} / baseline`, value: d });
     if (e !== null) out.push({ name: `end-to-end delivered/s Herald ${st} / baseline`, value: e });
     if (p99 !== null) out.push({ name: `end-to-end p99 Herald ${st} / baseline (lower is better)`, value: p99 });
+    const open = div(get(byId, `openloop-${st}`, 'max_rate'), get(byId, 'openloop-baseline', 'max_rate'));
+    if (open !== null) out.push({ name: `open-loop rate at p99 ≤ 100 ms Herald ${st} / baseline`, value: open });
   }
   const two = div(get(byId, 'drain-postgres-2w', 'rate'), get(byId, 'drain-postgres', 'rate'));
   if (two !== null) out.push({ name: 'drain PG: 2 worker processes / 1 worker process', value: two });

@@ -11,15 +11,15 @@ import { heraldAvailable, heraldBuild } from './lib/herald.mjs';
 import { busyFraction, busyReport } from './lib/proc-stats.mjs';
 import { computeRatios, computeTargets, machineInfo, printResults, printTargets, summarise, writeJson } from './report.mjs';
 
-const SCENARIOS = ['ceiling', 'baseline', 'drain', 'e2e', 'latency', 'fanout', 'backlog', 'slow'];
-const ALIASES = { 'end-to-end': 'e2e', endtoend: 'e2e', 'fan-out': 'fanout', 'slow-endpoints': 'slow', slowendpoints: 'slow', bullmq: 'baseline' };
-const HERALD_SCENARIOS = new Set(['drain', 'e2e', 'latency', 'fanout', 'backlog', 'slow']);
+const SCENARIOS = ['ceiling', 'baseline', 'drain', 'e2e', 'latency', 'fanout', 'backlog', 'slow', 'openloop'];
+const ALIASES = { 'end-to-end': 'e2e', endtoend: 'e2e', 'fan-out': 'fanout', 'slow-endpoints': 'slow', slowendpoints: 'slow', bullmq: 'baseline', 'open-loop': 'openloop' };
+const HERALD_SCENARIOS = new Set(['drain', 'e2e', 'latency', 'fanout', 'backlog', 'slow', 'openloop']);
 
 function usage() {
   return `usage: node bench/run.mjs [--quick] [--only ${SCENARIOS.join(',')}] [--store sqlite|postgres|both] [--runs N] [--set key=value]
 
   --quick        1 run, smaller counts, SQLite only unless --store says otherwise (about two minutes)
-  --only LIST    comma-separated scenarios (aliases: end-to-end, fan-out, slow-endpoints)
+  --only LIST    comma-separated scenarios (aliases: end-to-end, fan-out, slow-endpoints, open-loop)
   --store S      store for Herald scenarios: sqlite, postgres or both (default both; quick: sqlite)
   --runs N       runs per figure, the median is reported (default 3; quick 1)
   --set k=v      override a size from bench/lib/sizes.mjs (e.g. --set drainN=5000)

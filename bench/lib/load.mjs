@@ -213,7 +213,10 @@ async function runSingle({ origin, path, headers = {}, concurrency = 32, duratio
   return { sent: seq, accepted, acceptedWarmup, acceptedTotal: accepted + acceptedWarmup, elapsedMs, acceptedPerSec: accepted / (elapsedMs / 1000), window: [w0, wallNow()], responseMs: percentiles(respMs), statuses: st.codes, firstError: st.firstError };
 }
 
-async function runOpen({ origin, path, headers = {}, rate = 1000, durationMs = 20000, warmupMs = 0, startAtWall = 0, connections = 128, maxOutstanding = 2000, eventName = EVENT_TYPE }) {
+// A send "leaves late" when the generator starts it more than lateMs after its scheduled instant
+// (its event loop was busy or starved of CPU): then the generator, not the server, is behind.
+// `late` and `lagMs` count the measured sends only (after the warm-up).
+async function runOpen({ origin, path, headers = {}, rate = 1000, durationMs = 20000, warmupMs = 0, startAtWall = 0, connections = 128, maxOutstanding = 2000, lateMs = 10, eventName = EVENT_TYPE }) {
   const pool = new Pool(origin, { connections, pipelining: 1, keepAliveTimeout: 60_000 });
   const hdrs = { 'content-type': 'application/json', ...headers };
   const st = makeStatusCounter();
@@ -225,7 +228,10 @@ async function runOpen({ origin, path, headers = {}, rate = 1000, durationMs = 2
   let outstanding = 0;
   let skipped = 0;
   let maxLagMs = 0;
+  let late = 0;
+  let failed = 0;
   const respMs = [];
+  const lagMs = [];
   const p0 = startAtWall ? Math.max(performance.now(), startAtWall - performance.timeOrigin) : performance.now() + 20;
   const w0 = performance.timeOrigin + p0;
   const stopTick = progressTicker(() => note({ phase: 'open', done: sent, total, outstanding, elapsedMs: performance.now() - p0 }));
@@ -237,21 +243,30 @@ async function runOpen({ origin, path, headers = {}, rate = 1000, durationMs = 2
       while (sent < due) {
         const i = sent++;
         const sched = p0 + i * interval;
-        maxLagMs = Math.max(maxLagMs, now - sched);
+        const c0 = performance.now();
+        const lag = c0 - sched;
+        if (lag > maxLagMs) maxLagMs = lag;
         if (outstanding >= maxOutstanding) {
           skipped++;
           continue;
         }
+        if (i >= warmupCount) {
+          lagMs.push(lag);
+          if (lag > lateMs) late++;
+        }
         outstanding++;
-        const c0 = performance.now();
         const p = pool
           .request({ path, method: 'POST', headers: hdrs, body: JSON.stringify(eventBody(i, performance.timeOrigin + sched, eventName)) })
           .then(async (res) => {
             const text = await res.body.text();
             st.add(res.statusCode, text);
             if (res.statusCode >= 200 && res.statusCode < 300) accepted++;
+            else failed++;
           })
-          .catch((e) => st.err(e))
+          .catch((e) => {
+            failed++;
+            st.err(e);
+          })
           .finally(() => {
             outstanding--;
             if (i >= warmupCount) respMs.push(performance.now() - c0);
@@ -268,7 +283,7 @@ async function runOpen({ origin, path, headers = {}, rate = 1000, durationMs = 2
   await Promise.race([Promise.allSettled([...pending]), new Promise((r) => setTimeout(r, 30000))]);
   stopTick();
   await pool.close();
-  return { total, sent, accepted, skipped, maxLagMs, warmupCount, window: [w0 + warmupMs, wallNow()], responseMs: percentiles(respMs), statuses: st.codes, firstError: st.firstError };
+  return { total, sent, accepted, failed, skipped, late, lateMs, lagMs: percentiles(lagMs), maxLagMs, warmupCount, window: [w0 + warmupMs, wallNow()], responseMs: percentiles(respMs), statuses: st.codes, firstError: st.firstError };
 }
 
 function main() {

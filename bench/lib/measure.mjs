@@ -36,6 +36,9 @@ export async function measureIngestToArrival({ receiver, load, mode, loadOpts, w
   if (mode === 'open') {
     metrics.open_loop_skipped = res.skipped;
     metrics.open_loop_max_lag_ms = res.maxLagMs;
+    metrics.open_loop_lag_p99_ms = res.lagMs?.p99 ?? null;
+    metrics.open_loop_late = res.late;
+    metrics.open_loop_failed = res.failed;
   }
   return { res, done, rs, metrics, latencyMaxPerSecond: rs.latencyMaxPerSecond };
 }

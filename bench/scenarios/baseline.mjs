@@ -4,12 +4,9 @@
 // appendonly yes / appendfsync everysec for the run when CONFIG is permitted.
 // Two cases, measured exactly like Herald's: drain (addBulk N jobs, then time a fresh worker)
 // and end-to-end (32 concurrent single-event ingest calls, latency ingest->arrival).
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { forkTracked, isShuttingDown, onCleanup, stopChild } from '../lib/children.mjs';
+import { isShuttingDown, onCleanup, stopChild } from '../lib/children.mjs';
 import { request, waitReady, onNote } from '../lib/ipc.mjs';
 import { startReceiver } from '../lib/receiver.mjs';
-import { startLoad } from '../lib/load.mjs';
 import { Meter } from '../lib/proc-stats.mjs';
 import { progressPrinter } from '../lib/progress.mjs';
 import { waitForCount } from '../lib/wait.mjs';
@@ -17,9 +14,7 @@ import { wallNow } from '../lib/stats.mjs';
 import { benchQueueName, configureDurability, obliterateQueue, redisPid } from '../lib/baseline/redis.mjs';
 import { sizes } from '../lib/sizes.mjs';
 import { measureIngestToArrival } from '../lib/measure.mjs';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const BASE = path.join(here, '..', 'lib', 'baseline');
+import { closeBaselinePart, forkBaselinePart, withBaselineSystem } from '../lib/baseline/system.mjs';
 
 export const name = 'baseline';
 export const title = 'DIY baseline: node:http + BullMQ (Redis AOF everysec) + undici';
@@ -76,16 +71,6 @@ export function cases(ctx) {
   ];
 }
 
-function env(queue, extra = {}) {
-  return { BENCH_QUEUE: queue, ...extra };
-}
-
-async function closeChild(child) {
-  if (!child) return;
-  await request(child, 'close', {}, 10000).catch(() => null);
-  await stopChild(child, { graceMs: 5000 });
-}
-
 async function drain(ctx) {
   const N = sizes(ctx).drainN;
   const queue = benchQueueName();
@@ -94,7 +79,7 @@ async function drain(ctx) {
   let fill = null;
   let worker = null;
   try {
-    fill = forkTracked(path.join(BASE, 'fill.mjs'), [], { name: `${ctx.runTag}-fill`, env: env(queue) });
+    fill = forkBaselinePart('fill', ctx.runTag, queue);
     await waitReady(fill);
     onNote(fill, progressPrinter('baseline addBulk'));
     const fillMeter = new Meter();
@@ -103,14 +88,14 @@ async function drain(ctx) {
     fillMeter.add('redis', rpid);
     const filled = await request(fill, 'fill', { total: N, chunk: 1000, concurrency: 4 }, 30 * 60 * 1000);
     const fillRes = fillMeter.stop();
-    await closeChild(fill);
+    await closeBaselinePart(fill);
     fill = null;
 
     const meter = new Meter();
     meter.add('receiver', receiver.child.pid, { reset: true });
     meter.add('redis', rpid);
     const t0 = wallNow();
-    worker = forkTracked(path.join(BASE, 'worker.mjs'), [], { name: `${ctx.runTag}-worker`, env: env(queue, { BENCH_TARGET_URL: receiver.url('/hook/0') }) });
+    worker = forkBaselinePart('worker', ctx.runTag, queue, { BENCH_TARGET_URL: receiver.url('/hook/0') });
     meter.add('worker', worker.pid, { cpuFromStart: true });
     await waitReady(worker);
     const w = worker;
@@ -141,42 +126,27 @@ async function drain(ctx) {
       info: { durable: durability?.durable ?? false, redis: durability?.note ?? 'not configured' },
     };
   } finally {
-    await closeChild(fill);
-    await closeChild(worker);
+    await closeBaselinePart(fill);
+    await closeBaselinePart(worker);
     await stopChild(receiver.child, { graceMs: 2000 });
     await obliterateQueue(queue).catch((e) => ctx.warn(`obliterate failed: ${e.message}`));
   }
 }
 
 async function e2e(ctx) {
-  const durationMs = sizes(ctx).e2eMs;
-  const queue = benchQueueName();
-  await obliterateQueue(queue);
-  const receiver = await startReceiver({ name: `${ctx.runTag}-receiver`, latency: true });
-  let worker = null;
-  let ingest = null;
-  let load = null;
-  try {
-    worker = forkTracked(path.join(BASE, 'worker.mjs'), [], { name: `${ctx.runTag}-worker`, env: env(queue, { BENCH_TARGET_URL: receiver.url('/hook/0') }) });
-    await waitReady(worker);
-    ingest = forkTracked(path.join(BASE, 'ingest-server.mjs'), [], { name: `${ctx.runTag}-ingest`, env: env(queue) });
-    const { port } = await waitReady(ingest);
-    load = await startLoad({ name: `${ctx.runTag}-load`, onProgress: progressPrinter('baseline e2e load') });
-    const rpid = await redisPid();
+  const sz = sizes(ctx);
+  return withBaselineSystem(ctx, 'e2e load', async (sys) => {
     const meter = new Meter();
-    meter.add('receiver', receiver.child.pid, { reset: true });
-    meter.add('ingest', ingest.pid, { reset: true });
-    meter.add('worker', worker.pid, { reset: true });
-    meter.add('load', load.pid, { fresh: true });
-    meter.add('redis', rpid);
-    const w = worker;
+    sys.meter(meter);
+    meter.add('receiver', sys.receiver.child.pid, { reset: true });
+    meter.add('load', sys.load.pid, { fresh: true });
     const m = await measureIngestToArrival({
-      receiver,
-      load,
+      receiver: sys.receiver,
+      load: sys.load,
       mode: 'single',
-      loadOpts: { origin: `http://127.0.0.1:${port}`, path: '/events', concurrency: 32, durationMs },
-      warmupMs: sizes(ctx).e2eWarmupMs,
-      waitAllDelivered: (target) => waitForCount(async () => (await request(w, 'stats', {}, 5000)).completed, target, { timeoutMs: 120_000, onProgress: progressPrinter('baseline e2e catch-up') }),
+      loadOpts: { ...sys.ingest, concurrency: 32, durationMs: sz.e2eMs },
+      warmupMs: sz.e2eWarmupMs,
+      waitAllDelivered: (target) => waitForCount(sys.delivered, target, { timeoutMs: 120_000, onProgress: progressPrinter('baseline e2e catch-up') }),
     });
     const resources = meter.stop();
     if (m.res.firstError) ctx.warn(`baseline e2e ingest: ${m.res.firstError}`);
@@ -187,14 +157,5 @@ async function e2e(ctx) {
       primaryPhase: 'e2e',
       info: { durable: durability?.durable ?? false, statuses: m.res.statuses, latency_max_per_second_ms: m.latencyMaxPerSecond },
     };
-  } finally {
-    if (load) {
-      await load.close();
-      await stopChild(load.child, { graceMs: 2000 });
-    }
-    await closeChild(ingest);
-    await closeChild(worker);
-    await stopChild(receiver.child, { graceMs: 2000 });
-    await obliterateQueue(queue).catch((e) => ctx.warn(`obliterate failed: ${e.message}`));
-  }
+  });
 }

@@ -2,12 +2,8 @@
 // single events over the HTTP API with 32 requests in flight for the measured window (after a
 // short warm-up). Figures: sustained delivered/s (arrivals at the receiver inside the window),
 // ingest accepted/s, and p50/p99 from ingest call start to arrival at the receiver.
-import { startReceiver } from '../lib/receiver.mjs';
-import { startLoad } from '../lib/load.mjs';
-import { stopChild } from '../lib/children.mjs';
-import { createStore } from '../lib/store.mjs';
-import { startHerald, stopHerald, setupFixture, ingestPaths, authHeaders, completedAcross } from '../lib/herald.mjs';
-import { Meter, pidsByComm } from '../lib/proc-stats.mjs';
+import { withHeraldSystem } from '../lib/herald-system.mjs';
+import { Meter } from '../lib/proc-stats.mjs';
 import { progressPrinter } from '../lib/progress.mjs';
 import { waitForCount } from '../lib/wait.mjs';
 import { measureIngestToArrival } from '../lib/measure.mjs';
@@ -38,36 +34,26 @@ export function cases(ctx) {
 /** Shared by e2e (closed loop) and latency (open loop). */
 export async function runIngestToArrival(ctx, storeKind, { mode }) {
   const sz = sizes(ctx);
-  const store = await createStore(storeKind);
-  const receiver = await startReceiver({ name: `${ctx.runTag}-receiver`, latency: true });
-  let herald = null;
-  let load = null;
-  try {
-    herald = await startHerald({ name: `${ctx.runTag}-herald`, role: 'all', storeEnv: store.env });
-    const fx = await setupFixture(herald, [receiver.url('/hook/0')]);
-    for (const n of fx.notes) ctx.note(n);
-    load = await startLoad({ name: `${ctx.runTag}-load`, onProgress: progressPrinter(`${storeKind} ${mode === 'single' ? 'e2e' : 'open-loop'} load`) });
+  return withHeraldSystem(ctx, storeKind, mode === 'single' ? 'e2e load' : 'open-loop load', async (sys) => {
     const meter = new Meter();
-    meter.add('herald', herald.pid, { reset: true });
-    meter.add('receiver', receiver.child.pid, { reset: true });
-    meter.add('load', load.pid, { fresh: true });
-    if (store.kind === 'postgres') meter.addGroup('postgres', () => pidsByComm('postgres'));
-    const h = herald;
+    sys.meter(meter);
+    meter.add('receiver', sys.receiver.child.pid, { reset: true });
+    meter.add('load', sys.load.pid, { fresh: true });
     const loadOpts =
       mode === 'single'
-        ? { origin: herald.origin, path: ingestPaths.single, headers: authHeaders, concurrency: 32, durationMs: sz.e2eMs }
-        : { origin: herald.origin, path: ingestPaths.single, headers: authHeaders, rate: sz.latencyRate, durationMs: sz.latencyMs, connections: 128 };
+        ? { ...sys.ingest, concurrency: 32, durationMs: sz.e2eMs }
+        : { ...sys.ingest, rate: sz.latencyRate, durationMs: sz.latencyMs, connections: 128 };
     const m = await measureIngestToArrival({
-      receiver,
-      load,
+      receiver: sys.receiver,
+      load: sys.load,
       mode,
       loadOpts,
       warmupMs: mode === 'single' ? sz.e2eWarmupMs : sz.latencyWarmupMs,
       waitAllDelivered: (target) =>
-        waitForCount(async () => (await completedAcross([h])).done, target, {
+        waitForCount(sys.delivered, target, {
           timeoutMs: 180_000,
           onProgress: progressPrinter(`${storeKind} catch-up`),
-          abortIf: async () => (h.child.bench.exited ? `herald exited (${h.child.bench.code ?? h.child.bench.signal})` : null),
+          abortIf: sys.exited,
         }),
     });
     const resources = meter.stop();
@@ -80,13 +66,5 @@ export async function runIngestToArrival(ctx, storeKind, { mode }) {
       primaryPhase: mode === 'single' ? 'e2e' : 'latency',
       info: { statuses: m.res.statuses, latency_max_per_second_ms: m.latencyMaxPerSecond },
     };
-  } finally {
-    if (load) {
-      await load.close();
-      await stopChild(load.child, { graceMs: 2000 });
-    }
-    if (herald) await stopHerald(herald, 15_000);
-    await stopChild(receiver.child, { graceMs: 2000 });
-    await store.destroy();
-  }
+  });
 }
