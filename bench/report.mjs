@@ -52,6 +52,7 @@ function fmtValue(v, unit) {
   if (unit === 'x') return `${v.toFixed(2)}×`;
   if (unit === 'B') return `${fmtNum(v)} B`;
   if (unit === '/s') return `${fmtNum(v)}/s`;
+  if (unit === 'µs') return `${fmtNum(v)} µs`;
   if (unit === '') return Math.abs(v) < 100 ? fmtNum(v, 2) : fmtNum(v);
   return `${fmtNum(v, Math.abs(v) < 100 ? 2 : 0)} ${unit}`.trim();
 }
@@ -127,6 +128,8 @@ export function computeTargets(summaries) {
   add('PG statements per delivery (drain, worker)', get(byId, 'drain-postgres-stmts', 'statements_per_delivery'), 3, '<=', '');
   add('slow endpoints SQLite deliveries/s', get(byId, 'slow-sqlite', 'rate'), 5000, '>=', '/s');
   add('slow endpoints SQLite Herald peak RSS', get(byId, 'slow-sqlite', 'herald_rss_mb'), 300, '<=', 'MB');
+  add('destinations SQLite: each broker / http', get(byId, 'destinations-sqlite', 'min_ratio'), 1, '>=', 'x');
+  add('destinations PG: each broker / http', get(byId, 'destinations-postgres', 'min_ratio'), 1, '>=', 'x');
   return T;
 }
 
@@ -140,6 +143,12 @@ export function computeRatios(summaries) {
     if (d !== null) out.push({ name: `drain Herald ${st} / baseline`, value: d });
     if (e !== null) out.push({ name: `end-to-end delivered/s Herald ${st} / baseline`, value: e });
     if (p99 !== null) out.push({ name: `end-to-end p99 Herald ${st} / baseline (lower is better)`, value: p99 });
+  }
+  for (const st of ['sqlite', 'postgres']) {
+    for (const kind of ['redis_stream', 'nats', 'amqp']) {
+      const v = get(byId, `destinations-${st}`, `${kind}_vs_http`);
+      if (v !== null) out.push({ name: `destinations ${st}: ${kind.replace('_', '-')} / http deliveries/s`, value: v });
+    }
   }
   const two = div(get(byId, 'drain-postgres-2w', 'rate'), get(byId, 'drain-postgres', 'rate'));
   if (two !== null) out.push({ name: 'drain PG: 2 worker processes / 1 worker process', value: two });

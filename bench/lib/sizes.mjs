@@ -15,6 +15,7 @@ const FULL = {
   slowDelayMs: 100,
   pgStatsN: 20_000, // drain run through the statement-counting proxy
   batchConcurrency: 4,
+  destinationsN: 50_000, // per destination kind (http, redis-stream, nats, amqp)
 };
 
 const QUICK = {
@@ -29,6 +30,7 @@ const QUICK = {
   backlogN: 100_000,
   slowEvents: 1000,
   pgStatsN: 10_000,
+  destinationsN: 20_000,
 };
 
 export function sizes(ctx) {
