@@ -79,6 +79,9 @@ async function runDestinations(ctx, storeKind, order) {
     const k = key(kind);
     phases[`drain-${kind}`] = r.resources;
     metrics[`${k}_rate`] = r.rate;
+    metrics[`${k}_rate_from_ready`] = r.rate_from_ready;
+    metrics[`${k}_seconds`] = r.seconds;
+    metrics[`${k}_startup_s`] = r.startup_s;
     metrics[`${k}_herald_us`] = ((r.resources.herald?.cpu_s ?? NaN) / N) * 1e6;
     metrics[`${k}_sink_us`] = ((r.resources[SINK_PROCS[kind]]?.cpu_s ?? NaN) / N) * 1e6;
     metrics[`${k}_failed`] = r.failed;
