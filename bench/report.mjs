@@ -52,6 +52,7 @@ function fmtValue(v, unit) {
   if (unit === 'x') return `${v.toFixed(2)}×`;
   if (unit === 'B') return `${fmtNum(v)} B`;
   if (unit === '/s') return `${fmtNum(v)}/s`;
+  if (unit === 'µs') return `${fmtNum(v)} µs`;
   if (unit === '') return Math.abs(v) < 100 ? fmtNum(v, 2) : fmtNum(v);
   return `${fmtNum(v, Math.abs(v) < 100 ? 2 : 0)} ${unit}`.trim();
 }
@@ -131,6 +132,8 @@ export function computeTargets(summaries) {
   const bOpen = get(byId, 'openloop-baseline', 'max_rate');
   add('open-loop rate SQLite / baseline', div(get(byId, 'openloop-sqlite', 'max_rate'), bOpen), 2, '>=', 'x');
   if (byId.has('openloop-postgres')) add('open-loop rate PG / baseline (info)', div(get(byId, 'openloop-postgres', 'max_rate'), bOpen), 2, '>=', 'x');
+  add('destinations SQLite: each broker / http', get(byId, 'destinations-sqlite', 'min_ratio'), 1, '>=', 'x');
+  add('destinations PG: each broker / http', get(byId, 'destinations-postgres', 'min_ratio'), 1, '>=', 'x');
   return T;
 }
 
@@ -146,6 +149,12 @@ export function computeRatios(summaries) {
     if (p99 !== null) out.push({ name: `end-to-end p99 Herald ${st} / baseline (lower is better)`, value: p99 });
     const open = div(get(byId, `openloop-${st}`, 'max_rate'), get(byId, 'openloop-baseline', 'max_rate'));
     if (open !== null) out.push({ name: `open-loop rate at p99 ≤ 100 ms Herald ${st} / baseline`, value: open });
+  }
+  for (const st of ['sqlite', 'postgres']) {
+    for (const kind of ['redis_stream', 'nats', 'amqp']) {
+      const v = get(byId, `destinations-${st}`, `${kind}_vs_http`);
+      if (v !== null) out.push({ name: `destinations ${st}: ${kind.replace('_', '-')} / http deliveries/s`, value: v });
+    }
   }
   const two = div(get(byId, 'drain-postgres-2w', 'rate'), get(byId, 'drain-postgres', 'rate'));
   if (two !== null) out.push({ name: 'drain PG: 2 worker processes / 1 worker process', value: two });

@@ -11,9 +11,9 @@ import { heraldAvailable, heraldBuild } from './lib/herald.mjs';
 import { busyFraction, busyReport } from './lib/proc-stats.mjs';
 import { computeRatios, computeTargets, machineInfo, printResults, printTargets, summarise, writeJson } from './report.mjs';
 
-const SCENARIOS = ['ceiling', 'baseline', 'drain', 'e2e', 'latency', 'fanout', 'backlog', 'slow', 'openloop'];
-const ALIASES = { 'end-to-end': 'e2e', endtoend: 'e2e', 'fan-out': 'fanout', 'slow-endpoints': 'slow', slowendpoints: 'slow', bullmq: 'baseline', 'open-loop': 'openloop' };
-const HERALD_SCENARIOS = new Set(['drain', 'e2e', 'latency', 'fanout', 'backlog', 'slow', 'openloop']);
+const SCENARIOS = ['ceiling', 'baseline', 'drain', 'e2e', 'latency', 'fanout', 'backlog', 'slow', 'openloop', 'destinations'];
+const ALIASES = { 'end-to-end': 'e2e', endtoend: 'e2e', 'fan-out': 'fanout', 'slow-endpoints': 'slow', slowendpoints: 'slow', bullmq: 'baseline', 'open-loop': 'openloop', brokers: 'destinations' };
+const HERALD_SCENARIOS = new Set(['drain', 'e2e', 'latency', 'fanout', 'backlog', 'slow', 'openloop', 'destinations']);
 
 function usage() {
   return `usage: node bench/run.mjs [--quick] [--only ${SCENARIOS.join(',')}] [--store sqlite|postgres|both] [--runs N] [--set key=value]

@@ -132,19 +132,21 @@ export async function api(h, method, p, body, { expect, timeoutMs = 30_000 } = {
 }
 
 /**
- * Create the bench org and one webhook per URL, all subscribed to the bench event type.
+ * Create the bench org and one webhook per target, all subscribed to the bench event type. A
+ * target is a receiver URL, or the rest of a webhook's create body (e.g. `{ destination }`).
  * Returns { webhooks: [{id, url}], notes: [] }.
  */
-export async function setupFixture(h, urls) {
+export async function setupFixture(h, targets) {
   const notes = [];
   await api(h, 'POST', '/orgs', { id: ORG_ID, name: 'Bench', owner_email: 'bench@example.com' }, { expect: [200, 201] });
   // Register the event type if the catalogue wants it; ingest may accept unknown types anyway.
   const et = await api(h, 'POST', '/event-types', { name: EVENT_TYPE, description: 'benchmark event', example: { id: 'e1', seq: 1, sent_at: 0 } });
   if (et.status >= 300 && et.status !== 409) notes.push(`POST /event-types answered ${et.status}: ${et.text.slice(0, 200)}`);
   const webhooks = [];
-  for (const url of urls) {
-    const r = await api(h, 'POST', `/orgs/${ORG_ID}/webhooks`, { url, events: [EVENT_TYPE] }, { expect: [200, 201] });
-    webhooks.push({ id: r.json?.id, url });
+  for (const target of targets) {
+    const body = typeof target === 'string' ? { url: target } : target;
+    const r = await api(h, 'POST', `/orgs/${ORG_ID}/webhooks`, { ...body, events: [EVENT_TYPE] }, { expect: [200, 201] });
+    webhooks.push({ id: r.json?.id, url: body.url ?? null });
   }
   return { webhooks, notes };
 }

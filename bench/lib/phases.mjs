@@ -40,11 +40,12 @@ async function pgDelta(store, a, b) {
  * Returns { ingest: { events_per_s, ... }, resources, pg, webhooks }.
  * `storeEnv` may differ from store.env (e.g. a URL through the statement-counting proxy).
  */
-export async function preIngest({ ctx, store, storeEnv = store.env, receiver, hookPaths = ['/hook/0'], events, proxy = null, label = 'ingest' }) {
+export async function preIngest({ ctx, store, storeEnv = store.env, receiver, hookPaths = ['/hook/0'], targets = null, events, proxy = null, label = 'ingest' }) {
   const api = await startHerald({ name: `${ctx.runTag}-herald-api`, role: 'api', storeEnv });
   let load = null;
   try {
-    const fixture = await setupFixture(api, hookPaths.map((p) => receiver.url(p)));
+    // `targets`: webhook bodies other than the receiver's URLs (setupFixture), e.g. broker destinations
+    const fixture = await setupFixture(api, targets ?? hookPaths.map((p) => receiver.url(p)));
     for (const n of fixture.notes) ctx.note(n);
     load = await startLoad({ name: `${ctx.runTag}-load-batch`, onProgress: progressPrinter(label) });
     // let pg_stat_database catch up with the fixture's transactions before the baseline read
@@ -94,15 +95,29 @@ export async function preIngest({ ctx, store, storeEnv = store.env, receiver, ho
 }
 
 /**
+ * Where the deliveries of a drain arrive, as drain() watches it: the receiver, or a broker
+ * (bench/lib/destination-sinks.mjs). `count` is the arrivals so far (progress only: the drain
+ * ends when Herald has recorded them); `stats` is the receiver's detail (null for a broker).
+ */
+export function receiverSink(receiver) {
+  return {
+    reset: () => receiver.call('reset'),
+    meter: (meter) => meter.add('receiver', receiver.child.pid, { reset: true }),
+    count: async () => (await receiver.call('stats', {}, 5000)).count,
+    stats: (args) => receiver.call('stats', args),
+  };
+}
+
+/**
  * Start `workers` worker processes and time them until `expected` deliveries are recorded.
  * Returns { rate, ..., resources, pg, samples, timesOf } and stops the workers.
  */
-export async function drain({ ctx, store, storeEnv = store.env, receiver, expected, workers = 1, proxy = null, label = 'drain', timesOf = [] }) {
-  await receiver.call('reset');
+export async function drain({ ctx, store, storeEnv = store.env, receiver, sink = receiverSink(receiver), expected, workers = 1, proxy = null, label = 'drain', timesOf = [] }) {
+  await sink.reset();
   const pg0 = await pgCounters(store);
   if (proxy) await proxy.reset();
   const meter = new Meter();
-  meter.add('receiver', receiver.child.pid, { reset: true });
+  sink.meter(meter);
   if (proxy) meter.add('pg-proxy', proxy.child.pid, { reset: true });
   addStoreMeters(meter, store);
   const t0 = wallNow();
@@ -130,7 +145,7 @@ export async function drain({ ctx, store, storeEnv = store.env, receiver, expect
     const nearFrom = expected - Math.max(200, Math.ceil(expected * 0.05));
     const done = await waitForCount(
       async () => {
-        const arrivals = (await receiver.call('stats', {}, 5000)).count;
+        const arrivals = await sink.count();
         lastArrivals = arrivals;
         const now = wallNow();
         if (arrivals >= nearFrom || now - lastScrape >= METRICS_SCRAPE_FAR_MS || !last) {
@@ -158,7 +173,7 @@ export async function drain({ ctx, store, storeEnv = store.env, receiver, expect
     );
     const resources = meter.stop();
     if (!done.reached) throw new Error(`drain did not complete: ${done.reason}`);
-    const rs = await receiver.call('stats', { timesOf: [expected, ...timesOf], perPath: true });
+    const rs = sink.stats ? await sink.stats({ timesOf: [expected, ...timesOf], perPath: true }) : {};
     await new Promise((r) => setTimeout(r, store.kind === 'postgres' ? 700 : 0));
     const pg1 = await pgCounters(store);
     const stmts = proxy ? await proxy.stats() : null;
@@ -167,13 +182,13 @@ export async function drain({ ctx, store, storeEnv = store.env, receiver, expect
     return {
       rate: expected / secs,
       rate_from_ready: expected / ((done.tDone - tReady) / 1000),
-      rate_arrivals: rs.timesOf[0] ? expected / ((rs.timesOf[0] - t0) / 1000) : null,
+      rate_arrivals: rs.timesOf?.[0] ? expected / ((rs.timesOf[0] - t0) / 1000) : null,
       seconds: secs,
       startup_s: (tReady - t0) / 1000,
       succeeded: last?.succeeded ?? null,
       failed: last?.failed ?? null,
       retry: last?.retry ?? null,
-      arrivals: rs.count,
+      arrivals: rs.count ?? lastArrivals,
       signed: rs.signed,
       max_inflight_seen: rs.maxInflight,
       per_path_min: pathCounts.length ? Math.min(...pathCounts) : null,

@@ -32,6 +32,7 @@ const FULL = {
   openloopLateMs: 25, // a send that leaves later than this after its scheduled instant is late (a quarter of the p99 bound)
   openloopLatePct: 1, // more late sends than this % of a step: the generator did not keep up
   openloopConnections: 256,
+  destinationsN: 50_000, // per destination kind (http, redis-stream, nats, amqp)
 };
 
 const QUICK = {
@@ -54,6 +55,7 @@ const QUICK = {
   openloopFirstWarmupMs: 2000,
   openloopDrainMs: 5000,
   openloopRecoverMs: 30_000,
+  destinationsN: 20_000,
 };
 
 export function sizes(ctx) {

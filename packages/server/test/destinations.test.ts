@@ -198,6 +198,47 @@ describe('broker-specific guarantees', () => {
     }
   });
 
+  it('AMQP: batches beyond the confirm window go out in turns, whole and in order, each confirmed', async () => {
+    const consumer = await CONSUMERS.amqp();
+    const { settings, secrets } = parseDestination(consumer.input(BROKER_PORTS.amqp));
+    const d = createDestination(settings, secrets, { ...FAST, amqpConfirmWindow: 4 });
+    try {
+      const batches = [batch(10), batch(7), batch(3)];
+      // Sent together, as the engine's pool does: the later batches wait for the first's confirms.
+      const outcomes = await Promise.all(batches.map((b) => d.send(b, DEADLINE_MS)));
+      outcomes.forEach((o, i) => assert.deepEqual(codes(o), (batches[i] as OutboundMessage[]).map(() => 'ok')));
+      const got = await consumer.read(20);
+      assert.deepEqual(got.map((g) => g.deliveryId), batches.flat().map((m) => m.deliveryId));
+    } finally {
+      await d.close();
+      await consumer.close();
+    }
+  });
+
+  it('AMQP: when confirms stop coming, messages waiting for the window time out unpublished at their deadline', async () => {
+    const consumer = await CONSUMERS.amqp();
+    const proxy = await startTcpProxy(BROKER_PORTS.amqp);
+    const { settings, secrets } = parseDestination(consumer.input(proxy.port));
+    const d = createDestination(settings, secrets, { ...FAST, amqpConfirmWindow: 4 });
+    try {
+      assert.deepEqual(codes(await d.send(batch(1), DEADLINE_MS)), ['ok']);
+      proxy.mute();
+      const deadline = 300;
+      const outcomes = await d.send(batch(10), deadline);
+      assert.deepEqual(codes(outcomes), outcomes.map(() => 'timeout'));
+      for (const o of outcomes) assert.ok(o.durationMs >= deadline - 5 && o.durationMs < deadline + 200, `settled at the deadline (${o.durationMs} ms)`);
+      // The broker holds the first message and the four the window let out: the other six never went out.
+      await consumer.read(5);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(await consumer.stored(), 5);
+    } finally {
+      // The proxy first: a muted connection would hold close() until its timeout.
+      await proxy.close();
+      await d.close();
+      await consumer.close();
+    }
+  });
+
   it('refused credentials fail as broker_auth, an AMQP vhost that does not exist as config', async () => {
     const amqp = { kind: 'amqp', exchange: 'amq.topic', routing_key: 'x', persistent: true, mandatory: false } as const;
     const cases: [Destination, string][] = [

@@ -1,19 +1,39 @@
 /**
- * RabbitMQ (AMQP 0-9-1) destination: one connection and one confirm channel, publishes a
- * batch without waiting between messages, and reports each message when the broker confirms
- * it (basic.ack) or refuses it (basic.nack). Mandatory publishes make a message that no queue
- * receives fail as `unroutable` (the broker returns it before confirming it).
+ * RabbitMQ (AMQP 0-9-1) destination: one connection and one confirm channel; a batch is
+ * published without waiting between messages while fewer than a window's worth are
+ * unconfirmed on the channel (confirm-window.ts says why), the rest go out as confirms come
+ * back, and each message is reported when the broker confirms it (basic.ack) or refuses it
+ * (basic.nack). Mandatory publishes make a message that no queue receives fail as
+ * `unroutable` (the broker returns it before confirming it).
  */
 import amqplib, { type ChannelModel, type ConfirmChannel, type Options } from 'amqplib';
-import { BatchOutcomes } from './batch-outcomes.js';
-import { DestinationFailure, LazyConnection, startBatch, errorText, raceTimeout } from './lazy-connection.js';
+import type { BatchOutcomes } from './batch-outcomes.js';
+import { ConfirmWindow } from './confirm-window.js';
+import { DestinationFailure, LazyConnection, startBatch, errorText } from './lazy-connection.js';
 import { AMQP_SHORTSTR_MAX, renderName } from './name-template.js';
 import { safeDecode } from './settings.js';
 import { connectionOptions } from './connection-options.js';
-import type { AmqpSettings, Destination, DestinationOptions, DestinationOutcome, DestinationSecrets, OutboundMessage } from './types.js';
+import type { AmqpSettings, Destination, DestinationErrorCode, DestinationOptions, DestinationOutcome, DestinationSecrets, OutboundMessage } from './types.js';
 
 /** Seconds between heartbeats: a silently dead broker is noticed within about two of them. */
 const HEARTBEAT_S = 10;
+/**
+ * Most messages unconfirmed on the channel by default (DestinationOptions.amqpConfirmWindow): a
+ * claim batch's worth, and a quarter of the engine's default in-flight budget, so three more
+ * windows wait here while RabbitMQ works on one (bench/scenarios/destinations.mjs, docs/performance.md).
+ */
+const CONFIRM_WINDOW = 256;
+
+/** One message of a batch on its way: waiting for room in the window, or published. */
+interface Outgoing {
+  out: BatchOutcomes;
+  i: number;
+  message: OutboundMessage;
+  routingKey: string;
+}
+
+/** How a published message ended: null when the broker took it. */
+type Verdict = { code: DestinationErrorCode; message: string } | null;
 
 interface AmqpLink {
   model: ChannelModel;
@@ -22,6 +42,11 @@ interface AmqpLink {
   closeReason: DestinationFailure | null;
   /** Message ids the broker returned as unroutable and has not confirmed yet. */
   returned: Map<string, number>;
+  window: ConfirmWindow<Outgoing>;
+  /** Set when the channel or connection closed: nothing more goes out on this link. */
+  closed: boolean;
+  /** Outcomes decided by confirms, applied once the publishes they made room for are written. */
+  decided: (() => void)[];
 }
 
 export class AmqpDestination implements Destination {
@@ -34,9 +59,13 @@ export class AmqpDestination implements Destination {
     options: DestinationOptions = {},
   ) {
     const connect = connectOptions(settings, secrets);
+    const size = options.amqpConfirmWindow ?? CONFIRM_WINDOW;
     this.link = new LazyConnection<AmqpLink>({
       ...connectionOptions(options),
-      open: (timeoutMs) => openLink(connect, timeoutMs, (l) => this.link.lost(l)),
+      open: (timeoutMs) => openLink(connect, timeoutMs, (link) => new ConfirmWindow<Outgoing>(size, {
+        wanted: (o) => o.out.isOpen(o.i),
+        publish: (o) => this.publish(link(), o),
+      }), (l) => this.link.lost(l)),
       shut: (l) => l.model.close(),
       classify: classifyConnectError,
     });
@@ -45,32 +74,48 @@ export class AmqpDestination implements Destination {
   async send(batch: readonly OutboundMessage[], deadlineMs: number): Promise<DestinationOutcome[]> {
     const { out, conn: link } = await startBatch(this.link, batch.length, deadlineMs);
     if (link === null) return out.done;
-    for (let i = 0; i < batch.length && !out.settled; i++) {
-      const m = batch[i] as OutboundMessage;
-      const routingKey = renderName(this.settings.routing_key, m.eventType);
-      if (Buffer.byteLength(routingKey) > AMQP_SHORTSTR_MAX) {
-        out.fail(i, 'config', `The routing key for ${m.eventType} is longer than ${AMQP_SHORTSTR_MAX} bytes`);
-        continue;
-      }
-      let writable: boolean;
-      try {
-        writable = link.channel.publish(this.settings.exchange, routingKey, Buffer.from(m.body, 'utf8'), this.properties(m), (err: unknown) => {
-          if (err === null || err === undefined) confirmed(out, i, link, m.deliveryId);
-          else publishFailed(out, i, link, err);
-        });
-      } catch (err) {
-        // The channel closed between two publishes: nothing more can go out on it.
-        out.failRest('broker_unreachable', `The channel closed while publishing: ${errorText(err)}`);
-        break;
-      }
-      // Respect the socket's back-pressure rather than buffering a whole batch in memory.
-      if (!writable) await drained(link.channel, out.remainingMs(deadlineMs));
+    if (link.closed) {
+      const reason = closedReason(link);
+      out.failRest(reason.code, reason.message);
+      return out.done;
     }
+    batch.forEach((message, i) => {
+      const routingKey = renderName(this.settings.routing_key, message.eventType);
+      if (Buffer.byteLength(routingKey) > AMQP_SHORTSTR_MAX) out.fail(i, 'config', `The routing key for ${message.eventType} is longer than ${AMQP_SHORTSTR_MAX} bytes`);
+      else link.window.add({ out, i, message, routingKey });
+    });
+    link.window.pump();
     return out.done;
   }
 
   close(): Promise<void> {
     return this.link.close();
+  }
+
+  /** Publishes one message of the window; its confirm makes room for the next. */
+  private publish(link: AmqpLink, o: Outgoing): 'sent' | 'full' | 'failed' {
+    const m = o.message;
+    let writable: boolean;
+    try {
+      writable = link.channel.publish(this.settings.exchange, o.routingKey, Buffer.from(m.body, 'utf8'), this.properties(m), (err: unknown) => {
+        const verdict = err === null || err === undefined ? confirmVerdict(link, m.deliveryId) : failureVerdict(link, err);
+        // The room goes to the next messages first, so they are written before the engine
+        // handles this outcome (see decideAfterWrites).
+        link.window.settled();
+        decideAfterWrites(link, () => {
+          if (verdict === null) o.out.ok(o.i);
+          else o.out.fail(o.i, verdict.code, verdict.message);
+        });
+      });
+    } catch (err) {
+      // The channel closed between two publishes: nothing more can go out on it.
+      const reason = link.closeReason;
+      if (reason !== null) o.out.fail(o.i, reason.code, reason.message);
+      else o.out.fail(o.i, 'broker_unreachable', `The channel closed while publishing: ${errorText(err)}`);
+      return 'failed';
+    }
+    // Respect the socket's back-pressure rather than buffering without bound ('drain' resumes).
+    return writable ? 'sent' : 'full';
   }
 
   private properties(m: OutboundMessage): Options.Publish {
@@ -88,39 +133,68 @@ export class AmqpDestination implements Destination {
   }
 }
 
-function confirmed(out: BatchOutcomes, i: number, link: AmqpLink, messageId: string): void {
+function confirmVerdict(link: AmqpLink, messageId: string): Verdict {
   const returns = link.returned.get(messageId) ?? 0;
-  if (returns === 0) {
-    out.ok(i);
-    return;
-  }
+  if (returns === 0) return null;
   if (returns === 1) link.returned.delete(messageId);
   else link.returned.set(messageId, returns - 1);
-  out.fail(i, 'unroutable', 'The exchange routed the message to no queue (returned as mandatory)');
+  return { code: 'unroutable', message: 'The exchange routed the message to no queue (returned as mandatory)' };
 }
 
-function publishFailed(out: BatchOutcomes, i: number, link: AmqpLink, err: unknown): void {
-  if (err instanceof Error && err.message === 'message nacked') {
-    out.fail(i, 'broker_nack', 'The broker refused the message (basic.nack)');
-    return;
-  }
+function failureVerdict(link: AmqpLink, err: unknown): Verdict {
+  if (err instanceof Error && err.message === 'message nacked') return { code: 'broker_nack', message: 'The broker refused the message (basic.nack)' };
   const reason = link.closeReason;
-  if (reason !== null) out.fail(i, reason.code, reason.message);
-  else out.fail(i, 'broker_unreachable', `The connection closed before the broker confirmed: ${errorText(err)}`);
+  if (reason !== null) return reason;
+  return { code: 'broker_unreachable', message: `The connection closed before the broker confirmed: ${errorText(err)}` };
 }
 
-async function openLink(connect: Options.Connect, timeoutMs: number, lost: (l: AmqpLink) => void): Promise<AmqpLink> {
+function closedReason(link: AmqpLink): DestinationFailure {
+  return link.closeReason ?? new DestinationFailure('broker_unreachable', 'The channel closed before the message was published');
+}
+
+/**
+ * Applies the outcomes decided by confirms after the publishes those confirms made room for
+ * are on the socket. amqplib writes a channel's frames from a setImmediate it schedules once
+ * the channel's buffer turns readable (a process.nextTick after the first publish); settling
+ * outcomes at once would run the engine's work for every confirmed message (recording,
+ * claiming more) before that write, and the broker would sit idle meanwhile. This nextTick is
+ * queued after amqplib's, so this setImmediate runs after its write.
+ */
+function decideAfterWrites(link: AmqpLink, apply: () => void): void {
+  link.decided.push(apply);
+  if (link.decided.length > 1) return;
+  process.nextTick(() => {
+    setImmediate(() => {
+      const decided = link.decided;
+      link.decided = [];
+      for (const f of decided) f();
+    });
+  });
+}
+
+async function openLink(
+  connect: Options.Connect, timeoutMs: number, makeWindow: (link: () => AmqpLink) => ConfirmWindow<Outgoing>, lost: (l: AmqpLink) => void,
+): Promise<AmqpLink> {
   const model = await amqplib.connect(connect, { timeout: timeoutMs, noDelay: true, clientProperties: { connection_name: 'herald-destination' } });
   try {
     const channel = await model.createConfirmChannel();
-    const link: AmqpLink = { model, channel, closeReason: null, returned: new Map() };
+    const link: AmqpLink = { model, channel, closeReason: null, returned: new Map(), closed: false, decided: [], window: makeWindow(() => link) };
+    const gone = (): void => {
+      if (link.closed) return;
+      link.closed = true;
+      // Messages still waiting for the window will never go out on this link.
+      const reason = closedReason(link);
+      for (const o of link.window.drain()) o.out.fail(o.i, reason.code, reason.message);
+      lost(link);
+    };
     // 'error' must have a listener or it would crash the process; 'close' follows it.
     model.on('error', () => undefined);
-    model.on('close', () => lost(link));
+    model.on('close', gone);
     channel.on('error', (err: unknown) => {
       link.closeReason = classifyChannelError(err);
     });
-    channel.on('close', () => lost(link));
+    channel.on('close', gone);
+    channel.on('drain', () => link.window.unblock());
     channel.on('return', (msg: { properties: { messageId?: unknown } }) => {
       const id = msg.properties.messageId;
       if (typeof id === 'string') link.returned.set(id, (link.returned.get(id) ?? 0) + 1);
@@ -130,19 +204,6 @@ async function openLink(connect: Options.Connect, timeoutMs: number, lost: (l: A
     await model.close().catch(() => undefined);
     throw err;
   }
-}
-
-function drained(channel: ConfirmChannel, timeoutMs: number): Promise<void> {
-  let onDrain: () => void = () => undefined;
-  const p = new Promise<void>((resolve) => {
-    onDrain = resolve;
-    channel.once('drain', onDrain);
-    channel.once('close', onDrain);
-  });
-  return raceTimeout(p, timeoutMs, () => undefined).finally(() => {
-    channel.off('drain', onDrain);
-    channel.off('close', onDrain);
-  });
 }
 
 function connectOptions(settings: AmqpSettings, secrets: DestinationSecrets): Options.Connect {

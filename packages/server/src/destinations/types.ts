@@ -142,4 +142,6 @@ export interface DestinationOptions {
    * resolves to a private address only after the first connection is refused as well.
    */
   checkAddress?: () => Promise<string | null>;
+  /** AMQP: most messages published and not yet confirmed on the channel; more wait their turn. Default 256. */
+  amqpConfirmWindow?: number;
 }

@@ -1,7 +1,8 @@
 /**
  * A TCP proxy on 127.0.0.1 between a client and a real broker, that a test can cut (every
  * socket destroyed, nothing listening: the broker "went away") and restore on the same port,
- * or turn into a black hole (connections accepted, nothing forwarded: a broker that hangs).
+ * turn into a black hole (connections accepted, nothing forwarded: a broker that hangs), or
+ * mute (open connections still carry what the client sends; the broker's answers are held).
  * The brokers are shared system services: tests simulate outages here, never by stopping them.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
@@ -16,6 +17,8 @@ export interface TcpProxy {
   restore(): Promise<void>;
   /** While on, new connections are accepted and never forwarded. */
   blackHole(on: boolean): void;
+  /** From now on, open connections stop passing the broker's answers to the client (for good). */
+  mute(): void;
   close(): Promise<void>;
 }
 
@@ -23,6 +26,7 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
   const sockets = new Set<Socket>();
   let holeOn = false;
   let accepted = 0;
+  const upstreams = new Map<Socket, Socket>();
   const track = (s: Socket): void => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
@@ -36,6 +40,8 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     track(upstream);
     client.pipe(upstream);
     upstream.pipe(client);
+    upstreams.set(upstream, client);
+    upstream.on('close', () => upstreams.delete(upstream));
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   });
@@ -62,6 +68,12 @@ export async function startTcpProxy(targetPort: number, targetHost = '127.0.0.1'
     },
     blackHole(on) {
       holeOn = on;
+    },
+    mute() {
+      for (const [upstream, client] of upstreams) {
+        upstream.unpipe(client);
+        upstream.pause();
+      }
     },
     async close() {
       destroyAll();
