@@ -24,12 +24,14 @@ const HEARTBEAT_S = 10;
  */
 const CONFIRM_WINDOW = 256;
 
-/** One message of a batch on its way: waiting for room in the window, or published. */
+/** One message of a batch on its way: waiting for room in the window, published, or decided. */
 interface Outgoing {
   out: BatchOutcomes;
   i: number;
   message: OutboundMessage;
   routingKey: string;
+  /** What its confirm said (null: taken), until the outcome is applied (see decideAfterWrites). */
+  verdict: Verdict;
 }
 
 /** How a published message ended: null when the broker took it. */
@@ -45,8 +47,8 @@ interface AmqpLink {
   window: ConfirmWindow<Outgoing>;
   /** Set when the channel or connection closed: nothing more goes out on this link. */
   closed: boolean;
-  /** Outcomes decided by confirms, applied once the publishes they made room for are written. */
-  decided: (() => void)[];
+  /** Messages whose confirm came, applied once the publishes their room went to are written. */
+  decided: Outgoing[];
 }
 
 export class AmqpDestination implements Destination {
@@ -82,7 +84,7 @@ export class AmqpDestination implements Destination {
     batch.forEach((message, i) => {
       const routingKey = renderName(this.settings.routing_key, message.eventType);
       if (Buffer.byteLength(routingKey) > AMQP_SHORTSTR_MAX) out.fail(i, 'config', `The routing key for ${message.eventType} is longer than ${AMQP_SHORTSTR_MAX} bytes`);
-      else link.window.add({ out, i, message, routingKey });
+      else link.window.add({ out, i, message, routingKey, verdict: null });
     });
     link.window.pump();
     return out.done;
@@ -98,14 +100,11 @@ export class AmqpDestination implements Destination {
     let writable: boolean;
     try {
       writable = link.channel.publish(this.settings.exchange, o.routingKey, Buffer.from(m.body, 'utf8'), this.properties(m), (err: unknown) => {
-        const verdict = err === null || err === undefined ? confirmVerdict(link, m.deliveryId) : failureVerdict(link, err);
+        o.verdict = err === null || err === undefined ? confirmVerdict(link, m.deliveryId) : failureVerdict(link, err);
         // The room goes to the next messages first, so they are written before the engine
         // handles this outcome (see decideAfterWrites).
         link.window.settled();
-        decideAfterWrites(link, () => {
-          if (verdict === null) o.out.ok(o.i);
-          else o.out.fail(o.i, verdict.code, verdict.message);
-        });
+        decideAfterWrites(link, o);
       });
     } catch (err) {
       // The channel closed between two publishes: nothing more can go out on it.
@@ -160,14 +159,17 @@ function closedReason(link: AmqpLink): DestinationFailure {
  * claiming more) before that write, and the broker would sit idle meanwhile. This nextTick is
  * queued after amqplib's, so this setImmediate runs after its write.
  */
-function decideAfterWrites(link: AmqpLink, apply: () => void): void {
-  link.decided.push(apply);
+function decideAfterWrites(link: AmqpLink, o: Outgoing): void {
+  link.decided.push(o);
   if (link.decided.length > 1) return;
   process.nextTick(() => {
     setImmediate(() => {
       const decided = link.decided;
       link.decided = [];
-      for (const f of decided) f();
+      for (const d of decided) {
+        if (d.verdict === null) d.out.ok(d.i);
+        else d.out.fail(d.i, d.verdict.code, d.verdict.message);
+      }
     });
   });
 }
