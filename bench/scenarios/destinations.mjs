@@ -1,4 +1,4 @@
-// 9. destinations — the drain of scenario 2 once per destination kind, back to back in one run:
+// 10. destinations — the drain of scenario 2 once per destination kind, back to back in one run:
 // N events pre-ingested (role api) for one webhook whose destination is http (the loopback
 // receiver), redis-stream, nats or amqp (lib/destination-sinks.mjs), then a fresh worker
 // drains them: deliveries/s from worker spawn until all N are recorded (a broker delivery is
