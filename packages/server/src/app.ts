@@ -75,10 +75,11 @@ export async function startHerald(config: HeraldConfig, opts: { logger?: Logger;
     fatal = true;
     log.fatal({ err }, 'a thread of Herald stopped working; restart Herald (nothing acknowledged is lost)');
   };
-  // The engine gets a thread of its own on `herald serve`'s default topology, and for `--role
-  // worker` (its main thread then answers /healthz and /metrics only); `--role api` keeps its
-  // ingest here. A test that injects a resolver keeps it here too (functions cannot cross threads).
-  const threaded = config.role !== 'api' && config.threads === 'engine' && !opts.resolve;
+  // The engine gets a thread of its own on `herald serve`'s default topology; `--role api` and
+  // `--role worker` keep it here (a second thread would cost a worker process ~30–50 MB of
+  // memory for a thread that only answers /healthz). A test that injects a resolver keeps it
+  // here too (functions cannot cross threads).
+  const threaded = config.role === 'all' && config.threads === 'engine' && !opts.resolve;
   const store = await openStore({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,

@@ -54,7 +54,7 @@ export interface HeraldConfig {
   /** Folder of the built dashboard (HERALD_DASHBOARD_DIR; default: the dashboard package's dist/). */
   dashboardDir?: string | undefined;
   /**
-   * How `--role all` and `--role worker` lay out their work (HERALD_THREADS): `engine` (the default) runs the engine —
+   * How `--role all` lays out its work (HERALD_THREADS): `engine` (the default) runs the engine —
    * ingest commits, fan-out, claims, sending, results, alerts, digests, retention — on a thread
    * of its own beside the API's event loop; `single` runs everything on one thread (debugging,
    * profiling). The engine thread logs through a pino logger of its own at logLevel, and it is
