@@ -18,9 +18,9 @@ import type { AckItem, AckResult, PolledDelivery, PollRequest } from './pull-que
 /**
  * The engine thread's young generation (V8's space for new objects), in MB. A delivery's
  * objects (claimed row, body, request, response, result) live a few milliseconds; V8's default
- * (16 MB semi-spaces) collects them several times a second under load. Twice that halves the
- * scavenges; measured on the SQLite drain: engine CPU −9 %, ~10 MB more resident memory
- * (docs/performance.md).
+ * (16 MB semi-spaces) collects them several times a second under load, and fewer scavenges
+ * cost less (with 64 MB semi-spaces the drain's worker used ~9 % less CPU for ~10 MB more
+ * memory; docs/performance.md, "Session 8"). 96 MB is 32 MB semi-spaces.
  */
 export const ENGINE_YOUNG_GENERATION_MB = 96;
 
