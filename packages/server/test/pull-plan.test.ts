@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { ANY_DUE_SQL, CLAIM_WEBHOOKS_SQL } from '../src/store/queries/fair-claim.js';
 import { fifoInOrder } from '../src/store/queries/fifo.js';
 import { OF_WEBHOOK } from '../src/store/queries/pending.js';
 import { PULL_DUE_SQL } from '../src/store/queries/pull.js';
-import { openStore, type Store } from '../src/store/store.js';
 import { indexedPlan } from './helpers/query-plan.js';
-import { freshStore, STORE_KINDS, type TestStore } from './helpers/stores.js';
+import { STORE_KINDS, suiteStore } from './helpers/stores.js';
 
 /**
  * Pending work lives in delivery_queue (migration 000015), and the pull mark keeps both queues
@@ -50,20 +49,11 @@ const PLANS = [
 
 for (const kind of STORE_KINDS) {
   describe(`the pending-work table's pull and push queues keep to their indexes (${kind})`, () => {
-    let ts: TestStore;
-    let store: Store;
-    before(async () => {
-      ts = await freshStore(kind);
-      store = await openStore({ dataDir: ts.dataDir, databaseUrl: ts.databaseUrl });
-    });
-    after(async () => {
-      await store.close();
-      await ts.cleanup();
-    });
+    const store = suiteStore(kind);
 
     for (const p of PLANS) {
       test(`${p.name}: ${p.index}, no table scan`, async () => {
-        const plan = await indexedPlan(store, QUEUE, p.sql, p.params);
+        const plan = await indexedPlan(store(), QUEUE, p.sql, p.params);
         assert.match(plan, new RegExp(p.index), `uses ${p.index}:\n${plan}`);
       });
     }

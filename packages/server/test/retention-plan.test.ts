@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { idAt } from '../src/store/queries/retention.js';
-import { openStore, type Store } from '../src/store/store.js';
 import { indexedPlan } from './helpers/query-plan.js';
-import { freshStore, STORE_KINDS, type TestStore } from './helpers/stores.js';
+import { STORE_KINDS, suiteStore } from './helpers/stores.js';
 
 /**
  * Retention purges attempts, finished deliveries and events without scanning their tables:
@@ -19,21 +18,12 @@ const PURGES = [
 
 for (const kind of STORE_KINDS) {
   describe(`retention's purge plans (${kind})`, () => {
-    let ts: TestStore;
-    let store: Store;
-    before(async () => {
-      ts = await freshStore(kind);
-      store = await openStore({ dataDir: ts.dataDir, databaseUrl: ts.databaseUrl });
-    });
-    after(async () => {
-      await store.close();
-      await ts.cleanup();
-    });
+    const store = suiteStore(kind);
 
     for (const p of PURGES) {
       test(`${p.table}: an index range, not a table scan`, async () => {
         const params = ['acme', idAt(p.prefix, Date.now()), 2000];
-        const plan = await indexedPlan(store, p.table, p.sql, params);
+        const plan = await indexedPlan(store(), p.table, p.sql, params);
         assert.match(plan, new RegExp(p.index), `uses ${p.index}:\n${plan}`);
       });
     }

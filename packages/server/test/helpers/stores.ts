@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import pg from 'pg';
+import { openStore, type Store } from '../../src/store/store.js';
 
 /** The PostgreSQL server the suite uses (CI starts it); HERALD_TEST_PG_URL overrides. */
 export const PG_URL = process.env.HERALD_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -62,5 +64,26 @@ export async function freshStore(kind: StoreKind): Promise<TestStore> {
       await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
       await c.end();
     },
+  };
+}
+
+/**
+ * A fresh store opened before the tests of the enclosing suite and closed and removed after
+ * them; call it inside describe(). Answers a getter (the store exists once `before` ran).
+ */
+export function suiteStore(kind: StoreKind): () => Store {
+  let ts: TestStore | undefined;
+  let store: Store | undefined;
+  before(async () => {
+    ts = await freshStore(kind);
+    store = await openStore({ dataDir: ts.dataDir, databaseUrl: ts.databaseUrl });
+  });
+  after(async () => {
+    await store?.close();
+    await ts?.cleanup();
+  });
+  return () => {
+    if (!store) throw new Error('suiteStore: the store is opened in before(); use it inside a test');
+    return store;
   };
 }
