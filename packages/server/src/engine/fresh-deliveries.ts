@@ -24,9 +24,12 @@ export interface FreshDelivery {
 export function notingFresh(plan: FanOutPlanner, into: FreshDelivery[]): FanOutPlanner {
   return (event, subscribers) => {
     const planned = plan(event, subscribers);
+    // Each webhook's subscriber once, found without a scan per delivery (fan-out to hundreds).
+    let byId: Map<string, Subscriber> | null = null;
     for (const d of planned) {
       if (d.status !== 'pending' || d.fifo === true || d.pull === true) continue;
-      const subscriber = subscribers.find((s) => s.id === d.webhook_id);
+      byId ??= new Map(subscribers.map((s) => [s.id, s]));
+      const subscriber = byId.get(d.webhook_id);
       if (subscriber !== undefined && subscriber.state === 'enabled') into.push({ id: d.id, webhook_id: d.webhook_id, event, subscriber });
     }
     return planned;
