@@ -104,6 +104,10 @@ for (const storeKind of STORE_KINDS) {
             assert.equal(a?.status_code, null, 'a broker has no HTTP status');
             assert.ok(a?.request_headers['webhook-signature'], 'the message headers are logged as the request headers');
             assert.ok(a?.response_body, "the broker's confirmation is logged as the response");
+            // What is logged is what the message carried: the delivery's headers, not the HTTP request's.
+            const message = got.find((g) => g.deliveryId === d.id);
+            for (const [name, value] of Object.entries(a?.request_headers ?? {})) assert.equal(message?.headers[name], value, `${name} as published`);
+            assert.deepEqual(Object.keys(a?.request_headers ?? {}).filter((n) => n === 'user-agent' || n === 'content-type'), []);
           }
 
           // A replay publishes the same delivery again, under the same id, as a new attempt

@@ -7,6 +7,7 @@
  * follows (retry, deactivation, the record) is the caller's: the worker decides by policy,
  * a direct send by its mode.
  */
+import { messageHeaders } from '../destinations/message-headers.js';
 import { newId } from '../ids.js';
 import type { Attempt } from '../model.js';
 import { traceAttempt } from '../ops/trace-spans.js';
@@ -55,6 +56,8 @@ async function attemptOnce(sender: HttpSender, rt: WebhookRuntime, req: AttemptR
   let response: SendResult;
   try {
     headers = requestHeaders(rt.signer, req.deliveryId, Math.floor(startedAt / 1000), req.body);
+    // A broker message carries the delivery's own headers, not the HTTP request's.
+    if (broker !== undefined) headers = messageHeaders(headers);
     forwardTraceparent(headers);
     response = broker === undefined
       ? await sender.send(rt.url, headers, req.body, req.timeoutMs, rt.identity)
