@@ -248,6 +248,9 @@ describe('broker-specific guarantees', () => {
       const outcomes = (await Promise.all([d.send(batch(10), deadline), d.send(batch(10), deadline)])).flat();
       assert.deepEqual(codes(outcomes), outcomes.map(() => 'timeout'));
       for (const o of outcomes) assert.ok(o.durationMs >= deadline - 5 && o.durationMs < deadline + 200, `settled at the deadline (${o.durationMs} ms)`);
+      // Each says whether it went out and heard nothing, or never went out.
+      const said = outcomes.map((o) => (o.ok ? '' : o.errorMessage.startsWith('Not published') ? 'held' : o.errorMessage.startsWith('No confirm') ? 'sent' : o.errorMessage));
+      assert.deepEqual(said, [...Array(4).fill('sent'), ...Array(6).fill('held'), ...Array(4).fill('sent'), ...Array(6).fill('held')]);
       // The broker holds the first message and the four each window let out: the other twelve never went out.
       await consumer.read(9);
       await new Promise((r) => setTimeout(r, 200));

@@ -99,7 +99,10 @@ export class AmqpDestination implements Destination {
     batch.forEach((message, i) => {
       const routingKey = renderName(this.settings.routing_key, message.eventType);
       if (Buffer.byteLength(routingKey) > AMQP_SHORTSTR_MAX) out.fail(i, 'config', `The routing key for ${message.eventType} is longer than ${AMQP_SHORTSTR_MAX} bytes`);
-      else window.add({ out, i, message, routingKey, verdict: null });
+      else {
+        out.holding(i);
+        window.add({ out, i, message, routingKey, verdict: null });
+      }
     });
     window.pump();
     return out.done;
@@ -114,6 +117,7 @@ export class AmqpDestination implements Destination {
     const m = o.message;
     const l = link();
     const { channel, window } = lane();
+    o.out.sent(o.i);
     let writable: boolean;
     try {
       writable = channel.publish(this.settings.exchange, o.routingKey, Buffer.from(m.body, 'utf8'), this.properties(m), (err: unknown) => {

@@ -10,6 +10,8 @@ export class BatchOutcomes {
   private readonly outcomes: (DestinationOutcome | undefined)[];
   private readonly started = performance.now();
   private left: number;
+  /** Messages not sent yet (see holding()). */
+  private readonly held = new Set<number>();
   private resolve: (v: DestinationOutcome[]) => void = () => undefined;
   private readonly timer: NodeJS.Timeout | undefined;
 
@@ -23,7 +25,19 @@ export class BatchOutcomes {
       this.resolve([]);
       return;
     }
-    this.timer = setTimeout(() => this.failRest('timeout', `No confirm from the broker within ${deadlineMs} ms`), Math.max(0, deadlineMs));
+    this.timer = setTimeout(() => this.timeOut(deadlineMs), Math.max(0, deadlineMs));
+  }
+
+  /**
+   * Marks message `i` as not sent yet (waiting for room): should the deadline come first, it
+   * fails saying it never went out rather than that its confirm is missing. `sent(i)` undoes it.
+   */
+  holding(i: number): void {
+    this.held.add(i);
+  }
+
+  sent(i: number): void {
+    this.held.delete(i);
   }
 
   /** Milliseconds left before the deadline. */
@@ -52,6 +66,11 @@ export class BatchOutcomes {
   /** Fails every message that has no outcome yet. */
   failRest(errorCode: DestinationErrorCode, errorMessage: string): void {
     for (let i = 0; i < this.outcomes.length; i++) this.fail(i, errorCode, errorMessage);
+  }
+
+  private timeOut(deadlineMs: number): void {
+    for (const i of this.held) this.fail(i, 'timeout', `Not published within ${deadlineMs} ms: the messages before it were still waiting for the broker's confirms`);
+    this.failRest('timeout', `No confirm from the broker within ${deadlineMs} ms`);
   }
 
   private set(i: number, o: DestinationOutcome): void {
