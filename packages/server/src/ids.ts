@@ -19,7 +19,7 @@ function pooledRandom(): number {
 // a reader what an id names (as Stripe and Svix ids do).
 const nextUlid = monotonicFactory(pooledRandom);
 
-export type IdPrefix = 'wh' | 'key' | 'evt' | 'msg' | 'att' | 'ak' | 'tok' | 'app';
+export type IdPrefix = 'wh' | 'key' | 'evt' | 'msg' | 'att' | 'ak' | 'tok' | 'app' | 'mail' | 'opev';
 
 export function newId(prefix: IdPrefix, now: number = Date.now()): string {
   return `${prefix}_${nextUlid(now).toLowerCase()}`;

@@ -6,7 +6,7 @@
  * runs the rules, deactivates, and writes the state, the mail and the operational events
  * together: a crash leaves all of them or none.
  */
-import { ulid } from 'ulid';
+import { newId } from '../ids.js';
 import { OPERATIONAL_EVENT_TYPES, DELIVERY_EXHAUSTED, WEBHOOK_DEACTIVATED, isOperationalEventType } from '../catalogue/system.js';
 import type { Logger } from '../ops/logger.js';
 import { isPresetName, PRESETS } from '../policy/presets.js';
@@ -205,7 +205,7 @@ export class AlertEvaluator {
     }
     for (const e of out) {
       await q.insertOperationalEvent(tx, {
-        id: `opev_${ulid(now).toLowerCase()}`, org_id: e.org_id, type: e.type, entity_type: e.entity_type, entity_id: e.entity_id,
+        id: newId('opev', now), org_id: e.org_id, type: e.type, entity_type: e.entity_type, entity_id: e.entity_id,
         entity: JSON.stringify(e.entity), event_time: e.event_time, created_at: now,
       });
     }
@@ -228,7 +228,7 @@ export class AlertEvaluator {
       });
       const recipients = alertRecipients(org.owner_email, w.alert_emails, [w.created_by, w.modified_by], keyEmails);
       await q.insertMail(tx, {
-        id: `mail_${ulid(now).toLowerCase()}`, org_id: w.org_id, webhook_id: row.webhook_id, kind: mail.kind, recipients,
+        id: newId('mail', now), org_id: w.org_id, webhook_id: row.webhook_id, kind: mail.kind, recipients,
         subject: mail.subject, text: mail.text,
       }, now);
       n++;

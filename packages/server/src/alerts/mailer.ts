@@ -66,7 +66,7 @@ export class AlertMailer extends BackgroundService {
       for (;;) {
         const token = randomToken(12);
         const rows = await q.claimMail(store.db, store.dialect, this.now(), LEASE_MS, token, BATCH);
-        if (rows.length > 0) await q.finishMail(store.db, token, await Promise.all(rows.map((m) => this.send(m))));
+        if (rows.length > 0) await q.finishMail(store.db, token, await this.sendInOrder(rows));
         if (rows.length < BATCH || !this.running) break;
       }
       const next = await q.nextMailDueAt(store.db);
@@ -75,6 +75,26 @@ export class AlertMailer extends BackgroundService {
       this.log.error({ err }, 'sending alert mail failed; trying again in 1 s');
       return this.now() + 1000;
     }
+  }
+
+  /**
+   * Sends a batch: one webhook's mails one after the other, oldest first (ids sort by creation),
+   * so its owner reads them in the order they were written (the 10th error of the day before the
+   * 100th); different webhooks' mails at the same time.
+   */
+  private async sendInOrder(rows: readonly q.OutboxMail[]): Promise<q.MailOutcome[]> {
+    const byWebhook = new Map<string, q.OutboxMail[]>();
+    for (const m of [...rows].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
+      const list = byWebhook.get(m.webhook_id);
+      if (list) list.push(m);
+      else byWebhook.set(m.webhook_id, [m]);
+    }
+    const outcomes = await Promise.all([...byWebhook.values()].map(async (mails) => {
+      const out: q.MailOutcome[] = [];
+      for (const m of mails) out.push(await this.send(m));
+      return out;
+    }));
+    return outcomes.flat();
   }
 
   private async send(m: q.OutboxMail): Promise<q.MailOutcome> {
