@@ -11,8 +11,8 @@ import { STORE_KINDS, suiteStore } from './helpers/stores.js';
  * Pending work lives in delivery_queue (migration 000015), and the pull mark keeps both queues
  * on their own part of its indexes: the worker's claim steps read pull = 0 rows through
  * delivery_queue_due and delivery_queue_webhook (both lead with pull), a poll reads its
- * webhook's pull = 1 rows through delivery_queue_webhook, FIFO order and leases have their
- * own partial indexes, and none scans a table. Checked on the query plans of both stores
+ * webhook's pull = 1 rows through delivery_queue_webhook, FIFO order has its own partial
+ * index, leases are found by delivery id (the primary key), and none scans a table. Checked on the query plans of both stores
  * (PostgreSQL with sequential scans discouraged: the tables here are empty and a planner would
  * rightly scan them).
  */
@@ -43,7 +43,13 @@ const PLANS = [
     params: ['msg_a'],
     index: 'delivery_queue_fifo',
   },
-  { name: 'renewing or releasing a lease', sql: 'SELECT delivery_id FROM delivery_queue WHERE lease_token = ?', params: ['tok'], index: 'delivery_queue_lease' },
+  {
+    name: 'renewing or releasing leases (by delivery id, fenced by token)',
+    sql: 'SELECT delivery_id FROM delivery_queue WHERE delivery_id IN (?, ?) AND lease_token IN (?)',
+    params: ['msg_a', 'msg_b', 'tok'],
+    // SQLite names a primary key that is not an integer by its automatic index.
+    index: 'delivery_queue_pkey|sqlite_autoindex_delivery_queue_1',
+  },
   { name: "a webhook's pending deliveries (cancel, pull switch)", sql: `SELECT delivery_id FROM delivery_queue WHERE ${OF_WEBHOOK}`, params: ['wh_a'], index: 'delivery_queue_webhook' },
 ];
 

@@ -99,10 +99,15 @@ for (const kind of STORE_KINDS) {
       const now = Date.now();
       const [d] = await store.hot.claim(1, now, 1000, 'tok-r');
       assert.ok(d);
-      await store.hot.renew(['tok-r'], now + 50_000);
+      // A lease is renewed and released by delivery id, fenced by its token: another token's is left alone.
+      await store.hot.renew({ ids: [d.id], tokens: ['tok-other'] }, now + 90_000);
+      assert.equal(await store.hot.nextDueAt(), now + 1000);
+      await store.hot.renew({ ids: [d.id], tokens: ['tok-r'] }, now + 50_000);
       assert.equal(await store.hot.nextDueAt(), now + 50_000);
       assert.equal((await store.hot.claim(1, now + 2000, 1000, 'tok-x')).length, 0, 'renewed lease still held');
-      await store.hot.release(['tok-r'], now);
+      await store.hot.release({ ids: [d.id], tokens: ['tok-other'] }, now);
+      assert.equal(await store.hot.nextDueAt(), now + 50_000, 'released only under its own token');
+      await store.hot.release({ ids: [d.id], tokens: ['tok-r'] }, now);
       assert.equal(await store.hot.nextDueAt(), now);
       const again = await store.hot.claim(1, now, 1000, 'tok-y');
       assert.equal(again[0]?.id, d.id);

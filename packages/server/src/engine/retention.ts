@@ -85,7 +85,15 @@ export class RetentionJob extends BackgroundService {
       for (const org of orgs) {
         const days = org.settings.retention_days ?? DEFAULT_RETENTION_DAYS;
         const cutoff = now - (days * DAY_MS) / this.d.clockScale;
-        for (const [kind, purge] of [['attempts', purgeAttempts], ['deliveries', purgeDeliveries], ['events', purgeEvents], ['alert_records', purgeAlertRecords]] as const) {
+        // Attempts first, through the org's old deliveries (a cursor over their ids).
+        for (let from: string | null = ''; from !== null;) {
+          if (this.aborted) return total;
+          const step = await purgeAttempts(db, org.id, cutoff, batch, from);
+          total.attempts += step.deleted;
+          from = step.next;
+          if (from !== null) await new Promise((r) => setImmediate(r));
+        }
+        for (const [kind, purge] of [['deliveries', purgeDeliveries], ['events', purgeEvents], ['alert_records', purgeAlertRecords]] as const) {
           for (;;) {
             if (this.aborted) return total;
             const n = await purge(db, org.id, cutoff, batch);

@@ -10,7 +10,7 @@ import type { HttpSender } from '../outbound/http-sender.js';
 import { retryDelay } from '../policy/resolve.js';
 import { isTransientStoreError } from '../store/sql.js';
 import type { Store } from '../store/store.js';
-import type { ClaimedDelivery, DeliveryResult } from '../store/types.js';
+import type { ClaimedDelivery, DeliveryResult, HeldLeases } from '../store/types.js';
 import { buildDeliveryBody } from './body.js';
 import { ClaimShares } from './claim-shares.js';
 import { claimedFresh, type FreshDelivery } from './fresh-deliveries.js';
@@ -51,8 +51,8 @@ export class DeliveryWorker extends BackgroundService {
   private results: DeliveryResult[] = [];
   private flushing = false;
   private flushScheduled = false;
-  /** Claims still holding leases: token → deliveries not yet written back. */
-  private readonly held = new Map<string, number>();
+  /** Claims still holding leases: token → ids of its deliveries not yet written back. */
+  private readonly held = new Map<string, Set<string>>();
   private renewTimer: NodeJS.Timeout | null = null;
   private idleWaiters: (() => void)[] = [];
   /** Per-webhook rate limits and concurrency caps. */
@@ -105,7 +105,9 @@ export class DeliveryWorker extends BackgroundService {
 
   /** Deliveries being attempted or waiting to be written back. */
   get busy(): number {
-    return [...this.held.values()].reduce((a, b) => a + b, 0);
+    let n = 0;
+    for (const ids of this.held.values()) n += ids.size;
+    return n;
   }
 
   /**
@@ -179,7 +181,7 @@ export class DeliveryWorker extends BackgroundService {
 
 
   private async dispatch(rows: ClaimedDelivery[], token: string): Promise<void> {
-    this.held.set(token, rows.length);
+    this.held.set(token, new Set(rows.map((r) => r.id)));
     const wanted = new Map<string, number>();
     for (const r of rows) if (r.webhook_revision !== null) wanted.set(r.webhook_id, r.webhook_revision);
     let runtimes: Map<string, WebhookRuntime>;
@@ -189,7 +191,7 @@ export class DeliveryWorker extends BackgroundService {
       // Without settings nothing can be sent: give the leases back for another try.
       this.log.error({ err }, 'loading webhook settings failed; releasing the claim');
       this.held.delete(token);
-      await this.d.store.hot.release([token], this.now() + 1000);
+      await this.d.store.hot.release({ ids: rows.map((r) => r.id), tokens: [token] }, this.now() + 1000);
       return;
     }
     for (const row of rows) {
@@ -356,9 +358,10 @@ export class DeliveryWorker extends BackgroundService {
   /** Forgets results that will not be written: their claims no longer hold these deliveries. */
   private release(batch: readonly DeliveryResult[]): void {
     for (const r of batch) {
-      const left = (this.held.get(r.lease_token) ?? 1) - 1;
-      if (left <= 0) this.held.delete(r.lease_token);
-      else this.held.set(r.lease_token, left);
+      const ids = this.held.get(r.lease_token);
+      if (!ids) continue;
+      ids.delete(r.delivery_id);
+      if (ids.size === 0) this.held.delete(r.lease_token);
     }
   }
 
@@ -381,11 +384,17 @@ export class DeliveryWorker extends BackgroundService {
     this.d.onCompleted?.(batch, fencedSet);
   }
 
+  /** The deliveries this worker holds, by id, with the tokens of the claims holding them. */
+  private heldLeases(): HeldLeases {
+    const ids: string[] = [];
+    for (const set of this.held.values()) for (const id of set) ids.push(id);
+    return { ids, tokens: [...this.held.keys()] };
+  }
+
   private async renewLeases(): Promise<void> {
-    const tokens = [...this.held.keys()];
-    if (tokens.length === 0) return;
+    if (this.held.size === 0) return;
     try {
-      await this.d.store.hot.renew(tokens, this.now() + this.d.config.leaseMs);
+      await this.d.store.hot.renew(this.heldLeases(), this.now() + this.d.config.leaseMs);
     } catch (err) {
       this.log.warn({ err }, 'renewing leases failed');
     }
@@ -421,9 +430,8 @@ export class DeliveryWorker extends BackgroundService {
       ]);
     }
     if (this.renewTimer) clearInterval(this.renewTimer);
-    const tokens = [...this.held.keys()];
-    if (tokens.length > 0) {
-      await this.d.store.hot.release(tokens, this.now());
+    if (this.held.size > 0) {
+      await this.d.store.hot.release(this.heldLeases(), this.now());
       this.d.store.notifier.notify();
     }
     this.held.clear();

@@ -6,6 +6,7 @@
  * type its `unnest` casts to; no INSERT into these tables is written anywhere else.
  */
 import type { Attempt } from '../model.js';
+import { packRequestHeaders } from './request-headers.js';
 import type { NewEvent } from './types.js';
 import type { WebhookStatsDelta } from './webhook-stats.js';
 
@@ -95,7 +96,7 @@ export function attemptRow(a: Attempt): AttemptRow {
   return {
     id: a.id, delivery_id: a.delivery_id, webhook_id: a.webhook_id, org_id: a.org_id, attempt: a.attempt,
     started_at: a.started_at, duration_ms: a.duration_ms, outcome: a.outcome, status_code: a.status_code,
-    error_code: a.error_code, error_message: a.error_message, request_headers: JSON.stringify(a.request_headers),
+    error_code: a.error_code, error_message: a.error_message, request_headers: packRequestHeaders(a.request_headers, a.delivery_id),
     response_headers: a.response_headers === null ? null : JSON.stringify(a.response_headers),
     response_body: a.response_body, response_truncated: a.response_truncated ? 1 : 0, is_test: a.is_test ? 1 : 0,
   };

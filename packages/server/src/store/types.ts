@@ -123,12 +123,23 @@ export interface HotPath {
    */
   leaseFresh(ids: readonly string[], now: number, leaseMs: number, token: string): Promise<string[]>;
   complete(results: readonly DeliveryResult[], now: number): Promise<CompletionReport>;
-  /** Extends the leases of a claim that still has requests in flight. */
-  renew(tokens: readonly string[], until: number): Promise<void>;
-  /** Gives back leases (shutdown): the deliveries are due again now. */
-  release(tokens: readonly string[], now: number): Promise<void>;
+  /** Extends the leases of deliveries this worker holds that still have requests in flight. */
+  renew(held: HeldLeases, until: number): Promise<void>;
+  /** Gives back leases (shutdown, a claim that cannot be sent): the deliveries are due again at `now`. */
+  release(held: HeldLeases, now: number): Promise<void>;
   /** Earliest next_attempt_at of any pending delivery (leased ones: their lease expiry). */
   nextDueAt(): Promise<number | null>;
+}
+
+/**
+ * Deliveries one worker holds, found by id (the pending-work table's primary key, so no index
+ * of lease tokens is kept), and the tokens of its claims holding them: a row is renewed or
+ * released only while its token is one of these, so a lease that ended and went to another
+ * holder is left alone (the fence).
+ */
+export interface HeldLeases {
+  ids: readonly string[];
+  tokens: readonly string[];
 }
 
 /** Wakes workers when work is added: in-process on SQLite, LISTEN/NOTIFY on PostgreSQL. */

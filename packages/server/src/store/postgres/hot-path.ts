@@ -3,6 +3,7 @@ import type {
   CompletionReport,
   DeliveryResult,
   FanOutPlanner,
+  HeldLeases,
   HotPath,
   IngestGroup,
   IngestGroupResult,
@@ -240,16 +241,19 @@ export class PostgresHotPath implements HotPath {
     return { applied: appliedIds.size, fenced: results.filter((r) => !appliedIds.has(r.delivery_id)).map((r) => r.delivery_id) };
   }
 
-  async renew(tokens: readonly string[], until: number): Promise<void> {
-    if (tokens.length === 0) return;
-    await this.db.run(`UPDATE delivery_queue SET next_attempt_at = ? WHERE lease_token = ANY(?::text[])`, [until, tokens]);
+  async renew(held: HeldLeases, until: number): Promise<void> {
+    if (held.ids.length === 0) return;
+    await this.db.run(
+      `UPDATE delivery_queue SET next_attempt_at = ? WHERE delivery_id = ANY(?::text[]) AND lease_token = ANY(?::text[])`,
+      [until, held.ids, held.tokens],
+    );
   }
 
-  async release(tokens: readonly string[], now: number): Promise<void> {
-    if (tokens.length === 0) return;
+  async release(held: HeldLeases, now: number): Promise<void> {
+    if (held.ids.length === 0) return;
     await this.db.run(
-      `UPDATE delivery_queue SET next_attempt_at = ?, lease_token = NULL WHERE lease_token = ANY(?::text[])`,
-      [now, tokens],
+      `UPDATE delivery_queue SET next_attempt_at = ?, lease_token = NULL WHERE delivery_id = ANY(?::text[]) AND lease_token = ANY(?::text[])`,
+      [now, held.ids, held.tokens],
     );
   }
 

@@ -1,5 +1,6 @@
 import type { Attempt, AttemptErrorCode, Delivery, DeliveryStatus, StoredEvent } from '../../model.js';
 import type { SqlDatabase, SqlExecutor } from '../sql.js';
+import { unpackRequestHeaders } from '../request-headers.js';
 import { queueRowsOf } from './pending.js';
 import { flag, json } from './rows.js';
 
@@ -16,7 +17,7 @@ type AttemptRow = Omit<Attempt, 'request_headers' | 'response_headers' | 'respon
 const toAttempt = (r: AttemptRow): Attempt => ({
   ...r,
   error_code: r.error_code as AttemptErrorCode | null,
-  request_headers: json<Record<string, string>>(r.request_headers, {}),
+  request_headers: unpackRequestHeaders(r.request_headers, r.delivery_id),
   response_headers: json<Record<string, string> | null>(r.response_headers, null),
   response_truncated: flag(r.response_truncated),
   is_test: flag(r.is_test),

@@ -1,6 +1,7 @@
 import { encodeTime } from 'ulid';
 import type { IdPrefix } from '../../ids.js';
 import type { SqlExecutor } from '../sql.js';
+import { placeholders } from './rows.js';
 
 /**
  * The smallest id of a given kind made at `at` (ms): every id made earlier sorts below it,
@@ -10,12 +11,28 @@ export const idAt = (prefix: IdPrefix, at: number): string => `${prefix}_${encod
 
 const FINISHED = `('succeeded', 'failed', 'skipped', 'cancelled')`;
 
-/** Deletes up to `limit` of an org's attempts made before `cutoff`; answers how many. */
-export async function purgeAttempts(db: SqlExecutor, orgId: string, cutoff: number, limit: number): Promise<number> {
-  return db.run(
-    'DELETE FROM attempts WHERE id IN (SELECT id FROM attempts WHERE org_id = ? AND id < ? LIMIT ?)',
-    [orgId, idAt('att', cutoff), limit],
+/** One step of the attempts purge: how many went, and where the next step starts (null: done). */
+export interface AttemptsPurgeStep {
+  deleted: number;
+  next: string | null;
+}
+
+/**
+ * Deletes an org's attempts made before `cutoff`, reached through its deliveries: up to `limit`
+ * of those made before `cutoff` (an attempt is made after its delivery), in id order after
+ * `after`, then each one's old attempts, a range of the attempts key (delivery_id, id). No
+ * index of attempts by org is kept (an entry fewer per attempt, migration 000016). The walk
+ * covers every old delivery once per pass, purged or kept (a pending one, say).
+ */
+export async function purgeAttempts(db: SqlExecutor, orgId: string, cutoff: number, limit: number, after = ''): Promise<AttemptsPurgeStep> {
+  const walked = await db.all<{ id: string }>(
+    'SELECT id FROM deliveries WHERE org_id = ? AND id > ? AND id < ? ORDER BY id LIMIT ?',
+    [orgId, after, idAt('msg', cutoff), limit],
   );
+  if (walked.length === 0) return { deleted: 0, next: null };
+  const ids = walked.map((d) => d.id);
+  const deleted = await db.run(`DELETE FROM attempts WHERE delivery_id IN (${placeholders(ids.length)}) AND id < ?`, [...ids, idAt('att', cutoff)]);
+  return { deleted, next: walked.length < limit ? null : ids[ids.length - 1]! };
 }
 
 /**

@@ -4,6 +4,7 @@ import type {
   CompletionReport,
   DeliveryResult,
   FanOutPlanner,
+  HeldLeases,
   HotPath,
   IngestGroup,
   IngestGroupResult,
@@ -71,8 +72,14 @@ export class SqliteHotPath implements HotPath {
         `UPDATE webhooks SET state = 'deactivated', state_reason = ?, revision = revision + 1, updated_at = ?
          WHERE id = ? AND state = 'enabled'`,
       ),
-      renew: p(`UPDATE delivery_queue SET next_attempt_at = ? WHERE lease_token IN (SELECT value FROM json_each(?))`),
-      release: p(`UPDATE delivery_queue SET next_attempt_at = ?, lease_token = NULL WHERE lease_token IN (SELECT value FROM json_each(?))`),
+      renew: p(
+        `UPDATE delivery_queue SET next_attempt_at = ?
+         WHERE delivery_id IN (SELECT value FROM json_each(?)) AND lease_token IN (SELECT value FROM json_each(?))`,
+      ),
+      release: p(
+        `UPDATE delivery_queue SET next_attempt_at = ?, lease_token = NULL
+         WHERE delivery_id IN (SELECT value FROM json_each(?)) AND lease_token IN (SELECT value FROM json_each(?))`,
+      ),
       nextDue: p(`SELECT min(next_attempt_at) AS t FROM delivery_queue WHERE pull = 0`),
       promoteFifo: p(PROMOTE_FIFO_SQL),
     };
@@ -177,16 +184,16 @@ export class SqliteHotPath implements HotPath {
     return this.db.relaxed(() => run.immediate());
   }
 
-  async renew(tokens: readonly string[], until: number): Promise<void> {
-    if (tokens.length === 0) return;
+  async renew(held: HeldLeases, until: number): Promise<void> {
+    if (held.ids.length === 0) return;
     await this.db.idle();
-    this.db.relaxed(() => this.st.renew!.run(until, JSON.stringify(tokens)));
+    this.db.relaxed(() => this.st.renew!.run(until, JSON.stringify(held.ids), JSON.stringify(held.tokens)));
   }
 
-  async release(tokens: readonly string[], now: number): Promise<void> {
-    if (tokens.length === 0) return;
+  async release(held: HeldLeases, now: number): Promise<void> {
+    if (held.ids.length === 0) return;
     await this.db.idle();
-    this.st.release!.run(now, JSON.stringify(tokens));
+    this.st.release!.run(now, JSON.stringify(held.ids), JSON.stringify(held.tokens));
   }
 
   async nextDueAt(): Promise<number | null> {
@@ -195,7 +202,10 @@ export class SqliteHotPath implements HotPath {
     return row?.t ?? null;
   }
 
-  /** At start the file's only user releases every lease its dead predecessor held. */
+  /**
+   * At start the file's only user releases every lease its dead predecessor held (a scan of
+   * the pending-work table: no index of lease tokens is kept, and this runs once).
+   */
   releaseAll(now: number): number {
     return this.db.raw
       .prepare(`UPDATE delivery_queue SET next_attempt_at = ?, lease_token = NULL WHERE lease_token IS NOT NULL`)
