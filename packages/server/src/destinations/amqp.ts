@@ -1,16 +1,10 @@
 /**
- * RabbitMQ (AMQP 0-9-1) destination: one connection with a few confirm channels (lanes); each
- * batch goes to the lane with the least work and is published there without waiting between
- * messages while fewer than a window's worth are unconfirmed on that channel (confirm-window.ts
- * says why), the rest go out as confirms come back, and each message is reported when the
- * broker confirms it (basic.ack) or refuses it (basic.nack). Mandatory publishes make a message
- * that no queue receives fail as `unroutable` (the broker returns it before confirming it).
- *
- * Why lanes: RabbitMQ runs each channel as one process, which decodes, routes and confirms
- * every message published on it; one channel keeps one of the broker's schedulers busy while
- * the other waits. Two channels let both work (bench/scenarios/destinations.mjs). A batch stays
- * on one channel, so its messages reach the queue in order; a FIFO webhook has one message in
- * flight at a time, so its order holds across lanes too.
+ * RabbitMQ (AMQP 0-9-1) destination: one connection and one confirm channel; a batch is
+ * published without waiting between messages while fewer than a window's worth are
+ * unconfirmed on the channel (confirm-window.ts says why), the rest go out as confirms come
+ * back, and each message is reported when the broker confirms it (basic.ack) or refuses it
+ * (basic.nack). Mandatory publishes make a message that no queue receives fail as
+ * `unroutable` (the broker returns it before confirming it).
  */
 import amqplib, { type ChannelModel, type ConfirmChannel, type Options } from 'amqplib';
 import type { BatchOutcomes } from './batch-outcomes.js';
@@ -29,8 +23,6 @@ const HEARTBEAT_S = 10;
  * windows wait here while RabbitMQ works on one (bench/scenarios/destinations.mjs, docs/performance.md).
  */
 const CONFIRM_WINDOW = 256;
-/** Confirm channels per connection by default (DestinationOptions.amqpChannels). */
-const CHANNELS = 2;
 
 /** One message of a batch on its way: waiting for room in the window, published, or decided. */
 interface Outgoing {
@@ -45,20 +37,15 @@ interface Outgoing {
 /** How a published message ended: null when the broker took it. */
 type Verdict = { code: DestinationErrorCode; message: string } | null;
 
-/** One confirm channel of a link and the messages it has unconfirmed or waiting. */
-interface Lane {
-  channel: ConfirmChannel;
-  window: ConfirmWindow<Outgoing>;
-}
-
 interface AmqpLink {
   model: ChannelModel;
-  lanes: Lane[];
-  /** Why a channel closed, when the broker said (e.g. 404 for a missing exchange). */
+  channel: ConfirmChannel;
+  /** Why the channel closed, when the broker said (e.g. 404 for a missing exchange). */
   closeReason: DestinationFailure | null;
   /** Message ids the broker returned as unroutable and has not confirmed yet. */
   returned: Map<string, number>;
-  /** Set when a channel or the connection closed: nothing more goes out on this link. */
+  window: ConfirmWindow<Outgoing>;
+  /** Set when the channel or connection closed: nothing more goes out on this link. */
   closed: boolean;
   /** Messages whose confirm came, applied once the publishes their room went to are written. */
   decided: Outgoing[];
@@ -75,12 +62,11 @@ export class AmqpDestination implements Destination {
   ) {
     const connect = connectOptions(settings, secrets);
     const size = options.amqpConfirmWindow ?? CONFIRM_WINDOW;
-    const lanes = Math.max(1, options.amqpChannels ?? CHANNELS);
     this.link = new LazyConnection<AmqpLink>({
       ...connectionOptions(options),
-      open: (timeoutMs) => openLink(connect, timeoutMs, lanes, (link, channel) => new ConfirmWindow<Outgoing>(size, {
+      open: (timeoutMs) => openLink(connect, timeoutMs, (link) => new ConfirmWindow<Outgoing>(size, {
         wanted: (o) => o.out.isOpen(o.i),
-        publish: (o) => this.publish(link, channel, o),
+        publish: (o) => this.publish(link(), o),
       }), (l) => this.link.lost(l)),
       shut: (l) => l.model.close(),
       classify: classifyConnectError,
@@ -95,16 +81,15 @@ export class AmqpDestination implements Destination {
       out.failRest(reason.code, reason.message);
       return out.done;
     }
-    const { window } = leastBusy(link.lanes);
     batch.forEach((message, i) => {
       const routingKey = renderName(this.settings.routing_key, message.eventType);
       if (Buffer.byteLength(routingKey) > AMQP_SHORTSTR_MAX) out.fail(i, 'config', `The routing key for ${message.eventType} is longer than ${AMQP_SHORTSTR_MAX} bytes`);
       else {
         out.holding(i);
-        window.add({ out, i, message, routingKey, verdict: null });
+        link.window.add({ out, i, message, routingKey, verdict: null });
       }
     });
-    window.pump();
+    link.window.pump();
     return out.done;
   }
 
@@ -112,24 +97,22 @@ export class AmqpDestination implements Destination {
     return this.link.close();
   }
 
-  /** Publishes one message of a lane's window; its confirm makes room for the next. */
-  private publish(link: () => AmqpLink, lane: () => Lane, o: Outgoing): 'sent' | 'full' | 'failed' {
+  /** Publishes one message of the window; its confirm makes room for the next. */
+  private publish(link: AmqpLink, o: Outgoing): 'sent' | 'full' | 'failed' {
     const m = o.message;
-    const l = link();
-    const { channel, window } = lane();
     o.out.sent(o.i);
     let writable: boolean;
     try {
-      writable = channel.publish(this.settings.exchange, o.routingKey, Buffer.from(m.body, 'utf8'), this.properties(m), (err: unknown) => {
-        o.verdict = err === null || err === undefined ? confirmVerdict(l, m.deliveryId) : failureVerdict(l, err);
+      writable = link.channel.publish(this.settings.exchange, o.routingKey, Buffer.from(m.body, 'utf8'), this.properties(m), (err: unknown) => {
+        o.verdict = err === null || err === undefined ? confirmVerdict(link, m.deliveryId) : failureVerdict(link, err);
         // The room goes to the next messages first, so they are written before the engine
         // handles this outcome (see decideAfterWrites).
-        window.settled();
-        decideAfterWrites(l, o);
+        link.window.settled();
+        decideAfterWrites(link, o);
       });
     } catch (err) {
       // The channel closed between two publishes: nothing more can go out on it.
-      const reason = l.closeReason;
+      const reason = link.closeReason;
       if (reason !== null) o.out.fail(o.i, reason.code, reason.message);
       else o.out.fail(o.i, 'broker_unreachable', `The channel closed while publishing: ${errorText(err)}`);
       return 'failed';
@@ -151,12 +134,6 @@ export class AmqpDestination implements Destination {
       headers: m.headers,
     };
   }
-}
-
-function leastBusy(lanes: readonly Lane[]): Lane {
-  let best = lanes[0] as Lane;
-  for (const lane of lanes) if (lane.window.pending + lane.window.waiting < best.window.pending + best.window.waiting) best = lane;
-  return best;
 }
 
 function confirmVerdict(link: AmqpLink, messageId: string): Verdict {
@@ -202,41 +179,32 @@ function decideAfterWrites(link: AmqpLink, o: Outgoing): void {
 }
 
 async function openLink(
-  connect: Options.Connect,
-  timeoutMs: number,
-  laneCount: number,
-  makeWindow: (link: () => AmqpLink, lane: () => Lane) => ConfirmWindow<Outgoing>,
-  lost: (l: AmqpLink) => void,
+  connect: Options.Connect, timeoutMs: number, makeWindow: (link: () => AmqpLink) => ConfirmWindow<Outgoing>, lost: (l: AmqpLink) => void,
 ): Promise<AmqpLink> {
   const model = await amqplib.connect(connect, { timeout: timeoutMs, noDelay: true, clientProperties: { connection_name: 'herald-destination' } });
   try {
-    const link: AmqpLink = { model, lanes: [], closeReason: null, returned: new Map(), closed: false, decided: [] };
+    const channel = await model.createConfirmChannel();
+    const link: AmqpLink = { model, channel, closeReason: null, returned: new Map(), closed: false, decided: [], window: makeWindow(() => link) };
     const gone = (): void => {
       if (link.closed) return;
       link.closed = true;
-      // Messages still waiting for a window will never go out on this link; the lanes still
-      // open are closed with the connection (the pool opens a new link on the next send).
+      // Messages still waiting for the window will never go out on this link.
       const reason = closedReason(link);
-      for (const lane of link.lanes) for (const o of lane.window.drain()) o.out.fail(o.i, reason.code, reason.message);
+      for (const o of link.window.drain()) o.out.fail(o.i, reason.code, reason.message);
       lost(link);
     };
     // 'error' must have a listener or it would crash the process; 'close' follows it.
     model.on('error', () => undefined);
     model.on('close', gone);
-    for (let n = 0; n < laneCount; n++) {
-      const channel = await model.createConfirmChannel();
-      const lane: Lane = { channel, window: makeWindow(() => link, () => lane) };
-      channel.on('error', (err: unknown) => {
-        link.closeReason = classifyChannelError(err);
-      });
-      channel.on('close', gone);
-      channel.on('drain', () => lane.window.unblock());
-      channel.on('return', (msg: { properties: { messageId?: unknown } }) => {
-        const id = msg.properties.messageId;
-        if (typeof id === 'string') link.returned.set(id, (link.returned.get(id) ?? 0) + 1);
-      });
-      link.lanes.push(lane);
-    }
+    channel.on('error', (err: unknown) => {
+      link.closeReason = classifyChannelError(err);
+    });
+    channel.on('close', gone);
+    channel.on('drain', () => link.window.unblock());
+    channel.on('return', (msg: { properties: { messageId?: unknown } }) => {
+      const id = msg.properties.messageId;
+      if (typeof id === 'string') link.returned.set(id, (link.returned.get(id) ?? 0) + 1);
+    });
     return link;
   } catch (err) {
     await model.close().catch(() => undefined);

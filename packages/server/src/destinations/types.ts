@@ -144,6 +144,4 @@ export interface DestinationOptions {
   checkAddress?: () => Promise<string | null>;
   /** AMQP: most messages published and not yet confirmed on the channel; more wait their turn. Default 256. */
   amqpConfirmWindow?: number;
-  /** AMQP: confirm channels per connection; a batch goes to the one with the least work. Default 2. */
-  amqpChannels?: number;
 }
