@@ -78,6 +78,26 @@ describe('outbound requests', () => {
     }
   });
 
+  test("a response's headers are kept but for those that manage the connection", async () => {
+    const sender = new HttpSender({ connectionsPerOrigin: 4, responseBodyLimit: 1024, allowPrivateUrls: true });
+    rx.respond((_r, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'x-request-id': 'abc', 'set-cookie': ['a=1', 'b=2'], connection: 'keep-alive', 'keep-alive': 'timeout=5' });
+      res.end('ok');
+    });
+    try {
+      const r = await sender.send(rx.url('/headers'), {}, '{}', 2000);
+      assert.equal(r.status_code, 200);
+      assert.equal(r.headers?.['x-request-id'], 'abc');
+      assert.equal(r.headers?.['set-cookie'], 'a=1, b=2');
+      assert.equal(r.headers?.['content-type'], 'text/plain');
+      assert.ok(r.headers?.['date'], 'the date stays');
+      assert.deepEqual(Object.keys(r.headers ?? {}).filter((k) => k === 'connection' || k === 'keep-alive'), []);
+    } finally {
+      await sender.close();
+      rx.respond((_r, res) => void res.end('ok'));
+    }
+  });
+
   test('a receiver that trickles its answer is cut off at the total deadline', async () => {
     const sender = new HttpSender({ connectionsPerOrigin: 4, responseBodyLimit: 1024, allowPrivateUrls: true });
     rx.respond((_r, res) => {

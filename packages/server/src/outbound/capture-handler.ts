@@ -7,6 +7,13 @@ export type Captured =
   | { ok: true; status: number; headers: Record<string, string>; body: string; truncated: boolean }
   | { ok: false; error: unknown };
 
+/**
+ * Headers that manage the connection between Herald and the receiver rather than describe the
+ * response (RFC 9110 §7.6.1: a proxy drops them too). They are not kept: every attempt row
+ * would carry `connection: keep-alive` and `keep-alive: timeout=5` from most servers.
+ */
+const CONNECTION_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection']);
+
 type Controller = Parameters<NonNullable<Dispatcher.DispatchHandler['onRequestStart']>>[0];
 
 /**
@@ -54,7 +61,7 @@ export class CaptureHandler implements Dispatcher.DispatchHandler {
     const flat: Record<string, string> = {};
     for (const k in headers) {
       const v = headers[k];
-      if (v !== undefined) flat[k] = Array.isArray(v) ? v.join(', ') : v;
+      if (v !== undefined && !CONNECTION_HEADERS.has(k)) flat[k] = Array.isArray(v) ? v.join(', ') : v;
     }
     this.headers = flat;
     const encoding = flat['content-encoding']?.trim().toLowerCase();
