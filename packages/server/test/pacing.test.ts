@@ -86,6 +86,35 @@ for (const kind of STORE_KINDS) {
       assert.ok(at[7]! - at[0]! >= 700, `8 requests at 4/s after a burst of 4 take ~1 s, took ${at[7]! - at[0]!} ms`);
     });
 
+    test('deliveries waiting for their pace are not sent once the webhook is deleted', async () => {
+      rx.respond((_r, res) => void res.end());
+      const w = (await h.api('POST', '/orgs/acme/webhooks', { url: rx.url('/deleted'), events: ['gone.test'], policy: { rate_limit: 1 } })).body;
+      const events = Array.from({ length: 6 }, (_, i) => ({ event: 'gone.test', entity: { i } }));
+      assert.equal((await h.api('POST', '/orgs/acme/events/batch', { events })).status, 202);
+      // A burst of one, then one a second: the other five wait in the webhook's queue.
+      await eventually(async () => ids('/deleted').length >= 1, 10_000, 10);
+      assert.equal((await h.api('DELETE', `/orgs/acme/webhooks/${w.id}`)).status, 204);
+      const sentAtDelete = ids('/deleted').length;
+      await sleep(3500);
+      // At most one start could have been looked at just before the delete committed.
+      assert.ok(ids('/deleted').length <= sentAtDelete + 1, `${ids('/deleted').length} sent, ${sentAtDelete} when deleted`);
+      const statuses = await h.herald.store.db.all<{ status: string }>('SELECT status FROM deliveries WHERE webhook_id = ?', [w.id]);
+      assert.equal(statuses.filter((d) => d.status === 'cancelled').length, 6 - ids('/deleted').length, 'the rest cancelled');
+    });
+
+    test('deliveries waiting for their pace go out with the settings of the moment they start', async () => {
+      rx.respond((_r, res) => void res.end());
+      const w = (await h.api('POST', '/orgs/acme/webhooks', { url: rx.url('/before'), events: ['moved.test'], policy: { rate_limit: 2 } })).body;
+      const events = Array.from({ length: 5 }, (_, i) => ({ event: 'moved.test', entity: { i } }));
+      assert.equal((await h.api('POST', '/orgs/acme/events/batch', { events })).status, 202);
+      await eventually(async () => ids('/before').length >= 2, 10_000, 10);
+      assert.equal((await h.api('PATCH', `/orgs/acme/webhooks/${w.id}`, { url: rx.url('/after') })).status, 200);
+      const before = ids('/before').length;
+      await eventually(async () => ids('/before').length + ids('/after').length === 5, 15_000);
+      assert.ok(ids('/before').length <= before + 1, `${ids('/before').length} to the old URL, ${before} when it changed`);
+      assert.deepEqual([...ids('/before'), ...ids('/after')].sort(), [0, 1, 2, 3, 4], 'each once');
+    });
+
     test('fifo: one at a time, in creation order, a failing head holds the rest until it succeeds', async () => {
       let failuresLeft = 2;
       let concurrent = 0;

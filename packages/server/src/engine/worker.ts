@@ -8,6 +8,7 @@ import type { Metrics } from '../ops/metrics.js';
 import { traceCompletion } from '../ops/trace-spans.js';
 import type { HttpSender } from '../outbound/http-sender.js';
 import { retryDelay } from '../policy/resolve.js';
+import { webhookStateOf } from '../store/queries/webhooks.js';
 import { isTransientStoreError } from '../store/sql.js';
 import type { Store } from '../store/store.js';
 import type { ClaimedDelivery, DeliveryResult, HeldLeases } from '../store/types.js';
@@ -222,7 +223,11 @@ export class DeliveryWorker extends BackgroundService {
         void this.launch(row, rt, false);
         return;
       }
-      const gate = this.gates.submit(row.webhook_id, limits, () => void this.launch(row, rt, true));
+      // A start that had to wait in the webhook's queue looks at the webhook again first: it may
+      // have been deleted, disabled or changed meanwhile.
+      let waited = false;
+      const gate = this.gates.submit(row.webhook_id, limits, () => void (waited ? this.launchAfterWait(row, rt, token) : this.launch(row, rt, true)));
+      waited = true;
       if (!gate.accepted) {
         // Its webhook's queue here is full: back to the store for later, no attempt used.
         this.push({ ...base, status: 'pending', next_attempt_at: this.now() + gate.retryInMs });
@@ -251,6 +256,32 @@ export class DeliveryWorker extends BackgroundService {
       delivery_id: row.id, webhook_id: row.webhook_id, fifo: row.fifo, lease_token: token, attempt,
       status: delay === null ? 'failed' : 'pending', next_attempt_at: delay === null ? null : now + delay,
     };
+  }
+
+  /**
+   * A delivery whose start waited for its webhook's pace: sent if the webhook is as it was
+   * claimed; otherwise decided as a claim would decide it now (deleted: cancelled, no longer
+   * enabled: skipped, changed: given back to be claimed with the new settings), no request made.
+   */
+  private async launchAfterWait(row: ClaimedDelivery, rt: WebhookRuntime, token: string): Promise<void> {
+    let now: { state: string; revision: number } | undefined | null;
+    try {
+      now = await webhookStateOf(this.d.store.db, row.webhook_id);
+    } catch (err) {
+      // Not knowing is no reason to hold the delivery: it goes as claimed.
+      this.log.warn({ err, webhookId: row.webhook_id }, 'reading the webhook before a paced start failed; sending as claimed');
+      now = null;
+    }
+    if (now === null || (now !== undefined && now.revision === rt.revision && (now.state === 'enabled' || row.is_test))) {
+      await this.launch(row, rt, true);
+      return;
+    }
+    this.gates.done(row.webhook_id);
+    const base = { delivery_id: row.id, webhook_id: row.webhook_id, fifo: row.fifo, lease_token: token, attempt: null };
+    if (now === undefined) this.push({ ...base, status: 'cancelled', next_attempt_at: null });
+    else if (now.state !== 'enabled' && !row.is_test) this.push({ ...base, status: 'skipped', next_attempt_at: null });
+    else this.push({ ...base, status: 'pending', next_attempt_at: this.now() });
+    this.wake();
   }
 
   /** One request; its result is pushed whatever happens, and its slot and gate are given back. */

@@ -102,6 +102,12 @@ export async function bumpRevision(db: SqlExecutor, id: string, now: number): Pr
   await db.run('UPDATE webhooks SET revision = revision + 1, updated_at = ? WHERE id = ?', [now, id]);
 }
 
+/** A webhook's state and revision, or undefined when it was deleted (a cheap look by id). */
+export async function webhookStateOf(db: SqlExecutor, id: string): Promise<{ state: WebhookState; revision: number } | undefined> {
+  const row = await db.get<{ state: WebhookState; revision: number }>('SELECT state, revision FROM webhooks WHERE id = ?', [id]);
+  return row === undefined ? undefined : { state: row.state, revision: Number(row.revision) };
+}
+
 export async function getWebhook(db: SqlExecutor, orgId: string, id: string): Promise<Webhook | undefined> {
   const row = await db.get<Row>('SELECT * FROM webhooks WHERE org_id = ? AND id = ?', [orgId, id]);
   return row && toWebhook(row);
