@@ -185,14 +185,16 @@ export async function patchWebhook(ctx: AppContext, orgId: string, id: string, b
       next.state_reason = null;
       if (body.state === 'enabled') next.consecutive_failures = 0;
     }
-    await q.updateWebhook(tx, next);
+    // Pending-work rows before the webhook's row, in the order a worker's completion takes them
+    // (queries/webhooks.ts deleteWebhook says why: the other order can deadlock on PostgreSQL).
     // Became a poll webhook, or stopped being one: its unfinished deliveries change queue.
     const pull = next.destination?.settings.kind === 'poll';
     if ((w.destination?.settings.kind === 'poll') !== pull) await setPull(tx, id, pull);
-    // Enabled again: its failure count starts afresh (the hot path only adds to it).
-    if (body.state === 'enabled') await q.resetFailureCount(tx, id);
     // No longer fifo: its waiting deliveries become ordinary and due now.
     if (w.policy.ordering === 'fifo' && next.policy.ordering !== 'fifo') await releaseFifo(tx, id, next.updated_at);
+    await q.updateWebhook(tx, next);
+    // Enabled again: its failure count starts afresh (the hot path only adds to it).
+    if (body.state === 'enabled') await q.resetFailureCount(tx, id);
     if (delivery !== undefined) {
       const applied = await applyDeliveryMode(tx, w, delivery, next.updated_at, ctx.config.clockScale);
       next.delivery = delivery;

@@ -136,20 +136,22 @@ export async function countWebhooks(db: SqlExecutor, orgId: string, preset?: str
 
 /**
  * Deletes a webhook; its pending deliveries, and digest members still waiting for their
- * period, are cancelled; its history stays until retention.
+ * period, are cancelled; its history stays until retention. Rows are taken in the order a
+ * worker's completion takes them (pending-work rows, deliveries, then the webhook's row for its
+ * stats), so the two cannot deadlock on PostgreSQL: deleting the webhook first, then waiting for
+ * a pending-work row a completion held while it waited for the webhook's row, made PostgreSQL
+ * abort one of them (the API answered 500).
  */
 export async function deleteWebhook(db: SqlExecutor, orgId: string, id: string, now: number): Promise<boolean> {
-  const n = await db.run('DELETE FROM webhooks WHERE org_id = ? AND id = ?', [orgId, id]);
-  if (n > 0) {
-    // The pending-work rows first, as a completion takes them: a worker's result for one of
-    // these waits, then finds its row gone (fenced).
-    const pending = await db.all<{ delivery_id: string }>(`DELETE FROM delivery_queue WHERE ${OF_WEBHOOK} RETURNING delivery_id`, [id]);
-    for (const ids of chunks(pending.map((p) => p.delivery_id), 1000)) {
-      await db.run(`UPDATE deliveries SET status = 'cancelled', updated_at = ? WHERE id IN (${placeholders(ids.length)})`, [now, ...ids]);
-    }
-    await db.run(`UPDATE deliveries SET status = 'cancelled', digest_waiting = 0, updated_at = ? WHERE webhook_id = ? AND digest_waiting = 1`, [now, id]);
+  const found = await db.get<{ id: string }>('SELECT id FROM webhooks WHERE org_id = ? AND id = ?', [orgId, id]);
+  if (found === undefined) return false;
+  // A worker's result for one of these waits, then finds its row gone (fenced).
+  const pending = await db.all<{ delivery_id: string }>(`DELETE FROM delivery_queue WHERE ${OF_WEBHOOK} RETURNING delivery_id`, [id]);
+  for (const ids of chunks(pending.map((p) => p.delivery_id), 1000)) {
+    await db.run(`UPDATE deliveries SET status = 'cancelled', updated_at = ? WHERE id IN (${placeholders(ids.length)})`, [now, ...ids]);
   }
-  return n > 0;
+  await db.run(`UPDATE deliveries SET status = 'cancelled', digest_waiting = 0, updated_at = ? WHERE webhook_id = ? AND digest_waiting = 1`, [now, id]);
+  return (await db.run('DELETE FROM webhooks WHERE org_id = ? AND id = ?', [orgId, id])) > 0;
 }
 
 type KeyRow = Omit<WebhookKey, 'public_view'> & { public_view: string };
