@@ -6,14 +6,17 @@
  * (basic.nack). Mandatory publishes make a message that no queue receives fail as
  * `unroutable` (the broker returns it before confirming it).
  */
-import amqplib, { type ChannelModel, type ConfirmChannel, type Options } from 'amqplib';
+import type { ChannelModel, ConfirmChannel, Options } from 'amqplib';
 import type { BatchOutcomes } from './batch-outcomes.js';
+import { ClientLibrary } from './client-library.js';
 import { ConfirmWindow } from './confirm-window.js';
 import { DestinationFailure, LazyConnection, startBatch, errorText } from './lazy-connection.js';
 import { AMQP_SHORTSTR_MAX, renderName } from './name-template.js';
 import { safeDecode } from './settings.js';
 import { connectionOptions } from './connection-options.js';
 import type { AmqpSettings, Destination, DestinationErrorCode, DestinationOptions, DestinationOutcome, DestinationSecrets, OutboundMessage } from './types.js';
+
+const AMQPLIB = new ClientLibrary('amqplib', () => import('amqplib'));
 
 /** Seconds between heartbeats: a silently dead broker is noticed within about two of them. */
 const HEARTBEAT_S = 10;
@@ -181,6 +184,7 @@ function decideAfterWrites(link: AmqpLink, o: Outgoing): void {
 async function openLink(
   connect: Options.Connect, timeoutMs: number, makeWindow: (link: () => AmqpLink) => ConfirmWindow<Outgoing>, lost: (l: AmqpLink) => void,
 ): Promise<AmqpLink> {
+  const amqplib = (await AMQPLIB.get()).default;
   const model = await amqplib.connect(connect, { timeout: timeoutMs, noDelay: true, clientProperties: { connection_name: 'herald-destination' } });
   try {
     const channel = await model.createConfirmChannel();

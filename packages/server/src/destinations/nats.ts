@@ -4,11 +4,14 @@
  * within the stream's duplicate window is stored once (the second ack says `duplicate`). The
  * signed headers travel as NATS headers.
  */
-import { connect, headers as natsHeaders, ErrorCode, type ConnectionOptions, type JetStreamClient, type NatsConnection, type PubAck } from 'nats';
+import type { ConnectionOptions, JetStreamClient, NatsConnection, PubAck } from 'nats';
+import { ClientLibrary } from './client-library.js';
 import { connectionOptions } from './connection-options.js';
 import { DestinationFailure, LazyConnection, startBatch, errorText } from './lazy-connection.js';
 import { natsSubjectProblem, renderName } from './name-template.js';
 import type { Destination, DestinationOptions, DestinationOutcome, DestinationSecrets, NatsSettings, OutboundMessage } from './types.js';
+
+const NATS = new ClientLibrary('nats', () => import('nats'));
 
 /** Pings every 10 s, two unanswered pings close the connection: a silently dead server is noticed in ~30 s. */
 const PING_INTERVAL_MS = 10_000;
@@ -50,6 +53,7 @@ export class NatsDestination implements Destination {
     this.link = new LazyConnection<NatsLink>({
       ...connectionOptions(options),
       open: async (timeoutMs) => {
+        const { connect } = await NATS.get();
         const nc = await connect({ ...base, timeout: timeoutMs });
         const link: NatsLink = { nc, js: nc.jetstream() };
         void nc.closed().then(() => this.link.lost(link));
@@ -74,7 +78,7 @@ export class NatsDestination implements Destination {
       let pending: Promise<PubAck>;
       try {
         // Inside the try: the client refuses a header it cannot encode by throwing.
-        const h = natsHeaders();
+        const h = NATS.loaded.headers();
         for (const [name, value] of Object.entries(m.headers)) h.set(name, value);
         h.set('herald-event-type', m.eventType);
         pending = link.js.publish(subject, encoder.encode(m.body), { msgID: m.deliveryId, headers: h, timeout });
@@ -104,6 +108,8 @@ function publishFailure(err: unknown, subject: string): [DestinationFailure['cod
   const e = err as { code?: unknown; api_error?: { code?: number; description?: string } };
   const text = errorText(err);
   if (e.api_error !== undefined) return ['broker_nack', `JetStream refused the message: ${e.api_error.description ?? text}`];
+  // A publish runs on a connection, so the library is loaded.
+  const { ErrorCode } = NATS.loaded;
   switch (e.code) {
     case ErrorCode.NoResponders:
       return ['config', `No JetStream stream captures the subject "${subject}" (no responders)`];
@@ -125,7 +131,9 @@ function publishFailure(err: unknown, subject: string): [DestinationFailure['cod
 function classifyConnectError(err: unknown): DestinationFailure {
   const code = (err as { code?: unknown }).code;
   const text = errorText(err);
-  if (code === ErrorCode.AuthorizationViolation || code === ErrorCode.BadAuthentication || code === ErrorCode.AuthenticationExpired) {
+  // Null when the library itself could not be loaded (then `text` says why).
+  const ErrorCode = NATS.loadedOrNull?.ErrorCode;
+  if (ErrorCode !== undefined && (code === ErrorCode.AuthorizationViolation || code === ErrorCode.BadAuthentication || code === ErrorCode.AuthenticationExpired)) {
     return new DestinationFailure('broker_auth', `The server refused the credentials: ${text}`);
   }
   return new DestinationFailure('broker_unreachable', `Cannot connect to the server: ${text}`);

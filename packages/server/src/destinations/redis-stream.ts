@@ -4,12 +4,15 @@
  * to drop duplicates: Redis has no de-duplication of its own), `event_type`, `headers` (the
  * signed headers as JSON) and `body` (the exact signed bytes). Client: ioredis.
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
+import { ClientLibrary } from './client-library.js';
 import { connectionOptions } from './connection-options.js';
 import { DestinationFailure, LazyConnection, startBatch, errorText } from './lazy-connection.js';
 import { renderName } from './name-template.js';
 import { safeDecode } from './settings.js';
 import type { Destination, DestinationErrorCode, DestinationOptions, DestinationOutcome, DestinationSecrets, OutboundMessage, RedisStreamSettings } from './types.js';
+
+const IOREDIS = new ClientLibrary('ioredis', () => import('ioredis'));
 
 export class RedisStreamDestination implements Destination {
   readonly kind = 'redis-stream' as const;
@@ -24,6 +27,7 @@ export class RedisStreamDestination implements Destination {
     this.link = new LazyConnection<Redis>({
       ...connectionOptions(options),
       open: async (timeoutMs) => {
+        const { Redis } = await IOREDIS.get();
         const r = new Redis({ ...base, connectTimeout: timeoutMs });
         // 'error' must have a listener or ioredis reports it as unhandled; 'end' follows it.
         // connect() itself only says "Connection is closed.": the reason (refused, WRONGPASS)
