@@ -300,8 +300,13 @@ describe('dashboard: broker and poll destinations in the webhook form', () => {
     await page.goto(`${h.url}/#/o/acme/webhooks/${described.id}`);
     await page.getByRole('heading', { name: 'Laptop consumer', level: 1 }).waitFor();
     assert.equal(await page.getByText('Laptop consumer', { exact: true }).filter({ visible: true }).count(), 1, 'shown once: the title');
+    // Words in the text font; an address (below) in the monospace one.
+    const titleFont = () => page.getByRole('heading', { level: 1 }).evaluate((el) => getComputedStyle(el).fontFamily);
+    const wordsFont = await titleFont();
+    assert.ok(!/monospace/i.test(wordsFont), `a description title in ${wordsFont}`);
     await page.goto(`${h.url}/#/o/acme/webhooks/${redisId}`);
     await page.getByRole('heading', { name: 'redis://herald@127.0.0.1:6379/2 · herald:{event_type}', level: 1 }).waitFor();
+    assert.match(await titleFont(), /monospace/i, 'an address title in the monospace font');
 
     // The org's log and a delivery's page name the poll webhook of the queued test.
     await page.goto(`${h.url}/#/o/acme/deliveries`);

@@ -53,6 +53,14 @@ export function webhookName(w: Pick<Webhook, 'id' | 'url' | 'description' | 'des
   }
 }
 
+/**
+ * Whether a webhook's name (webhookName) is an address, shown in the monospace font; a poll
+ * webhook's is its description, words shown as words.
+ */
+export function nameIsAddress(w: Pick<Webhook, 'destination'>): boolean {
+  return w.destination.kind !== 'poll';
+}
+
 /** The description shown under a webhook's name, unless it is the name (webhookName). */
 export function descriptionBesideName(w: Pick<Webhook, 'id' | 'url' | 'description' | 'destination'>): string | null {
   const text = w.description.trim();

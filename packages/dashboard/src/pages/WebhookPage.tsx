@@ -4,7 +4,7 @@ import { useResource } from '../api/use-resource';
 import { useSession } from '../auth/session';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorNotice, Loading } from '../components/Status';
-import { descriptionBesideName, webhookName } from '../components/webhook-words';
+import { descriptionBesideName, nameIsAddress, webhookName } from '../components/webhook-words';
 import { StateControl } from '../components/WebhookState';
 import { href, navigate, type WebhookTab } from '../router/routes';
 import { usePageTitle } from './page-title';
@@ -46,7 +46,7 @@ export function WebhookPage({ org, id, tab }: { org: string; id: string; tab: We
       {/* One heading element throughout loading, so focus put on it after navigation stays. */}
       <div className="page-head">
         <div className="title-block">
-          <h1 className={w ? 'break webhook-title' : undefined}>{w ? webhookName(w) : 'Webhook'}</h1>
+          <h1 className={w ? `break webhook-title${nameIsAddress(w) ? ' address' : ''}` : undefined}>{w ? webhookName(w) : 'Webhook'}</h1>
           {w && descriptionBesideName(w) && <p className="muted">{descriptionBesideName(w)}</p>}
         </div>
         {w && (

@@ -4,7 +4,7 @@ import { useResource } from '../api/use-resource';
 import { useSession } from '../auth/session';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorNotice, Loading } from '../components/Status';
-import { appsWords, descriptionBesideName, eventsWords, webhookName } from '../components/webhook-words';
+import { appsWords, descriptionBesideName, eventsWords, nameIsAddress, webhookName } from '../components/webhook-words';
 import { StateControl } from '../components/WebhookState';
 import { formatAgo, formatPercent, formatTime } from '../format';
 import { href } from '../router/routes';
@@ -71,7 +71,7 @@ export function WebhooksPage({ org }: { org: string }) {
             {rows.map((w) => (
               <tr key={w.id}>
                 <td data-label="Webhook" className="url-cell">
-                  <a href={href({ name: 'webhook', org, id: w.id, tab: 'overview' })} className="break">
+                  <a href={href({ name: 'webhook', org, id: w.id, tab: 'overview' })} className={nameIsAddress(w) ? 'break address' : 'break'}>
                     {webhookName(w)}
                   </a>
                   {descriptionBesideName(w) && <span className="muted small-text block description">{descriptionBesideName(w)}</span>}
