@@ -5,13 +5,24 @@ import type { Signer } from '../signing/index.js';
 
 const USER_AGENT = 'Herald-Webhooks/0.1';
 
-/** Every header of a delivery request: JSON, Herald's user agent, and the signature headers. */
+/** Every header of a delivery request: JSON, Herald's user agent, and the delivery's headers. */
 export function requestHeaders(signer: Signer, deliveryId: string, timestampSec: number, body: string): Record<string, string> {
   return {
     'content-type': 'application/json',
     'user-agent': USER_AGENT,
-    ...signer.headers(deliveryId, timestampSec, body),
+    ...deliveryHeaders(signer, deliveryId, timestampSec, body),
   };
+}
+
+/**
+ * The headers of the delivery itself, without those that describe an HTTP request: what a
+ * consumer verifies with (webhook-id, webhook-timestamp, webhook-signature, or a preset's own).
+ * A broker message carries these (the body is always JSON; AMQP says so in its `contentType`
+ * property): fewer headers are also less work per message for the broker, since RabbitMQ
+ * decodes every header of every persistent message (docs/destinations.md).
+ */
+export function deliveryHeaders(signer: Signer, deliveryId: string, timestampSec: number, body: string): Record<string, string> {
+  return signer.headers(deliveryId, timestampSec, body);
 }
 
 /** Whether a response meets the webhook's success rule, and if not, why (a stable code and a message). */

@@ -7,13 +7,12 @@
  * follows (retry, deactivation, the record) is the caller's: the worker decides by policy,
  * a direct send by its mode.
  */
-import { messageHeaders } from '../destinations/message-headers.js';
 import { newId } from '../ids.js';
 import type { Attempt } from '../model.js';
 import { traceAttempt } from '../ops/trace-spans.js';
 import { forwardTraceparent } from '../ops/tracing.js';
 import type { HttpSender, SendResult } from '../outbound/http-sender.js';
-import { judge, requestHeaders } from './attempt-outcome.js';
+import { deliveryHeaders, judge, requestHeaders } from './attempt-outcome.js';
 import type { BrokerTarget } from './destination-pool.js';
 import type { WebhookRuntime } from './webhook-runtime.js';
 
@@ -55,9 +54,8 @@ async function attemptOnce(sender: HttpSender, rt: WebhookRuntime, req: AttemptR
   let headers: Record<string, string> = {};
   let response: SendResult;
   try {
-    headers = requestHeaders(rt.signer, req.deliveryId, Math.floor(startedAt / 1000), req.body);
     // A broker message carries the delivery's own headers, not the HTTP request's.
-    if (broker !== undefined) headers = messageHeaders(headers);
+    headers = (broker === undefined ? requestHeaders : deliveryHeaders)(rt.signer, req.deliveryId, Math.floor(startedAt / 1000), req.body);
     forwardTraceparent(headers);
     response = broker === undefined
       ? await sender.send(rt.url, headers, req.body, req.timeoutMs, rt.identity)
