@@ -8,9 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { TestHerald } from './helpers/herald.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { eventually, TestHerald } from './helpers/herald.js';
 
 describe('changing or deleting a webhook beside a completion (postgres)', () => {
   let h: TestHerald;
@@ -32,7 +30,17 @@ describe('changing or deleting a webhook beside a completion (postgres)', () => 
       const held = await completion.query('SELECT delivery_id FROM delivery_queue WHERE webhook_id = $1 FOR UPDATE', [webhookId]);
       assert.equal(held.rowCount, 1);
       const changing = change();
-      await sleep(300);
+      // Until the change waits for the row we hold (whichever order it takes its locks in).
+      await eventually(async () => {
+        // Inside a transaction the activity view is read once unless its snapshot is cleared.
+        await completion.query('SELECT pg_stat_clear_snapshot()');
+        const waiting = await completion.query(
+          `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()
+             AND datname = current_database() AND query ILIKE '%delivery_queue%'`,
+        );
+        if (process.env.DEBUG_LOCKS) console.log(JSON.stringify((await completion.query(`SELECT pid, datname, wait_event_type, wait_event, state, left(query, 80) AS q FROM pg_stat_activity WHERE state <> 'idle'`)).rows));
+        return (waiting.rowCount ?? 0) > 0;
+      }, 5000, 10);
       // What a completion does next: the webhook's stats (its row). A change that holds that
       // row while it waits for ours is a deadlock: PostgreSQL aborts one of the two after a second.
       await completion.query('UPDATE webhooks SET updated_at = updated_at WHERE id = $1', [webhookId]);
@@ -54,26 +62,10 @@ describe('changing or deleting a webhook beside a completion (postgres)', () => 
   test('the delete waits for the pending-work row, then both commit (no deadlock, no 500)', async () => {
     const w = await h.setup('http://127.0.0.1:9/never');
     assert.equal((await h.api('POST', '/orgs/acme/events', { event: 'conversation.created', entity: { id: 1 } })).status, 202);
-    const completion = new pg.Client({ connectionString: h.store.databaseUrl });
-    await completion.connect();
-    try {
-      await completion.query(`SET lock_timeout = '5s'`);
-      await completion.query('BEGIN');
-      const held = await completion.query('SELECT delivery_id FROM delivery_queue WHERE webhook_id = $1 FOR UPDATE', [w.id]);
-      assert.equal(held.rowCount, 1);
-      const deleting = h.api('DELETE', `/orgs/acme/webhooks/${w.id}`);
-      await sleep(300);
-      // What a completion does next: the webhook's stats (its row). Before the fix the delete
-      // held that row and waited for ours: PostgreSQL aborted one of the two after a second.
-      await completion.query('UPDATE webhooks SET updated_at = updated_at WHERE id = $1', [w.id]);
-      await completion.query('COMMIT');
-      const res = await deleting;
-      assert.equal(res.status, 204, JSON.stringify(res.body));
-      const rows = await completion.query('SELECT status FROM deliveries WHERE webhook_id = $1', [w.id]);
-      assert.deepEqual(rows.rows.map((r: { status: string }) => r.status), ['cancelled']);
-      assert.equal((await h.api('GET', `/orgs/acme/webhooks/${w.id}`)).status, 404);
-    } finally {
-      await completion.end();
-    }
+    const res = await besideACompletion(w.id, () => h.api('DELETE', `/orgs/acme/webhooks/${w.id}`));
+    assert.equal(res.status, 204, JSON.stringify(res.body));
+    const rows = await h.herald.store.db.all<{ status: string }>('SELECT status FROM deliveries WHERE webhook_id = ?', [w.id]);
+    assert.deepEqual(rows.map((r) => r.status), ['cancelled']);
+    assert.equal((await h.api('GET', `/orgs/acme/webhooks/${w.id}`)).status, 404);
   });
 });
