@@ -32,9 +32,20 @@ export interface WorkerDeps {
   clock?: Clock;
 }
 
-/** Results written per transaction at most, and how long the first of a batch may wait. */
+/**
+ * Results written per transaction at most, and how long the first of a batch may wait: a few
+ * milliseconds, or longer while the worker is busy (many requests in flight, or the last
+ * batch was not small). Then more results are on their way, and much of a transaction's cost
+ * is per commit, not per row (the same hot pages written again), paid on the engine thread: at
+ * ~6,000 deliveries/s a 5 ms wait made transactions of ~55 results, 40 ms makes them ~300
+ * (docs/performance.md, session 10). Arrival latency is unaffected (the request already went
+ * out); under load an attempt shows in the API up to 40 ms after its answer.
+ */
 const RESULT_BATCH = 512;
 const RESULT_DELAY_MS = 5;
+const BUSY_RESULT_DELAY_MS = 40;
+const BUSY_IN_FLIGHT = 64;
+const BUSY_LAST_BATCH = 8;
 /** How long notifications of new work are gathered into one claim. */
 const NUDGE_MS = 4;
 /** After a claim that left webhooks out found nothing else due, the next such claim waits this long (or for new work). */
@@ -50,8 +61,12 @@ const QUIET_MS = 50;
 export class DeliveryWorker extends BackgroundService {
   private inFlight = 0;
   private results: DeliveryResult[] = [];
+  /** How many results the last write held (a busy worker's results wait longer: busyWriting). */
+  private lastBatch = 0;
   private flushing = false;
-  private flushScheduled = false;
+  /** The pending timed flush, and when it fires. */
+  private flushTimer: NodeJS.Timeout | null = null;
+  private flushAt = 0;
   /** Claims still holding leases: token → ids of its deliveries not yet written back. */
   private readonly held = new Map<string, Set<string>>();
   private renewTimer: NodeJS.Timeout | null = null;
@@ -66,6 +81,15 @@ export class DeliveryWorker extends BackgroundService {
   /** Deliveries held per webhook, and the plan of each claim. */
   private readonly shares: ClaimShares;
   private quietUntil = 0;
+  /**
+   * Whether the last look left due work unclaimed for want of room (the in-flight budget, a
+   * crowded origin): then a finished request, which makes room, brings the next look. When
+   * the last claim emptied what was due, a finished request makes none: new work (the
+   * notifier, an offer), a written batch of results and the timer set to the next due time do.
+   * (A look per finished request cost two queries and a transaction per delivery, and its
+   * claims took the deliveries an ingest was about to offer fresh.)
+   */
+  private starved = true;
   private unsubscribeQuiet: (() => void) | null = null;
   /** Deliveries this engine's ingest just stored, offered to go out without a claim (fresh-deliveries.ts). */
   private fresh: FreshDelivery[] = [];
@@ -113,7 +137,7 @@ export class DeliveryWorker extends BackgroundService {
 
   /**
    * Claims while there is room. Answers when to look next: after the queue emptied, the next
-   * due time; while busy, nothing (finishing requests wake the worker).
+   * due time; while busy, nothing (finishing requests wake the worker: `starved`).
    */
   protected async look(): Promise<number | null> {
     const { leaseMs } = this.d.config;
@@ -124,7 +148,10 @@ export class DeliveryWorker extends BackgroundService {
         // reserve and the per-origin gate (claim-shares.ts, docs/deliveries.md "Fairness").
         const quiet = this.now() < this.quietUntil;
         const plan = this.shares.plan(this.inFlight, quiet);
-        if (!plan || (quiet && plan.skip.size > 0)) return quiet ? this.quietUntil : null;
+        if (!plan || (quiet && plan.skip.size > 0)) {
+          this.starved = true;
+          return quiet ? this.quietUntil : null;
+        }
         const token = this.nextToken();
         const rows = await this.d.store.hot.claim(plan.limit, this.now(), leaseMs, token, plan.skip);
         if (rows.length > 0) {
@@ -133,7 +160,8 @@ export class DeliveryWorker extends BackgroundService {
         }
         if (rows.length < plan.limit) {
           // Only left-out webhooks may have more due: their finishing requests, new work or
-          // the timer bring the next claim, not every finished request.
+          // the timer bring the next claim.
+          this.starved = plan.skip.size > 0;
           if (plan.skip.size > 0) this.quietUntil = this.now() + QUIET_MS;
           // Emptied, and no wake-up queued another look at once: sleep until the next due time.
           return this.running && !this.wakeQueued ? await this.nextLookAt() : null;
@@ -141,6 +169,7 @@ export class DeliveryWorker extends BackgroundService {
       }
       return null;
     } catch (err) {
+      this.starved = true;
       this.log.error({ err }, 'claiming deliveries failed; trying again in 1 s');
       return this.now() + 1000;
     }
@@ -297,7 +326,7 @@ export class DeliveryWorker extends BackgroundService {
       if (gated) this.gates.done(row.webhook_id);
     }
     this.push(result);
-    this.wake();
+    if (this.starved) this.wake();
   }
 
   private async attempt(row: ClaimedDelivery, rt: WebhookRuntime): Promise<DeliveryResult> {
@@ -320,7 +349,7 @@ export class DeliveryWorker extends BackgroundService {
 
   /**
    * Results are written in batches: at once when a batch is full, else a few milliseconds
-   * after the first one waits (arrival latency is unaffected: the request already went out).
+   * after the first one waits, longer while the worker is busy (RESULT_DELAY_MS above).
    */
   private push(result: DeliveryResult): void {
     this.shares.done(result.webhook_id);
@@ -330,20 +359,37 @@ export class DeliveryWorker extends BackgroundService {
       void this.flush();
       return;
     }
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setTimeout(() => {
-      this.flushScheduled = false;
+    // A fifo webhook's next delivery starts only once this result is written: never the long wait.
+    const delay = this.busyWriting() && !result.fifo ? BUSY_RESULT_DELAY_MS : RESULT_DELAY_MS;
+    const at = performance.now() + delay;
+    if (this.flushTimer !== null) {
+      if (this.flushAt <= at) return;
+      clearTimeout(this.flushTimer);
+    }
+    this.flushAt = at;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null;
       void this.flush();
-    }, RESULT_DELAY_MS);
+    }, delay);
+  }
+
+  /** Whether results come fast enough that the next batch should wait longer for company (RESULT_BATCH above). */
+  private busyWriting(): boolean {
+    return this.inFlight >= BUSY_IN_FLIGHT || this.lastBatch >= BUSY_LAST_BATCH;
   }
 
   private async flush(): Promise<void> {
     if (this.flushing) return;
     this.flushing = true;
+    if (this.flushTimer !== null) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+    }
+    let written = 0;
     try {
       while (this.results.length > 0) {
         const batch = this.results.splice(0, RESULT_BATCH * 2);
+        written += batch.length;
         try {
           await this.write(batch);
         } catch (err) {
@@ -355,6 +401,7 @@ export class DeliveryWorker extends BackgroundService {
       }
     } finally {
       this.flushing = false;
+      this.lastBatch = written;
     }
     this.wake();
     this.notifyIdle();
