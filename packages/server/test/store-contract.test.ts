@@ -9,6 +9,7 @@ import {
   dueDigests, earliestDigestAt, insertDigest, lockWebhookRow, moveDigestAt, releaseWaiting, setDeliveryMode, waitingMembers,
 } from '../src/store/queries/digests.js';
 import { recordDirectDelivery, requeueBatch } from '../src/store/queries/direct.js';
+import { FRESH_HOLD_MS } from '../src/store/queries/fair-claim.js';
 import { insertOrg } from '../src/store/queries/orgs.js';
 import { deleteWebhook } from '../src/store/queries/webhooks.js';
 import { openStore, type Store } from '../src/store/store.js';
@@ -161,7 +162,7 @@ for (const kind of STORE_KINDS) {
       assert.equal(third?.entity, '{"n":3}', 'a head that failed for good releases the next as well');
     });
 
-    test('fresh deliveries: an ingest notes those that may go out without a claim; leaseFresh leases them once, by id', async () => {
+    test('fresh deliveries: an ingest notes those that may go out without a claim and holds them back from claims for a moment; leaseFresh leases them once, by id', async () => {
       await settle();
       await addWebhook(store.db, 'wh_fresh_fifo', ['fresh.e'], { policy: { ordering: 'fifo' } });
       await addWebhook(store.db, 'wh_fresh_off', ['fresh.e'], { state: 'disabled' });
@@ -173,10 +174,13 @@ for (const kind of STORE_KINDS) {
       assert.ok(fresh.every((f) => f.subscriber.revision === 1 && f.subscriber.state === 'enabled'));
       const now = Date.now() + 5;
       const ids = fresh.map((f) => f.id);
-      assert.deepEqual((await store.hot.leaseFresh([...ids, 'msg_never_stored'], now, 60_000, 'fresh-1')).sort(), [...ids].sort());
-      assert.deepEqual(await store.hot.leaseFresh(ids, now, 60_000, 'fresh-2'), [], 'leased once');
-      const claimed = await store.hot.claim(10, now, 60_000, 'fresh-3');
-      assert.deepEqual(claimed.map((c) => c.webhook_id), ['wh_fresh_fifo'], 'the claim takes the rest (the fifo head), not the leased ones');
+      const claimed = await store.hot.claim(10, now, 60_000, 'fresh-0');
+      assert.deepEqual(claimed.map((c) => c.webhook_id), ['wh_fresh_fifo'], 'a claim takes the rest (the fifo head) and, during the hold, leaves the fresh ones to the offer');
+      assert.deepEqual(await store.hot.leaseFresh([ids[0]!, 'msg_never_stored'], now, 60_000, 'fresh-1'), [ids[0]]);
+      assert.deepEqual(await store.hot.leaseFresh([ids[0]!], now, 60_000, 'fresh-2'), [], 'leased once');
+      assert.equal((await store.hot.claim(10, now, 60_000, 'fresh-3')).length, 0, 'the one not leased is still held back');
+      const late = await store.hot.claim(10, now + FRESH_HOLD_MS, 60_000, 'fresh-4');
+      assert.deepEqual(late.map((c) => c.id), [ids[1]], 'once the hold ends, a fresh delivery its worker did not take is claimed');
       // A leased fresh delivery completes like a claimed one (its lease token fences it).
       const [one] = ids;
       const report = await store.hot.complete([result({ id: one!, webhook_id: 'wh_fresh' }, 'fresh-1', 'succeeded')], now);

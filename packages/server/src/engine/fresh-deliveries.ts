@@ -3,10 +3,12 @@
  * everything a worker needs to send them (the event, the webhook's revision), so instead of
  * waiting for the next claim (a gathered wake-up, then the fair claim's walk and a join that
  * reads the rows back) the worker leases them by id right after the commit and sends them
- * (docs/deliveries.md, "Fresh deliveries"). Whatever it does not take — no room, a webhook
- * held back by its origin, a fifo or poll webhook — is claimed as usual.
+ * (docs/deliveries.md, "Fresh deliveries"). Until then claims leave them alone (FRESH_HOLD_MS).
+ * Whatever it does not take — no room, a webhook held back by its origin, a fifo or poll
+ * webhook — is claimed as usual.
  */
-import type { ClaimedDelivery, FanOutPlanner, NewEvent, Subscriber } from '../store/types.js';
+import { FRESH_HOLD_MS } from '../store/queries/fair-claim.js';
+import type { ClaimedDelivery, FanOutPlanner, NewEvent, PlannedDelivery, Subscriber } from '../store/types.js';
 
 export interface FreshDelivery {
   id: string;
@@ -17,22 +19,23 @@ export interface FreshDelivery {
 
 /**
  * The planner `plan`, also noting into `into` each pending delivery that may go out without a
- * claim (enabled webhook, not fifo, not poll). A transaction that runs again (PostgreSQL's
- * retry after a unique violation) plans new ids; the first run's are never stored, and
- * leasing them by id finds nothing.
+ * claim (enabled webhook, not fifo, not poll), due only once the hold ends (FRESH_HOLD_MS). A
+ * transaction that runs again (PostgreSQL's retry after a unique violation) plans new ids; the
+ * first run's are never stored, and leasing them by id finds nothing.
  */
 export function notingFresh(plan: FanOutPlanner, into: FreshDelivery[]): FanOutPlanner {
   return (event, subscribers) => {
     const planned = plan(event, subscribers);
     // Each webhook's subscriber once, found without a scan per delivery (fan-out to hundreds).
     let byId: Map<string, Subscriber> | null = null;
-    for (const d of planned) {
-      if (d.status !== 'pending' || d.fifo === true || d.pull === true) continue;
+    return planned.map((d): PlannedDelivery => {
+      if (d.status !== 'pending' || d.fifo === true || d.pull === true) return d;
       byId ??= new Map(subscribers.map((s) => [s.id, s]));
       const subscriber = byId.get(d.webhook_id);
-      if (subscriber !== undefined && subscriber.state === 'enabled') into.push({ id: d.id, webhook_id: d.webhook_id, event, subscriber });
-    }
-    return planned;
+      if (subscriber === undefined || subscriber.state !== 'enabled') return d;
+      into.push({ id: d.id, webhook_id: d.webhook_id, event, subscriber });
+      return { ...d, due_at: event.created_at + FRESH_HOLD_MS };
+    });
   };
 }
 

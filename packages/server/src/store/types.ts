@@ -43,6 +43,11 @@ export interface PlannedDelivery {
   fifo?: boolean;
   /** Of a poll webhook: stored with the pull mark, leased by its consumer (queries/pull.ts). */
   pull?: boolean;
+  /**
+   * When its pending-work row falls due, if later than the event's creation: the deliveries an
+   * ingest offers its own worker are held back from claims for a moment (FRESH_HOLD_MS).
+   */
+  due_at?: number;
 }
 
 /** Decides which subscribers get a delivery; runs inside the ingest transaction. */
@@ -118,8 +123,9 @@ export interface HotPath {
   claimPull(webhookId: string, limit: number, now: number, leaseMs: number, token: string): Promise<ClaimedDelivery[]>;
   /**
    * Leases these deliveries, just stored by this process's ingest, until now + leaseMs under
-   * `token`: those still pending, due, unleased and neither fifo nor pull (a fresh delivery
-   * goes out without a claim, engine/fresh-deliveries.ts). Answers the ids leased.
+   * `token`: those still pending, unleased, due by now + FRESH_HOLD_MS and neither fifo nor
+   * pull (a fresh delivery goes out without a claim, engine/fresh-deliveries.ts). Answers the
+   * ids leased.
    */
   leaseFresh(ids: readonly string[], now: number, leaseMs: number, token: string): Promise<string[]>;
   complete(results: readonly DeliveryResult[], now: number): Promise<CompletionReport>;

@@ -10,7 +10,7 @@ import type {
   IngestGroupResult,
   Subscriber,
 } from '../types.js';
-import { ANY_DUE_SQL, CLAIM_WEBHOOKS_SQL, FRESH_SQL, claimWebhooks, claimWindow, fillClaim, RoundRobin, walkParams, type DueCandidate } from '../queries/fair-claim.js';
+import { ANY_DUE_SQL, CLAIM_WEBHOOKS_SQL, FRESH_HOLD_MS, FRESH_SQL, claimWebhooks, claimWindow, fillClaim, RoundRobin, walkParams, type DueCandidate } from '../queries/fair-claim.js';
 import { fifoInOrder, PROMOTE_FIFO_SQL } from '../queries/fifo.js';
 import { CLAIMED_COLUMNS, PULL_DUE_SQL } from '../queries/pull.js';
 import { planIngest, subscriberFromRow, type SubscriberRow } from '../ingest-plan.js';
@@ -132,7 +132,7 @@ export class SqliteHotPath implements HotPath {
     if (ids.length === 0) return [];
     await this.db.idle();
     // Relaxed like a claim: a lease lost in a crash is released at the next start.
-    const rows = this.db.relaxed(() => this.st.leaseFresh!.all(token, now + leaseMs, JSON.stringify(ids), now) as { id: string }[]);
+    const rows = this.db.relaxed(() => this.st.leaseFresh!.all(token, now + leaseMs, JSON.stringify(ids), now + FRESH_HOLD_MS) as { id: string }[]);
     return rows.map((r) => r.id);
   }
 
