@@ -61,7 +61,7 @@ const QUIET_MS = 50;
 export class DeliveryWorker extends BackgroundService {
   private inFlight = 0;
   private results: DeliveryResult[] = [];
-  /** How many results the last write held (a busy worker's results wait longer: busyWriting). */
+  /** How many results the last flush wrote (a busy worker's results wait longer: scheduleFlush). */
   private lastBatch = 0;
   private flushing = false;
   /** The pending timed flush, and when it fires. */
@@ -359,8 +359,16 @@ export class DeliveryWorker extends BackgroundService {
       void this.flush();
       return;
     }
-    // A fifo webhook's next delivery starts only once this result is written: never the long wait.
-    const delay = this.busyWriting() && !result.fifo ? BUSY_RESULT_DELAY_MS : RESULT_DELAY_MS;
+    this.scheduleFlush(result.fifo === true);
+  }
+
+  /**
+   * Sets the timer that writes what waits, unless one fires sooner. `urgent`: a fifo webhook's
+   * result waits, and its next delivery starts only once it is written: never the long wait.
+   */
+  private scheduleFlush(urgent: boolean): void {
+    const busy = this.inFlight >= BUSY_IN_FLIGHT || this.lastBatch >= BUSY_LAST_BATCH;
+    const delay = busy && !urgent ? BUSY_RESULT_DELAY_MS : RESULT_DELAY_MS;
     const at = performance.now() + delay;
     if (this.flushTimer !== null) {
       if (this.flushAt <= at) return;
@@ -373,11 +381,11 @@ export class DeliveryWorker extends BackgroundService {
     }, delay);
   }
 
-  /** Whether results come fast enough that the next batch should wait longer for company (RESULT_BATCH above). */
-  private busyWriting(): boolean {
-    return this.inFlight >= BUSY_IN_FLIGHT || this.lastBatch >= BUSY_LAST_BATCH;
-  }
-
+  /**
+   * Writes what waits; then, while a full batch waits again, that too. Fewer results that came
+   * in meanwhile wait for company like any other (a loop writing whatever came during the
+   * previous write made chains of transactions of one to three results).
+   */
   private async flush(): Promise<void> {
     if (this.flushing) return;
     this.flushing = true;
@@ -386,10 +394,13 @@ export class DeliveryWorker extends BackgroundService {
       this.flushTimer = null;
     }
     let written = 0;
+    // A fifo delivery's final result lets its webhook's next one start: look for it at once.
+    let fifoDone = false;
     try {
-      while (this.results.length > 0) {
+      while (this.results.length > 0 && (written === 0 || this.results.length >= RESULT_BATCH)) {
         const batch = this.results.splice(0, RESULT_BATCH * 2);
         written += batch.length;
+        fifoDone ||= batch.some((r) => r.fifo === true && r.status !== 'pending');
         try {
           await this.write(batch);
         } catch (err) {
@@ -403,7 +414,10 @@ export class DeliveryWorker extends BackgroundService {
       this.flushing = false;
       this.lastBatch = written;
     }
-    this.wake();
+    if (this.results.length > 0) this.scheduleFlush(this.results.some((r) => r.fifo === true));
+    // Retries and releases armed the timer (afterCommit); room made by finished requests wakes
+    // a starved worker as they finish.
+    if (fifoDone || this.starved) this.wake();
     this.notifyIdle();
   }
 

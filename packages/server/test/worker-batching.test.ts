@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, test } from 'node:test';
+import { DeliveryWorker } from '../src/engine/worker.js';
+import { WebhookRuntimeCache } from '../src/engine/webhook-runtime.js';
+import { createLogger } from '../src/ops/logger.js';
+import { Metrics } from '../src/ops/metrics.js';
+import { secretBoxFor, senderFor } from '../src/ops/parts.js';
+import type { Store } from '../src/store/store.js';
+import type { DeliveryResult } from '../src/store/types.js';
+import { eventually, TestHerald } from './helpers/herald.js';
+import { TestReceiver } from './helpers/receiver.js';
+import { STORE_KINDS } from './helpers/stores.js';
+
+/**
+ * How often the worker goes to the store: a busy worker's results are written in few large
+ * transactions, and a finished request brings a claim only while due work was left unclaimed
+ * for want of room (docs/deliveries.md, "Fresh deliveries"). The worker runs here on a Herald
+ * started with `--role api`, its store wrapped to count claims and completion batches.
+ */
+const log = createLogger('silent');
+
+for (const kind of STORE_KINDS) {
+  describe(`how often the worker writes and claims (${kind})`, () => {
+    let h: TestHerald;
+    let rx: TestReceiver;
+    before(async () => {
+      rx = await TestReceiver.start();
+      h = await TestHerald.start(kind, { role: 'api', threads: 'single' });
+    });
+    after(async () => {
+      await h.stop();
+      await rx.close();
+    });
+
+    /** A worker over the Herald's store, counting claims (with how many rows each took) and completion batches. */
+    function countingWorker(maxInFlight: number) {
+      const claims: number[] = [];
+      const batches: number[] = [];
+      const writtenAt: number[] = [];
+      const real = h.herald.store;
+      const store: Store = Object.create(real, {
+        hot: {
+          value: Object.assign(Object.create(real.hot), {
+            claim: async (...args: Parameters<typeof real.hot.claim>) => {
+              const rows = await real.hot.claim(...args);
+              claims.push(rows.length);
+              return rows;
+            },
+            complete: (results: readonly DeliveryResult[], now: number) => {
+              batches.push(results.length);
+              writtenAt.push(performance.now());
+              return real.hot.complete(results, now);
+            },
+          }),
+        },
+      });
+      const config = h.herald.config;
+      const worker = new DeliveryWorker({
+        store, runtimes: new WebhookRuntimeCache(real.db, secretBoxFor(config)), metrics: new Metrics(null, false), log, clockScale: 1,
+        sender: senderFor(config, undefined),
+        config: { ...config.worker, maxInFlight, idleCheckMs: 60_000 },
+      });
+      return { worker, claims, batches, writtenAt };
+    }
+
+    const ingest = async (org: string, type: string, n: number) => {
+      const events = Array.from({ length: n }, (_, i) => ({ event: type, entity: { id: i } }));
+      assert.equal((await h.api('POST', `/orgs/${org}/events/batch`, { events })).status, 202);
+    };
+
+    const succeeded = (webhookId: string) =>
+      h.herald.store.db.get<{ n: number | string }>(`SELECT count(*) AS n FROM deliveries WHERE webhook_id = ? AND status = 'succeeded'`, [webhookId]);
+
+    test('results of a busy worker wait for company: written every 40 ms or so, not every 5 ms', async () => {
+      const w = await h.setup(rx.url('/spread'), ['batch.spread'], {}, 'wb1');
+      await ingest('wb1', 'batch.spread', 300);
+      // Answers one after another, each a millisecond after the one before, while the rest stay in flight.
+      let n = 0;
+      rx.respond(async (_req, res) => {
+        await sleep(n++);
+        res.end('ok');
+      });
+      const { worker, batches, writtenAt } = countingWorker(1024);
+      worker.start();
+      try {
+        await eventually(async () => Number((await succeeded(w.id))?.n) === 300, 15_000);
+        assert.equal(batches.reduce((a, b) => a + b, 0), 300, 'every result written once');
+        // The time between two writes: the first result of a batch waited 40 ms while the
+        // worker was busy (5 ms before, and a write of whatever came in during the previous one).
+        const gaps = writtenAt.slice(1).map((t, i) => t - writtenAt[i]!).sort((a, b) => a - b);
+        const median = gaps[Math.floor(gaps.length / 2)] ?? 0;
+        assert.ok(median >= 30, `median ${median.toFixed(1)} ms between ${batches.length} writes (${batches.join(', ')})`);
+      } finally {
+        rx.respond((_r, res) => res.end('ok'));
+        await worker.stop(0);
+      }
+    });
+
+    test('a finished request brings a claim only while due work was left for want of room', async () => {
+      const w = await h.setup(rx.url('/room'), ['batch.room'], {}, 'wb2');
+      // Room for everything: one claim takes all 40; their 40 answers bring no claim.
+      await ingest('wb2', 'batch.room', 40);
+      const roomy = countingWorker(1024);
+      roomy.worker.start();
+      try {
+        await eventually(async () => Number((await succeeded(w.id))?.n) === 40, 10_000);
+        await eventually(async () => roomy.worker.busy === 0, 5000);
+        const taking = roomy.claims.filter((c) => c > 0);
+        assert.deepEqual(taking, [40]);
+        assert.ok(roomy.claims.length <= 4, `claims: ${roomy.claims.join(', ')} (a claim per finished request was 40 more)`);
+      } finally {
+        await roomy.worker.stop(0);
+      }
+      // Room for 32 at a time (the budget keeps a reserve): finished requests bring the claims
+      // that take the rest, and every delivery goes out.
+      await ingest('wb2', 'batch.room', 100);
+      const tight = countingWorker(32);
+      tight.worker.start();
+      try {
+        await eventually(async () => Number((await succeeded(w.id))?.n) === 140, 10_000);
+        assert.equal(tight.claims.reduce((a, b) => a + b, 0), 100, 'each delivery claimed once');
+        assert.ok(tight.claims.filter((c) => c > 0).length >= 4, `claims: ${tight.claims.join(', ')}`);
+      } finally {
+        await tight.worker.stop(0);
+      }
+    });
+  });
+}
