@@ -92,7 +92,9 @@ for (const kind of STORE_KINDS) {
         const median = gaps[Math.floor(gaps.length / 2)] ?? 0;
         assert.ok(median >= 30, `median ${median.toFixed(1)} ms between ${batches.length} writes (${batches.join(', ')})`);
       } finally {
-        rx.respond((_r, res) => res.end('ok'));
+        rx.respond((_r, res) => {
+          res.end('ok');
+        });
         await worker.stop(0);
       }
     });
