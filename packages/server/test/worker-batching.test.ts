@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
+import { planFanOut } from '../src/engine/fan-out.js';
+import { notingFresh, type FreshDelivery } from '../src/engine/fresh-deliveries.js';
 import { DeliveryWorker } from '../src/engine/worker.js';
 import { WebhookRuntimeCache } from '../src/engine/webhook-runtime.js';
 import { createLogger } from '../src/ops/logger.js';
@@ -10,6 +12,7 @@ import type { Store } from '../src/store/store.js';
 import type { DeliveryResult } from '../src/store/types.js';
 import { eventually, TestHerald } from './helpers/herald.js';
 import { TestReceiver } from './helpers/receiver.js';
+import { event } from './helpers/store-fixtures.js';
 import { STORE_KINDS } from './helpers/stores.js';
 
 /**
@@ -34,7 +37,7 @@ for (const kind of STORE_KINDS) {
     });
 
     /** A worker over the Herald's store, counting claims (with how many rows each took) and completion batches. */
-    function countingWorker(maxInFlight: number) {
+    function countingWorker(maxInFlight: number, metrics = new Metrics(null, false), claiming = () => true) {
       const claims: number[] = [];
       const batches: number[] = [];
       const writtenAt: number[] = [];
@@ -43,7 +46,7 @@ for (const kind of STORE_KINDS) {
         hot: {
           value: Object.assign(Object.create(real.hot), {
             claim: async (...args: Parameters<typeof real.hot.claim>) => {
-              const rows = await real.hot.claim(...args);
+              const rows = claiming() ? await real.hot.claim(...args) : [];
               claims.push(rows.length);
               return rows;
             },
@@ -57,7 +60,7 @@ for (const kind of STORE_KINDS) {
       });
       const config = h.herald.config;
       const worker = new DeliveryWorker({
-        store, runtimes: new WebhookRuntimeCache(real.db, secretBoxFor(config)), metrics: new Metrics(null, false), log, clockScale: 1,
+        store, runtimes: new WebhookRuntimeCache(real.db, secretBoxFor(config)), metrics, log, clockScale: 1,
         sender: senderFor(config, undefined),
         config: { ...config.worker, maxInFlight, idleCheckMs: 60_000 },
       });
@@ -125,6 +128,41 @@ for (const kind of STORE_KINDS) {
         assert.ok(tight.claims.filter((c) => c > 0).length >= 4, `claims: ${tight.claims.join(', ')}`);
       } finally {
         await tight.worker.stop(0);
+      }
+    });
+
+    test('an offer is leased fresh only while its hold lasts; an older one is left to the claim', async () => {
+      const w = await h.setup(rx.url('/offer'), ['batch.offer'], {}, 'wb3');
+      // Stored as the engine's ingest stores what it offers: due once the hold ends.
+      const fresh: FreshDelivery[] = [];
+      const young = event('wb3', 'batch.offer');
+      const old = { ...event('wb3', 'batch.offer'), created_at: Date.now() - 5000 };
+      await h.herald.store.hot.ingest([[young, old]], notingFresh(planFanOut, fresh));
+      assert.equal(fresh.length, 2);
+      const metrics = new Metrics(null, false);
+      // No claim at first, so that only the offer can lease.
+      let claiming = false;
+      const { worker } = countingWorker(1024, metrics, () => claiming);
+      const leased = async (by: string) =>
+        (await metrics.registry.getSingleMetric('herald_deliveries_leased_total')!.get()).values.find((v) => v.labels.by === by)?.value ?? 0;
+      worker.start();
+      try {
+        worker.offer(fresh);
+        await eventually(async () => Number((await succeeded(w.id))?.n) >= 1, 10_000);
+        // The old one's hold ended long ago: a claim may already have sent it, so a fresh lease
+        // (which sends attempt 1) must not take it.
+        assert.equal(await leased('fresh'), 1);
+        const oldRow = await h.herald.store.db.get<{ lease_token: string | null }>('SELECT lease_token FROM delivery_queue WHERE delivery_id = ?', [fresh.find((f) => f.event.id === old.id)!.id]);
+        assert.equal(oldRow?.lease_token, null, 'the old offer is left pending');
+        // The claim takes it.
+        claiming = true;
+        await eventually(async () => Number((await succeeded(w.id))?.n) === 2, 10_000);
+        assert.equal(await leased('claim'), 1);
+        const attempts = await h.herald.store.db.all<{ attempt: number | string }>(
+          'SELECT a.attempt FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.webhook_id = ?', [w.id]);
+        assert.deepEqual(attempts.map((a) => Number(a.attempt)), [1, 1]);
+      } finally {
+        await worker.stop(0);
       }
     });
   });

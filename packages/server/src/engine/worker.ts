@@ -8,6 +8,7 @@ import type { Metrics } from '../ops/metrics.js';
 import { traceCompletion } from '../ops/trace-spans.js';
 import type { HttpSender } from '../outbound/http-sender.js';
 import { retryDelay } from '../policy/resolve.js';
+import { FRESH_HOLD_MS } from '../store/queries/fair-claim.js';
 import { webhookStateOf } from '../store/queries/webhooks.js';
 import { isTransientStoreError } from '../store/sql.js';
 import type { Store } from '../store/store.js';
@@ -181,17 +182,20 @@ export class DeliveryWorker extends BackgroundService {
 
   /**
    * Leases and sends the fresh deliveries offered since the last look, as many as an ordinary
-   * claim could take now, none of a webhook whose origin is crowded (claim-shares.ts).
+   * claim could take now, none of a webhook whose origin is crowded (claim-shares.ts), and
+   * none whose hold has ended (FRESH_HOLD_MS): a claim may have taken that one already, and a
+   * fresh lease must only ever take a delivery never attempted (it is sent as attempt 1).
    */
   private async sendFresh(): Promise<void> {
     const offered = this.fresh;
     this.fresh = [];
     const plan = this.shares.plan(this.inFlight, false);
     if (!plan || plan.reserve) return;
-    const picked = offered.filter((f) => !plan.skip.has(f.webhook_id)).slice(0, plan.limit);
+    const now = this.now();
+    const picked = offered.filter((f) => !plan.skip.has(f.webhook_id) && now < f.event.created_at + FRESH_HOLD_MS).slice(0, plan.limit);
     if (picked.length === 0) return;
     const token = this.nextToken();
-    const leased = new Set(await this.d.store.hot.leaseFresh(picked.map((f) => f.id), this.now(), this.d.config.leaseMs, token));
+    const leased = new Set(await this.d.store.hot.leaseFresh(picked.map((f) => f.id), now, this.d.config.leaseMs, token));
     const rows = picked.filter((f) => leased.has(f.id)).map((f) => claimedFresh(f, token));
     if (rows.length > 0) {
       this.d.metrics.leased.inc({ by: 'fresh' }, rows.length);
