@@ -8,11 +8,10 @@ import { WebhookRuntimeCache } from '../src/engine/webhook-runtime.js';
 import { createLogger } from '../src/ops/logger.js';
 import { Metrics } from '../src/ops/metrics.js';
 import { secretBoxFor, senderFor } from '../src/ops/parts.js';
-import type { Store } from '../src/store/store.js';
 import type { DeliveryResult } from '../src/store/types.js';
 import { eventually, TestHerald } from './helpers/herald.js';
 import { TestReceiver } from './helpers/receiver.js';
-import { event } from './helpers/store-fixtures.js';
+import { event, overHotPath } from './helpers/store-fixtures.js';
 import { STORE_KINDS } from './helpers/stores.js';
 
 /**
@@ -42,20 +41,16 @@ for (const kind of STORE_KINDS) {
       const batches: number[] = [];
       const writtenAt: number[] = [];
       const real = h.herald.store;
-      const store: Store = Object.create(real, {
-        hot: {
-          value: Object.assign(Object.create(real.hot), {
-            claim: async (...args: Parameters<typeof real.hot.claim>) => {
-              const rows = claiming() ? await real.hot.claim(...args) : [];
-              claims.push(rows.length);
-              return rows;
-            },
-            complete: (results: readonly DeliveryResult[], now: number) => {
-              batches.push(results.length);
-              writtenAt.push(performance.now());
-              return real.hot.complete(results, now);
-            },
-          }),
+      const store = overHotPath(real, {
+        claim: async (...args: Parameters<typeof real.hot.claim>) => {
+          const rows = claiming() ? await real.hot.claim(...args) : [];
+          claims.push(rows.length);
+          return rows;
+        },
+        complete: (results: readonly DeliveryResult[], now: number) => {
+          batches.push(results.length);
+          writtenAt.push(performance.now());
+          return real.hot.complete(results, now);
         },
       });
       const config = h.herald.config;

@@ -9,6 +9,7 @@ import type { Store } from '../src/store/store.js';
 import type { DeliveryResult } from '../src/store/types.js';
 import { eventually, TestHerald } from './helpers/herald.js';
 import { TestReceiver } from './helpers/receiver.js';
+import { overHotPath } from './helpers/store-fixtures.js';
 import { STORE_KINDS } from './helpers/stores.js';
 
 /**
@@ -90,17 +91,13 @@ for (const kind of STORE_KINDS) {
       let refusing = true;
       const batches: number[] = [];
       // The store as it is, except that it refuses (as a constraint would) any batch holding one result, while `refusing`.
-      const store: Store = Object.create(h.herald.store, {
-        hot: {
-          value: Object.assign(Object.create(h.herald.store.hot), {
-            complete: (results: readonly DeliveryResult[], now: number) => {
-              batches.push(results.length);
-              if (refusing && results.some((r) => r.delivery_id === poison)) {
-                return Promise.reject(Object.assign(new Error('CHECK constraint failed'), { code: kind === 'sqlite' ? 'SQLITE_CONSTRAINT_CHECK' : '23514' }));
-              }
-              return h.herald.store.hot.complete(results, now);
-            },
-          }),
+      const store = overHotPath(h.herald.store, {
+        complete: (results: readonly DeliveryResult[], now: number) => {
+          batches.push(results.length);
+          if (refusing && results.some((r) => r.delivery_id === poison)) {
+            return Promise.reject(Object.assign(new Error('CHECK constraint failed'), { code: kind === 'sqlite' ? 'SQLITE_CONSTRAINT_CHECK' : '23514' }));
+          }
+          return h.herald.store.hot.complete(results, now);
         },
       });
       const { worker, metrics } = workerOn(h, store, new WebhookRuntimeCache(h.herald.store.db, secretBoxFor(h.herald.config)));

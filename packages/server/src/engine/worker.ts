@@ -65,8 +65,8 @@ export class DeliveryWorker extends BackgroundService {
   /** How many results the last flush wrote (a busy worker's results wait longer: scheduleFlush). */
   private lastBatch = 0;
   private flushing = false;
-  /** The pending timed flush, and when it fires. */
-  private flushTimer: NodeJS.Timeout | null = null;
+  /** Cancels the pending timed flush (on this service's clock), and when it fires. */
+  private cancelFlush: (() => void) | null = null;
   private flushAt = 0;
   /** Claims still holding leases: token → ids of its deliveries not yet written back. */
   private readonly held = new Map<string, Set<string>>();
@@ -374,16 +374,16 @@ export class DeliveryWorker extends BackgroundService {
   private scheduleFlush(urgent: boolean): void {
     const busy = this.inFlight >= BUSY_IN_FLIGHT || this.lastBatch >= BUSY_LAST_BATCH;
     const delay = busy && !urgent ? BUSY_RESULT_DELAY_MS : RESULT_DELAY_MS;
-    const at = performance.now() + delay;
-    if (this.flushTimer !== null) {
+    const at = this.now() + delay;
+    if (this.cancelFlush !== null) {
       if (this.flushAt <= at) return;
-      clearTimeout(this.flushTimer);
+      this.cancelFlush();
     }
     this.flushAt = at;
-    this.flushTimer = setTimeout(() => {
-      this.flushTimer = null;
+    this.cancelFlush = this.clock.after(delay, () => {
+      this.cancelFlush = null;
       void this.flush();
-    }, delay);
+    });
   }
 
   /**
@@ -394,10 +394,8 @@ export class DeliveryWorker extends BackgroundService {
   private async flush(): Promise<void> {
     if (this.flushing) return;
     this.flushing = true;
-    if (this.flushTimer !== null) {
-      clearTimeout(this.flushTimer);
-      this.flushTimer = null;
-    }
+    this.cancelFlush?.();
+    this.cancelFlush = null;
     let written = 0;
     // A fifo delivery's final result lets its webhook's next one start: look for it at once.
     let fifoDone = false;

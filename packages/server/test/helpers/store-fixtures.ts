@@ -3,6 +3,7 @@ import { newId } from '../../src/ids.js';
 import type { Attempt, Webhook } from '../../src/model.js';
 import { insertWebhook } from '../../src/store/queries/webhooks.js';
 import type { SqlExecutor } from '../../src/store/sql.js';
+import type { Store } from '../../src/store/store.js';
 import type { DeliveryResult, NewEvent } from '../../src/store/types.js';
 
 export function event(org: string, type: string, key: string | null = null, hash: string | null = null, entity = '{"a":1}'): NewEvent {
@@ -53,4 +54,12 @@ export async function addWebhook(db: SqlExecutor, id: string, events: string[], 
 export async function settlePending(db: SqlExecutor, status = 'succeeded', where = 'TRUE'): Promise<void> {
   await db.run(`UPDATE deliveries SET status = ? WHERE id IN (SELECT delivery_id FROM delivery_queue WHERE ${where})`, [status]);
   await db.run(`DELETE FROM delivery_queue WHERE ${where}`);
+}
+
+/**
+ * The store as it is, except for the hot-path methods in `overrides` (each may call the real
+ * one through `store.hot`): how a test counts or refuses what the worker asks of the store.
+ */
+export function overHotPath(store: Store, overrides: Partial<Store['hot']>): Store {
+  return Object.create(store, { hot: { value: Object.assign(Object.create(store.hot) as Store['hot'], overrides) } }) as Store;
 }
