@@ -2,19 +2,18 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { planFanOut } from '../src/engine/fan-out.js';
-import { notingFresh, type FreshDelivery } from '../src/engine/fresh-deliveries.js';
+import { leasingFresh, storedFresh, type FreshDelivery } from '../src/engine/fresh-deliveries.js';
 import { newId } from '../src/ids.js';
 import { DIGEST_EVENT_TYPE } from '../src/model.js';
 import {
   dueDigests, earliestDigestAt, insertDigest, lockWebhookRow, moveDigestAt, releaseWaiting, setDeliveryMode, waitingMembers,
 } from '../src/store/queries/digests.js';
 import { recordDirectDelivery, requeueBatch } from '../src/store/queries/direct.js';
-import { FRESH_HOLD_MS } from '../src/store/queries/fair-claim.js';
 import { insertOrg } from '../src/store/queries/orgs.js';
 import { deleteWebhook } from '../src/store/queries/webhooks.js';
 import { openStore, type Store } from '../src/store/store.js';
 import type { DeliveryResult } from '../src/store/types.js';
-import { addWebhook, attemptFor, event, result, settlePending } from './helpers/store-fixtures.js';
+import { addWebhook, attemptFor, event, result, settlePending, testLease } from './helpers/store-fixtures.js';
 import { requeueDelivery } from '../src/store/queries/deliveries.js';
 import { freshStore, STORE_KINDS, type TestStore } from './helpers/stores.js';
 
@@ -162,30 +161,41 @@ for (const kind of STORE_KINDS) {
       assert.equal(third?.entity, '{"n":3}', 'a head that failed for good releases the next as well');
     });
 
-    test('fresh deliveries: an ingest notes those that may go out without a claim and holds them back from claims for a moment; leaseFresh leases them once, by id', async () => {
+    test('fresh deliveries: an ingest writes those its worker takes leased to it; claims leave them until the lease ends, and take the rest at once', async () => {
       await settle();
       await addWebhook(store.db, 'wh_fresh_fifo', ['fresh.e'], { policy: { ordering: 'fifo' } });
       await addWebhook(store.db, 'wh_fresh_off', ['fresh.e'], { state: 'disabled' });
       await addWebhook(store.db, 'wh_fresh', ['fresh.e']);
-      const fresh: FreshDelivery[] = [];
-      const [r] = await store.hot.ingest([[event('o', 'fresh.e'), event('o', 'fresh.e')]], notingFresh(planFanOut, fresh));
+      const now = Date.now();
+      // The worker has room for one.
+      const lease = testLease('fresh-1', now + 60_000, 1);
+      const noted = new Map<string, FreshDelivery[]>();
+      const events = [event('o', 'fresh.e'), event('o', 'fresh.e')];
+      const [r] = await store.hot.ingest([events], leasingFresh(planFanOut, lease, noted));
       assert.deepEqual(r?.ok && r.events.map((e) => e.deliveries), [3, 3], 'the fifo, disabled and plain webhook each get one');
-      assert.deepEqual(fresh.map((f) => f.webhook_id), ['wh_fresh', 'wh_fresh'], 'only the plain, enabled webhook\'s are fresh');
+      assert.deepEqual(lease.offered, ['wh_fresh', 'wh_fresh'], 'only the plain, enabled webhook\'s are offered to the worker');
+      const fresh = storedFresh(noted, events.map((e) => e.id));
+      assert.deepEqual(fresh.map((f) => f.id), lease.taken, 'the one it took is noted to be sent');
       assert.ok(fresh.every((f) => f.subscriber.revision === 1 && f.subscriber.state === 'enabled'));
-      const now = Date.now() + 5;
-      const ids = fresh.map((f) => f.id);
-      const claimed = await store.hot.claim(10, now, 60_000, 'fresh-0');
-      assert.deepEqual(claimed.map((c) => c.webhook_id), ['wh_fresh_fifo'], 'a claim takes the rest (the fifo head) and, during the hold, leaves the fresh ones to the offer');
-      assert.deepEqual(await store.hot.leaseFresh([ids[0]!, 'msg_never_stored'], now, 60_000, 'fresh-1'), [ids[0]]);
-      assert.deepEqual(await store.hot.leaseFresh([ids[0]!], now, 60_000, 'fresh-2'), [], 'leased once');
-      assert.equal((await store.hot.claim(10, now, 60_000, 'fresh-3')).length, 0, 'the one not leased is still held back');
-      const late = await store.hot.claim(10, now + FRESH_HOLD_MS, 60_000, 'fresh-4');
-      assert.deepEqual(late.map((c) => c.id), [ids[1]], 'once the hold ends, a fresh delivery its worker did not take is claimed');
+      const [taken] = lease.taken;
+      const row = await store.db.get<{ lease_token: string | null; next_attempt_at: number | string }>(
+        'SELECT lease_token, next_attempt_at FROM delivery_queue WHERE delivery_id = ?', [taken!]);
+      assert.deepEqual([row?.lease_token, Number(row?.next_attempt_at)], ['fresh-1', now + 60_000], 'stored leased, until the lease ends');
+      const claimed = await store.hot.claim(10, now + 5, 60_000, 'fresh-2');
+      assert.deepEqual(claimed.map((c) => c.webhook_id).sort(), ['wh_fresh', 'wh_fresh_fifo'],
+        'a claim takes the fifo head and the plain delivery the worker had no room for, at once');
+      assert.ok(!claimed.some((c) => c.id === taken), 'never the leased one');
       // A leased fresh delivery completes like a claimed one (its lease token fences it).
-      const [one] = ids;
-      const report = await store.hot.complete([result({ id: one!, webhook_id: 'wh_fresh' }, 'fresh-1', 'succeeded')], now);
+      const report = await store.hot.complete([result({ id: taken!, webhook_id: 'wh_fresh' }, 'fresh-1', 'succeeded')], now + 10);
       assert.equal(report.applied, 1);
-      assert.equal(await statusOf(one!), 'succeeded');
+      assert.equal(await statusOf(taken!), 'succeeded');
+      // One whose worker never sent it (it died) is claimed once its lease ends.
+      const lapsed = testLease('fresh-3', now + 1000, 1);
+      await store.hot.ingest([[event('o', 'fresh.e')]], leasingFresh(planFanOut, lapsed, new Map()));
+      assert.equal((await store.hot.claim(10, now + 999, 60_000, 'fresh-4')).filter((c) => c.webhook_id === 'wh_fresh').length, 0);
+      const late = await store.hot.claim(10, now + 1000, 60_000, 'fresh-5');
+      assert.ok(late.some((c) => c.id === lapsed.taken[0] && c.attempts === 0), 'claimed when the lease ends, never attempted');
+      await store.hot.complete(claimed.concat(late).map((c) => result(c, c.lease_token, 'succeeded', { fifo: c.fifo })), now + 1001);
     });
 
     test('410: the webhook is deactivated only by a result whose lease is still held', async () => {
@@ -331,6 +341,7 @@ describe('store contract (postgres): two processes ingesting one idempotency key
     await insertOrg(a.db, { id: 'o', name: 'O', owner_email: 'o@o.test', settings: {}, created_at: Date.now(), updated_at: Date.now() });
     await addWebhook(a.db, 'wh_race', ['race.e']);
     await addWebhook(a.db, 'wh_race_fifo', ['race.fifo'], { policy: { ordering: 'fifo' } });
+    await addWebhook(a.db, 'wh_race_fresh', ['race.fresh']);
   });
   after(async () => {
     await a.close();
@@ -352,7 +363,11 @@ describe('store contract (postgres): two processes ingesting one idempotency key
           [`evt_holder_${hash}`, key],
         );
         // The store reads no such key (not committed), inserts it, and waits on the unique index.
-        const ingest = a.hot.ingest([[event('o', 'race.e', key, hash)]], planFanOut);
+        // Its worker takes both events' deliveries fresh; the run after the violation plans again.
+        const keyless = event('o', 'race.fresh');
+        const lease = testLease(`race-${hash}`, Date.now() + 60_000, 10);
+        const noted = new Map<string, FreshDelivery[]>();
+        const ingest = a.hot.ingest([[event('o', 'race.e', key, hash), keyless]], leasingFresh(planFanOut, lease, noted));
         const until = Date.now() + 10_000;
         while (Date.now() < until) {
           const waiting = await a.db.get<{ n: number }>('SELECT count(*) AS n FROM pg_stat_activity WHERE ? = ANY(pg_blocking_pids(pid))', [pid]);
@@ -361,8 +376,17 @@ describe('store contract (postgres): two processes ingesting one idempotency key
         }
         await holder.query('COMMIT');
         const [answer] = await ingest;
-        if (expectReplay) assert.deepEqual(answer, { ok: true, events: [{ event_id: `evt_holder_${hash}`, deliveries: 0, replayed: true }] });
-        else assert.deepEqual(answer, { ok: false, conflict: key });
+        assert.equal(lease.taken.length, expectReplay ? 3 : 2, 'two deliveries planned by the first run, one by the second (none for a conflict)');
+        if (expectReplay) {
+          assert.deepEqual(answer, { ok: true, events: [
+            { event_id: `evt_holder_${hash}`, deliveries: 0, replayed: true }, { event_id: keyless.id, deliveries: 1, replayed: false },
+          ] });
+        } else assert.deepEqual(answer, { ok: false, conflict: key });
+        // Only what the commit stored is sent fresh: the second run's delivery of the new event.
+        const sent = storedFresh(noted, answer?.ok ? answer.events.filter((e) => !e.replayed).map((e) => e.event_id) : []);
+        assert.deepEqual(sent.map((f) => f.id), expectReplay ? [lease.taken[2]] : []);
+        const leased = await a.db.all<{ delivery_id: string }>('SELECT delivery_id FROM delivery_queue WHERE lease_token = ?', [`race-${hash}`]);
+        assert.deepEqual(leased.map((r) => r.delivery_id), sent.map((f) => f.id));
       } finally {
         await holder.end();
       }

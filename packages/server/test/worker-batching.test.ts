@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { planFanOut } from '../src/engine/fan-out.js';
-import { notingFresh, type FreshDelivery } from '../src/engine/fresh-deliveries.js';
+import { leasingFresh, storedFresh, type FreshDelivery } from '../src/engine/fresh-deliveries.js';
 import { DeliveryWorker } from '../src/engine/worker.js';
 import { WebhookRuntimeCache } from '../src/engine/webhook-runtime.js';
 import { createLogger } from '../src/ops/logger.js';
@@ -11,7 +11,7 @@ import { secretBoxFor, senderFor } from '../src/ops/parts.js';
 import type { DeliveryResult } from '../src/store/types.js';
 import { eventually, TestHerald } from './helpers/herald.js';
 import { TestReceiver } from './helpers/receiver.js';
-import { event, overHotPath } from './helpers/store-fixtures.js';
+import { event, overHotPath, settlePending } from './helpers/store-fixtures.js';
 import { STORE_KINDS } from './helpers/stores.js';
 
 /**
@@ -135,38 +135,57 @@ for (const kind of STORE_KINDS) {
       }
     });
 
-    test('an offer is leased fresh only while its hold lasts; an older one is left to the claim', async () => {
-      const w = await h.setup(rx.url('/offer'), ['batch.offer'], {}, 'wb3');
-      // Stored as the engine's ingest stores what it offers: due once the hold ends.
-      const fresh: FreshDelivery[] = [];
-      const young = event('wb3', 'batch.offer');
-      const old = { ...event('wb3', 'batch.offer'), created_at: Date.now() - 5000 };
-      await h.herald.store.hot.ingest([[young, old]], notingFresh(planFanOut, fresh));
-      assert.equal(fresh.length, 2);
+    test('an ingest stores what its worker takes leased to it, sent after the commit without a claim; a failed commit or a stopped worker gives the room and the leases back', async () => {
+      const w = await h.setup(rx.url('/fresh'), ['batch.fresh'], {}, 'wb3');
       const metrics = new Metrics(null, false);
-      // No claim at first, so that only the offer can lease.
-      let claiming = false;
-      const { worker } = countingWorker(1024, metrics, () => claiming);
+      // No claim takes anything, so that only the fresh leases send.
+      const { worker, claims } = countingWorker(16, metrics, () => false);
       const leased = async (by: string) =>
         (await metrics.registry.getSingleMetric('herald_deliveries_leased_total')!.get()).values.find((v) => v.labels.by === by)?.value ?? 0;
+      /** Stores `n` events as the engine's ingest does, the worker's lease `lease` taking what it has room for. */
+      const store = async (n: number, lease: NonNullable<ReturnType<typeof worker.openFresh>>) => {
+        const events = Array.from({ length: n }, () => event('wb3', 'batch.fresh'));
+        const noted = new Map<string, FreshDelivery[]>();
+        await h.herald.store.hot.ingest([events], leasingFresh(planFanOut, lease, noted));
+        return storedFresh(noted, events.map((e) => e.id));
+      };
+      assert.equal(worker.openFresh(), null, 'no room while stopped');
       worker.start();
       try {
-        worker.offer(fresh);
-        await eventually(async () => Number((await succeeded(w.id))?.n) >= 1, 10_000);
-        // The old one's hold ended long ago: a claim may already have sent it, so a fresh lease
-        // (which sends attempt 1) must not take it.
-        assert.equal(await leased('fresh'), 1);
-        const oldRow = await h.herald.store.db.get<{ lease_token: string | null }>('SELECT lease_token FROM delivery_queue WHERE delivery_id = ?', [fresh.find((f) => f.event.id === old.id)!.id]);
-        assert.equal(oldRow?.lease_token, null, 'the old offer is left pending');
-        // The claim takes it.
-        claiming = true;
-        await eventually(async () => Number((await succeeded(w.id))?.n) === 2, 10_000);
-        assert.equal(await leased('claim'), 1);
+        // Room for 14 (16 less the reserve): of 20, 14 are stored leased and sent, 6 wait for a claim.
+        const first = worker.openFresh()!;
+        const fresh = await store(20, first);
+        assert.equal(fresh.length, 14);
+        first.sent(fresh);
+        await eventually(async () => Number((await succeeded(w.id))?.n) === 14, 10_000);
+        assert.equal(await leased('fresh'), 14);
+        assert.equal(claims.reduce((a, b) => a + b, 0), 0);
         const attempts = await h.herald.store.db.all<{ attempt: number | string }>(
           'SELECT a.attempt FROM attempts a JOIN deliveries d ON d.id = a.delivery_id WHERE d.webhook_id = ?', [w.id]);
-        assert.deepEqual(attempts.map((a) => Number(a.attempt)), [1, 1]);
+        assert.deepEqual(attempts.map((a) => Number(a.attempt)), Array(14).fill(1));
+        const unleased = await h.herald.store.db.get<{ n: number | string }>(
+          'SELECT count(*) AS n FROM delivery_queue WHERE webhook_id = ? AND lease_token IS NULL', [w.id]);
+        assert.equal(Number(unleased?.n), 6, 'the rest are due for the claim');
+        await eventually(async () => worker.busy === 0, 5000);
+        // A commit that failed gives its room back: the next takes as many again.
+        const failed = worker.openFresh()!;
+        assert.equal(Array.from({ length: 20 }, (_, i) => failed.take(w.id, `dlv_never_${i}`)).filter(Boolean).length, 14);
+        const full = worker.openFresh()!;
+        assert.equal(full.take(w.id, 'dlv_never_x'), false, 'no room while the first commit is under way');
+        full.cancel();
+        failed.cancel();
+        const again = worker.openFresh()!;
+        const second = await store(1, again);
+        assert.equal(second.length, 1, 'room again once the failed commit gave it back');
+        // Stored after its worker stopped: the lease is given back, due at once for the next worker.
+        await worker.stop(0);
+        again.sent(second);
+        await eventually(async () => (await h.herald.store.db.get<{ lease_token: string | null }>(
+          'SELECT lease_token FROM delivery_queue WHERE delivery_id = ?', [second[0]!.id]))?.lease_token === null, 5000);
+        assert.equal(await leased('fresh'), 14, 'not sent by the stopped worker');
       } finally {
         await worker.stop(0);
+        await settlePending(h.herald.store.db, 'succeeded', `webhook_id = '${w.id}'`);
       }
     });
   });

@@ -78,7 +78,7 @@ export class Engine implements EngineApi {
     this.services = d.deliver ? new BackgroundServices({ ...d, ingest: this.ingestQueue, destinations: this.destinations }) : null;
     const worker = this.services?.worker;
     // What this engine's ingest stores, its worker sends without waiting for a claim.
-    if (worker) this.ingestQueue.onFresh = (fresh) => worker.offer(fresh);
+    if (worker) this.ingestQueue.openFresh = () => worker.openFresh();
     this.pull = new PullQueue({
       store: d.store, box: d.box, destinations: this.destinations, clockScale: d.config.clockScale,
       responseBodyLimit: d.config.responseBodyLimit, ...(this.services ? { onCompleted: this.services.alerts.onCompleted } : {}),

@@ -1,13 +1,13 @@
 /**
- * Fresh deliveries: the ones an ingest of this engine just stored. The engine already holds
+ * Fresh deliveries: the ones an ingest of this engine is storing. The engine already holds
  * everything a worker needs to send them (the event, the webhook's revision), so instead of
  * waiting for the next claim (a gathered wake-up, then the fair claim's walk and a join that
- * reads the rows back) the worker leases them by id right after the commit and sends them
- * (docs/deliveries.md, "Fresh deliveries"). Until then claims leave them alone (FRESH_HOLD_MS).
- * Whatever it does not take — no room, a webhook held back by its origin, a fifo or poll
- * webhook — is claimed as usual.
+ * reads the rows back) the ingest writes those its worker has room for **already leased** to
+ * that worker, in the ingest's own transaction, and the worker sends them once the commit is
+ * durable (docs/deliveries.md, "Fresh deliveries"). No claim can take a leased row, and no
+ * second transaction leases it. Whatever the worker has no room for, a webhook held back by
+ * its origin, a fifo or poll webhook, is stored due at once and claimed as usual.
  */
-import { FRESH_HOLD_MS } from '../store/queries/fair-claim.js';
 import type { ClaimedDelivery, FanOutPlanner, NewEvent, PlannedDelivery, Subscriber } from '../store/types.js';
 
 export interface FreshDelivery {
@@ -18,25 +18,54 @@ export interface FreshDelivery {
 }
 
 /**
- * The planner `plan`, also noting into `into` each pending delivery that may go out without a
- * claim (enabled webhook, not fifo, not poll), due only once the hold ends (FRESH_HOLD_MS). A
- * transaction that runs again (PostgreSQL's retry after a unique violation) plans new ids; the
- * first run's are never stored, and leasing them by id finds nothing.
+ * The worker's room for one ingest commit's fresh deliveries, under one lease token (the
+ * worker's `openFresh`). Exactly one of `sent` or `cancel` ends it.
  */
-export function notingFresh(plan: FanOutPlanner, into: FreshDelivery[]): FanOutPlanner {
+export interface FreshLease {
+  readonly token: string;
+  /** When the lease ends unless renewed: the leased rows' next_attempt_at. */
+  readonly until: number;
+  /** Whether the worker takes this delivery (room left, its origin not crowded); taken ones are written leased. */
+  take(webhookId: string, deliveryId: string): boolean;
+  /** The commit is durable: these of its taken deliveries were stored (the others were planned by a run that rolled back). */
+  sent(stored: FreshDelivery[]): void;
+  /** The commit failed: nothing it took was stored. */
+  cancel(): void;
+}
+
+/**
+ * The planner `plan`, also leasing to `lease` each pending delivery that may go out without a
+ * claim (enabled webhook, not fifo, not poll) while the worker takes it, and noting those into
+ * `into` by event id. A transaction that runs again (PostgreSQL's retry after a unique
+ * violation) plans each event again with new delivery ids: the later plan replaces the
+ * earlier one's notes (`storedFresh` then keeps only what the commit stored).
+ */
+export function leasingFresh(plan: FanOutPlanner, lease: FreshLease, into: Map<string, FreshDelivery[]>): FanOutPlanner {
   return (event, subscribers) => {
     const planned = plan(event, subscribers);
+    const noted: FreshDelivery[] = [];
+    into.set(event.id, noted);
     // Each webhook's subscriber once, found without a scan per delivery (fan-out to hundreds).
     let byId: Map<string, Subscriber> | null = null;
     return planned.map((d): PlannedDelivery => {
       if (d.status !== 'pending' || d.fifo === true || d.pull === true) return d;
       byId ??= new Map(subscribers.map((s) => [s.id, s]));
       const subscriber = byId.get(d.webhook_id);
-      if (subscriber === undefined || subscriber.state !== 'enabled') return d;
-      into.push({ id: d.id, webhook_id: d.webhook_id, event, subscriber });
-      return { ...d, due_at: event.created_at + FRESH_HOLD_MS };
+      if (subscriber === undefined || subscriber.state !== 'enabled' || !lease.take(d.webhook_id, d.id)) return d;
+      noted.push({ id: d.id, webhook_id: d.webhook_id, event, subscriber });
+      return { ...d, lease: { token: lease.token, until: lease.until } };
     });
   };
+}
+
+/** The fresh deliveries a commit stored: those of its events stored anew (not replays), as last planned. */
+export function storedFresh(into: ReadonlyMap<string, FreshDelivery[]>, storedEventIds: Iterable<string>): FreshDelivery[] {
+  const out: FreshDelivery[] = [];
+  for (const id of storedEventIds) {
+    const noted = into.get(id);
+    if (noted) for (const f of noted) out.push(f);
+  }
+  return out;
 }
 
 /** A leased fresh delivery as the worker's claim would have read it back. */

@@ -2,7 +2,7 @@ import { traceIngestCommit } from '../ops/trace-spans.js';
 import { currentSpanContext } from '../ops/tracing.js';
 import type { Store } from '../store/store.js';
 import type { FanOutPlanner, IngestGroup, IngestGroupResult } from '../store/types.js';
-import { notingFresh, type FreshDelivery } from './fresh-deliveries.js';
+import { leasingFresh, storedFresh, type FreshDelivery, type FreshLease } from './fresh-deliveries.js';
 
 interface Waiting {
   group: IngestGroup;
@@ -44,10 +44,10 @@ export class IngestQueue {
   private drained: (() => void)[] = [];
 
   /**
-   * Told, after each commit, of the deliveries it stored that may go out without a claim
-   * (fresh-deliveries.ts); set by the engine when this process delivers. Must not throw.
+   * Opens the worker's room for one commit's fresh deliveries, which the commit writes leased
+   * to it (fresh-deliveries.ts); set by the engine when this process delivers. Must not throw.
    */
-  onFresh: ((fresh: FreshDelivery[]) => void) | null = null;
+  openFresh: (() => FreshLease | null) | null = null;
 
   /** Resolves once nothing waits and no commit is under way (graceful stop). */
   drain(): Promise<void> {
@@ -102,17 +102,18 @@ export class IngestQueue {
   }
 
   private async commit(batch: Waiting[]): Promise<void> {
-    const onFresh = this.onFresh;
-    const fresh: FreshDelivery[] = [];
+    const lease = this.openFresh?.() ?? null;
+    const fresh = new Map<string, FreshDelivery[]>();
     try {
       const results = await traceIngestCommit(batch, this.store.dialect, () => this.store.hot.ingest(
         batch.map((w) => w.group),
-        onFresh ? notingFresh(this.plan, fresh) : this.plan,
+        lease ? leasingFresh(this.plan, lease, fresh) : this.plan,
       ));
       batch.forEach((w, i) => w.resolve(results[i]!));
-      if (onFresh && fresh.length > 0) onFresh(fresh);
+      lease?.sent(storedFresh(fresh, storedEventIds(results)));
       this.store.notifier.notify();
     } catch (err) {
+      lease?.cancel();
       if (batch.length === 1) {
         batch[0]!.reject(err);
         return;
@@ -121,4 +122,9 @@ export class IngestQueue {
       for (const w of batch) await this.commit([w]);
     }
   }
+}
+
+/** The events a commit stored anew (replays were stored before, and planned nothing now). */
+function* storedEventIds(results: readonly IngestGroupResult[]): Iterable<string> {
+  for (const r of results) if (r.ok) for (const e of r.events) if (!e.replayed) yield e.event_id;
 }

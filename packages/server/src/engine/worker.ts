@@ -8,14 +8,13 @@ import type { Metrics } from '../ops/metrics.js';
 import { traceCompletion } from '../ops/trace-spans.js';
 import type { HttpSender } from '../outbound/http-sender.js';
 import { retryDelay } from '../policy/resolve.js';
-import { FRESH_HOLD_MS } from '../store/queries/fair-claim.js';
 import { webhookStateOf } from '../store/queries/webhooks.js';
 import { isTransientStoreError } from '../store/sql.js';
 import type { Store } from '../store/store.js';
 import type { ClaimedDelivery, DeliveryResult, HeldLeases } from '../store/types.js';
 import { buildDeliveryBody } from './body.js';
-import { ClaimShares } from './claim-shares.js';
-import { claimedFresh, type FreshDelivery } from './fresh-deliveries.js';
+import { ClaimShares, type ClaimPlan } from './claim-shares.js';
+import { claimedFresh, type FreshDelivery, type FreshLease } from './fresh-deliveries.js';
 import { runAttempt } from './run-attempt.js';
 import { WebhookGates } from './webhook-gate.js';
 import type { WebhookRuntime, WebhookRuntimeCache } from './webhook-runtime.js';
@@ -86,15 +85,20 @@ export class DeliveryWorker extends BackgroundService {
    * Whether the last look left due work unclaimed for want of room (the in-flight budget, a
    * crowded origin): then a finished request, which makes room, brings the next look. When
    * the last claim emptied what was due, a finished request makes none: new work (the
-   * notifier, an offer), the written result of a finished fifo delivery and the timer set to
+   * notifier, fresh deliveries stored), the written result of a finished fifo delivery and the timer set to
    * the next due time do.
-   * (A look per finished request cost two queries and a transaction per delivery, and its
-   * claims took the deliveries an ingest was about to offer fresh.)
+   * (A look per finished request cost two queries and a transaction per delivery.)
    */
   private starved = true;
   private unsubscribeQuiet: (() => void) | null = null;
-  /** Deliveries this engine's ingest just stored, offered to go out without a claim (fresh-deliveries.ts). */
-  private fresh: FreshDelivery[] = [];
+  /** Deliveries this engine's ingest stored leased to this worker, for the next look to send (fresh-deliveries.ts). */
+  private fresh: { token: string; rows: FreshDelivery[] }[] = [];
+  /**
+   * Fresh deliveries taken and not yet sent: those of ingest commits under way, and those
+   * stored and waiting in `fresh`. They count as in flight when the next claim or commit
+   * measures its room.
+   */
+  private reservedFresh = 0;
 
   /**
    * New work is announced with every ingest commit. Under a stream of single-event ingests a
@@ -119,15 +123,58 @@ export class DeliveryWorker extends BackgroundService {
   }
 
   /**
-   * Deliveries an ingest of this engine just stored: the next look leases those it has room
-   * for by id and sends them, without waiting for the gathered wake-up and the fair claim.
-   * The rest (no room, a crowded origin) stay pending for the claim. Cheap and never throws.
+   * Room for the fresh deliveries of one ingest commit of this engine (fresh-deliveries.ts):
+   * the commit writes those this worker takes leased to it, under the lease's token, and once
+   * the commit is durable the next look sends them, without the gathered wake-up, the fair
+   * claim, or a transaction to lease them. It takes as many as an ordinary claim could take
+   * now, and none of a webhook whose origin is crowded (claim-shares.ts); the rest are stored
+   * due at once, for the claim. Null while the worker is stopped. Cheap and never throws.
    */
-  offer(fresh: readonly FreshDelivery[]): void {
-    if (!this.running) return;
-    const room = this.d.config.maxInFlight - this.fresh.length;
-    for (let i = 0; i < fresh.length && i < room; i++) this.fresh.push(fresh[i]!);
-    this.wake();
+  openFresh(): FreshLease | null {
+    if (!this.running) return null;
+    const token = this.nextToken();
+    const ids = new Set<string>();
+    let plan: ClaimPlan | null | undefined;
+    let taken = 0;
+    let open = true;
+    const close = (stored: number): boolean => {
+      if (!open) return false;
+      open = false;
+      this.reservedFresh -= taken - stored;
+      return true;
+    };
+    return {
+      token,
+      until: this.now() + this.d.config.leaseMs,
+      take: (webhookId, deliveryId) => {
+        if (!open) return false;
+        plan ??= this.shares.plan(this.inFlight + this.reservedFresh, false);
+        if (!plan || plan.reserve || taken >= plan.limit || plan.skip.has(webhookId)) return false;
+        // Held (and so renewed) from now: a slow commit must not let the lease lapse.
+        if (taken === 0) this.held.set(token, ids);
+        ids.add(deliveryId);
+        taken++;
+        this.reservedFresh++;
+        return true;
+      },
+      sent: (stored) => {
+        if (!this.running) {
+          // Stopped meanwhile: the leases are given back (afterStop gave back what it held then).
+          if (close(0)) void this.giveBack(token, stored.map((f) => f.id));
+          return;
+        }
+        if (!close(stored.length)) return;
+        if (stored.length === 0) {
+          this.held.delete(token);
+          return;
+        }
+        this.fresh.push({ token, rows: stored });
+        this.wake();
+      },
+      cancel: () => {
+        if (close(0)) this.held.delete(token);
+      },
+    };
   }
 
   /** Deliveries being attempted or waiting to be written back. */
@@ -149,7 +196,7 @@ export class DeliveryWorker extends BackgroundService {
         // How much to claim and which webhooks to leave out: the in-flight budget, its
         // reserve and the per-origin gate (claim-shares.ts, docs/deliveries.md "Fairness").
         const quiet = this.now() < this.quietUntil;
-        const plan = this.shares.plan(this.inFlight, quiet);
+        const plan = this.shares.plan(this.inFlight + this.reservedFresh, quiet);
         if (!plan || (quiet && plan.skip.size > 0)) {
           this.starved = true;
           return quiet ? this.quietUntil : null;
@@ -181,26 +228,30 @@ export class DeliveryWorker extends BackgroundService {
     return `${this.tokenPrefix}${(this.claims++).toString(36)}`;
   }
 
-  /**
-   * Leases and sends the fresh deliveries offered since the last look, as many as an ordinary
-   * claim could take now, none of a webhook whose origin is crowded (claim-shares.ts), and
-   * none whose hold has ended (FRESH_HOLD_MS): a claim may have taken that one already, and a
-   * fresh lease must only ever take a delivery never attempted (it is sent as attempt 1).
-   */
+  /** Sends the fresh deliveries stored leased to this worker since the last look (openFresh). */
   private async sendFresh(): Promise<void> {
-    const offered = this.fresh;
+    const ready = this.fresh;
     this.fresh = [];
-    const plan = this.shares.plan(this.inFlight, false);
-    if (!plan || plan.reserve) return;
-    const now = this.now();
-    const picked = offered.filter((f) => !plan.skip.has(f.webhook_id) && now < f.event.created_at + FRESH_HOLD_MS).slice(0, plan.limit);
-    if (picked.length === 0) return;
-    const token = this.nextToken();
-    const leased = new Set(await this.d.store.hot.leaseFresh(picked.map((f) => f.id), now, this.d.config.leaseMs, token));
-    const rows = picked.filter((f) => leased.has(f.id)).map((f) => claimedFresh(f, token));
-    if (rows.length > 0) {
+    for (const { token, rows } of ready) {
       this.d.metrics.leased.inc({ by: 'fresh' }, rows.length);
-      await this.dispatch(rows, token);
+      try {
+        await this.dispatch(rows.map((f) => claimedFresh(f, token)), token);
+      } finally {
+        // Launched (counted in flight) or decided by now.
+        this.reservedFresh -= rows.length;
+      }
+    }
+  }
+
+  /** Gives back leases of deliveries this worker will not send (it stopped before they were stored). */
+  private async giveBack(token: string, ids: string[]): Promise<void> {
+    this.held.delete(token);
+    if (ids.length === 0) return;
+    try {
+      await this.d.store.hot.release({ ids, tokens: [token] }, this.now());
+      this.d.store.notifier.notify();
+    } catch (err) {
+      this.log.warn({ err, count: ids.length }, 'giving back fresh leases failed; they are claimed again when the lease ends');
     }
   }
 
@@ -531,6 +582,8 @@ export class DeliveryWorker extends BackgroundService {
     }
     this.held.clear();
     this.shares.clear();
+    // Stored leased to this worker and not sent: their leases were given back with the rest.
+    for (const { rows } of this.fresh) this.reservedFresh -= rows.length;
     this.fresh = [];
   }
 }

@@ -76,7 +76,7 @@ export function planIngest(groups: readonly IngestGroup[], lookups: IngestLookup
         addDelivery(rows, deliveryRow({
           id: d.id, org_id: e.org_id, webhook_id: d.webhook_id, event_id: e.id, status: d.status,
           fifo: d.fifo === true ? 1 : 0, pull: d.pull === true ? 1 : 0, created_at: e.created_at,
-        }), d.due_at ?? e.created_at);
+        }), d.lease?.until ?? e.created_at, d.lease?.token ?? null);
       }
       const result = { event_id: e.id, deliveries: deliveries.length, replayed: false };
       done.set(e.id, result);

@@ -83,11 +83,14 @@ export function deliveryRow(
   };
 }
 
-/** Adds a new delivery to a row set, with its pending-work row, due at `dueAt`, when it is pending. */
-export function addDelivery(rows: RowSet, d: DeliveryRow, dueAt: number): void {
+/**
+ * Adds a new delivery to a row set, with its pending-work row when it is pending: due at
+ * `dueAt`, or, with a `leaseToken`, leased until `dueAt` (a fresh delivery, engine/fresh-deliveries.ts).
+ */
+export function addDelivery(rows: RowSet, d: DeliveryRow, dueAt: number, leaseToken: string | null = null): void {
   rows.deliveries.push(d);
   if (d.status === 'pending') {
-    rows.queue.push({ delivery_id: d.id, webhook_id: d.webhook_id, next_attempt_at: dueAt, lease_token: null, pull: d.pull, fifo: d.fifo });
+    rows.queue.push({ delivery_id: d.id, webhook_id: d.webhook_id, next_attempt_at: dueAt, lease_token: leaseToken, pull: d.pull, fifo: d.fifo });
   }
 }
 

@@ -44,10 +44,11 @@ export interface PlannedDelivery {
   /** Of a poll webhook: stored with the pull mark, leased by its consumer (queries/pull.ts). */
   pull?: boolean;
   /**
-   * When its pending-work row falls due, if later than the event's creation: the deliveries an
-   * ingest offers its own worker are held back from claims for a moment (FRESH_HOLD_MS).
+   * Written leased to the ingesting engine's worker, which sends it once the commit is durable
+   * (engine/fresh-deliveries.ts): its pending-work row holds the lease token and falls due when
+   * the lease ends. Otherwise the row is due at the event's creation.
    */
-  due_at?: number;
+  lease?: { token: string; until: number };
 }
 
 /** Decides which subscribers get a delivery; runs inside the ingest transaction. */
@@ -121,13 +122,6 @@ export interface HotPath {
    * now + leaseMs under `token`, oldest first; the worker's claim never takes these.
    */
   claimPull(webhookId: string, limit: number, now: number, leaseMs: number, token: string): Promise<ClaimedDelivery[]>;
-  /**
-   * Leases these deliveries, just stored by this process's ingest, until now + leaseMs under
-   * `token`: those still pending, unleased, due by now + FRESH_HOLD_MS and neither fifo nor
-   * pull (a fresh delivery goes out without a claim, engine/fresh-deliveries.ts). Answers the
-   * ids leased.
-   */
-  leaseFresh(ids: readonly string[], now: number, leaseMs: number, token: string): Promise<string[]>;
   complete(results: readonly DeliveryResult[], now: number): Promise<CompletionReport>;
   /** Extends the leases of deliveries this worker holds that still have requests in flight. */
   renew(held: HeldLeases, until: number): Promise<void>;

@@ -4,6 +4,7 @@ import type { Attempt, Webhook } from '../../src/model.js';
 import { insertWebhook } from '../../src/store/queries/webhooks.js';
 import type { SqlExecutor } from '../../src/store/sql.js';
 import type { Store } from '../../src/store/store.js';
+import type { FreshLease } from '../../src/engine/fresh-deliveries.js';
 import type { DeliveryResult, NewEvent } from '../../src/store/types.js';
 
 export function event(org: string, type: string, key: string | null = null, hash: string | null = null, entity = '{"a":1}'): NewEvent {
@@ -32,6 +33,26 @@ export function result(
   return {
     delivery_id: d.id, webhook_id: d.webhook_id, lease_token: token, status, next_attempt_at: null,
     attempt: attemptFor(d.id, d.webhook_id, status === 'succeeded' ? 'success' : 'failure'), ...extra,
+  };
+}
+
+/**
+ * A worker's room for one ingest's fresh deliveries (engine/fresh-deliveries.ts) that takes the
+ * first `room` offered: `offered` lists the webhook of each delivery offered, `taken` the ids taken.
+ */
+export function testLease(token: string, until: number, room: number): FreshLease & { offered: string[]; taken: string[] } {
+  const offered: string[] = [];
+  const taken: string[] = [];
+  return {
+    token, until, offered, taken,
+    take: (webhookId, deliveryId) => {
+      offered.push(webhookId);
+      if (taken.length >= room) return false;
+      taken.push(deliveryId);
+      return true;
+    },
+    sent: () => {},
+    cancel: () => {},
   };
 }
 

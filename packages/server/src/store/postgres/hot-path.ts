@@ -15,7 +15,7 @@ import type { StoredIdempotent } from '../replays.js';
 import { ATTEMPT_COLUMNS, attemptRow, columnArrays, insertManySql, type AttemptRow } from '../row-sets.js';
 import { STATS_MANY_SQL, statsManyParams, writeRowSet } from '../row-writer.js';
 import { isUniqueViolation, type SqlExecutor } from '../sql.js';
-import { CLAIM_WEBHOOKS_IF_DUE_SQL, FRESH_HOLD_MS, FRESH_SQL, claimWebhooks, claimWindow, RoundRobin, walkParams } from '../queries/fair-claim.js';
+import { CLAIM_WEBHOOKS_IF_DUE_SQL, claimWebhooks, claimWindow, RoundRobin, walkParams } from '../queries/fair-claim.js';
 import { fifoInOrder, promoteFifo } from '../queries/fifo.js';
 import { PULL_DUE_SQL } from '../queries/pull.js';
 import { aggregateWebhookStats } from '../webhook-stats.js';
@@ -190,15 +190,6 @@ export class PostgresHotPath implements HotPath {
   async claimPull(webhookId: string, limit: number, now: number, leaseMs: number, token: string): Promise<ClaimedDelivery[]> {
     const rows = await this.db.all<Omit<ClaimedDelivery, 'lease_token'>>(CLAIM_PULL_SQL, [webhookId, now, limit, token, now + leaseMs]);
     return rows.map((r) => ({ ...r, attempts: Number(r.attempts), is_test: Boolean(r.is_test), fifo: Boolean(r.fifo), lease_token: token }));
-  }
-
-  async leaseFresh(ids: readonly string[], now: number, leaseMs: number, token: string): Promise<string[]> {
-    if (ids.length === 0) return [];
-    const rows = await this.db.all<{ id: string }>(
-      `UPDATE delivery_queue SET lease_token = ?, next_attempt_at = ? WHERE delivery_id = ANY(?::text[]) AND ${FRESH_SQL} RETURNING delivery_id AS id`,
-      [token, now + leaseMs, ids, now + FRESH_HOLD_MS],
-    );
-    return rows.map((r) => r.id);
   }
 
   async complete(results: readonly DeliveryResult[], now: number): Promise<CompletionReport> {

@@ -49,26 +49,6 @@ SELECT webhook_id, kind FROM (
 ) x`;
 export const CLAIM_WEBHOOKS_SQL = `${CLAIM_WEBHOOKS_BODY} ORDER BY kind, pass, n`;
 
-/**
- * How long the deliveries an ingest offers its own worker (engine/fresh-deliveries.ts) are held
- * back from claims: their pending-work rows fall due this long after the event's creation. An
- * ingest's rows are visible from its commit, but offered only once the commit is durable (on
- * SQLite after the WAL's fsync); without the hold, a claim running meanwhile took them, and the
- * offer found nothing to lease (measured: 86–92 % of an end-to-end run's deliveries went through
- * claims, each a walk, an update and a join). What the worker does not take (no room, a crowded
- * origin) is claimed once the hold ends, as is everything of a process that died before
- * offering.
- */
-export const FRESH_HOLD_MS = 100;
-
-/**
- * Which of the deliveries an ingest just stored its worker may lease without a claim (HotPath
- * leaseFresh), as a condition on their delivery_queue rows: still pending (a row exists),
- * unleased, due by the end of the hold (never attempted: a retry is due later), not of a poll
- * webhook, not fifo (a fifo webhook's order is kept by the claim). Parameter: now + FRESH_HOLD_MS.
- */
-export const FRESH_SQL = `pull = 0 AND fifo = 0 AND lease_token IS NULL AND next_attempt_at <= ?`;
-
 /** Whether any delivery is due for the worker: one probe of delivery_queue_due. Parameters: now. */
 export const ANY_DUE_SQL = `SELECT 1 AS due FROM delivery_queue WHERE pull = 0 AND next_attempt_at <= ? LIMIT 1`;
 

@@ -1,4 +1,4 @@
-import type { Statement } from 'better-sqlite3';
+import type { Statement, Transaction } from 'better-sqlite3';
 import type {
   ClaimedDelivery,
   CompletionReport,
@@ -10,7 +10,7 @@ import type {
   IngestGroupResult,
   Subscriber,
 } from '../types.js';
-import { ANY_DUE_SQL, CLAIM_WEBHOOKS_SQL, FRESH_HOLD_MS, FRESH_SQL, claimWebhooks, claimWindow, fillClaim, RoundRobin, walkParams, type DueCandidate } from '../queries/fair-claim.js';
+import { ANY_DUE_SQL, CLAIM_WEBHOOKS_SQL, claimWebhooks, claimWindow, fillClaim, RoundRobin, walkParams, type DueCandidate } from '../queries/fair-claim.js';
 import { fifoInOrder, PROMOTE_FIFO_SQL } from '../queries/fifo.js';
 import { CLAIMED_COLUMNS, PULL_DUE_SQL } from '../queries/pull.js';
 import { planIngest, subscriberFromRow, type SubscriberRow } from '../ingest-plan.js';
@@ -30,6 +30,11 @@ export class SqliteHotPath implements HotPath {
   private readonly st: Record<string, Statement>;
   private readonly rows: SqliteRowWriter;
   private readonly roundRobin = new RoundRobin();
+  private readonly tx: {
+    ingest: Transaction<(groups: readonly IngestGroup[], plan: FanOutPlanner) => IngestGroupResult[]>;
+    claim: Transaction<(limit: number, now: number, leaseMs: number, token: string, skip: ReadonlySet<string>) => ClaimedDelivery[]>;
+    complete: Transaction<(results: readonly DeliveryResult[], now: number) => CompletionReport>;
+  };
 
   constructor(private readonly db: SqliteDatabase) {
     const p = (sql: string) => db.prepare(sql);
@@ -48,10 +53,6 @@ export class SqliteHotPath implements HotPath {
          ORDER BY c.pull, c.webhook_id, c.next_attempt_at LIMIT ? OFFSET ?`,
       ),
       pullDue: p(PULL_DUE_SQL),
-      leaseFresh: p(
-        `UPDATE delivery_queue SET lease_token = ?, next_attempt_at = ? WHERE delivery_id IN (SELECT value FROM json_each(?)) AND ${FRESH_SQL}
-         RETURNING delivery_id AS id`,
-      ),
       claim: p(`UPDATE delivery_queue SET lease_token = ?, next_attempt_at = ? WHERE delivery_id IN (SELECT value FROM json_each(?))`),
       claimed: p(
         `SELECT ${CLAIMED_COLUMNS}
@@ -83,44 +84,39 @@ export class SqliteHotPath implements HotPath {
       nextDue: p(`SELECT min(next_attempt_at) AS t FROM delivery_queue WHERE pull = 0`),
       promoteFifo: p(PROMOTE_FIFO_SQL),
     };
+    // Wrapped once: better-sqlite3 builds five functions per transaction() call.
+    const tx = db.raw.transaction.bind(db.raw);
+    this.tx = {
+      ingest: tx((groups: readonly IngestGroup[], plan: FanOutPlanner) => this.ingestIn(groups, plan)),
+      claim: tx((limit: number, now: number, leaseMs: number, token: string, skip: ReadonlySet<string>) => this.claimIn(limit, now, leaseMs, token, skip)),
+      complete: tx((results: readonly DeliveryResult[], now: number) => this.completeIn(results, now)),
+    };
   }
 
   async ingest(groups: readonly IngestGroup[], plan: FanOutPlanner): Promise<IngestGroupResult[]> {
     await this.db.idle();
-    const run = this.db.raw.transaction((): IngestGroupResult[] => {
-      const subscribers = new Map<string, readonly Subscriber[]>();
-      const { results, rows } = planIngest(groups, {
-        stored: (org, key) => this.st.findIdempotent!.get(org, key) as StoredIdempotent | undefined,
-        subscribers: (org, type) => {
-          const key = `${org}\u0000${type}`;
-          let subs = subscribers.get(key);
-          if (!subs) subscribers.set(key, (subs = (this.st.subscribers!.all(org, type) as SubscriberRow[]).map(subscriberFromRow)));
-          return subs;
-        },
-      }, plan);
-      this.rows.write(rows);
-      return results;
-    });
-    return this.db.durable(() => run.immediate());
+    return this.db.durable(() => this.tx.ingest.immediate(groups, plan));
+  }
+
+  private ingestIn(groups: readonly IngestGroup[], plan: FanOutPlanner): IngestGroupResult[] {
+    const subscribers = new Map<string, readonly Subscriber[]>();
+    const { results, rows } = planIngest(groups, {
+      stored: (org, key) => this.st.findIdempotent!.get(org, key) as StoredIdempotent | undefined,
+      subscribers: (org, type) => {
+        const key = `${org}\u0000${type}`;
+        let subs = subscribers.get(key);
+        if (!subs) subscribers.set(key, (subs = (this.st.subscribers!.all(org, type) as SubscriberRow[]).map(subscriberFromRow)));
+        return subs;
+      },
+    }, plan);
+    this.rows.write(rows);
+    return results;
   }
 
   /** Fair claim (queries/fair-claim.ts): the webhooks with pending work round-robin, each its share, oldest first. */
   async claim(limit: number, now: number, leaseMs: number, token: string, skip: ReadonlySet<string> = NO_SKIP): Promise<ClaimedDelivery[]> {
     await this.db.idle();
-    const run = this.db.raw.transaction(() => {
-      // Most looks (one per finished request) find nothing due: one index probe answers them,
-      // without the fair claim's walk over the webhooks.
-      if (this.st.anyDue!.get(now) === undefined) return [];
-      const window = claimWindow(limit);
-      const rows = this.st.claimWebhooks!.all(...walkParams(this.roundRobin.after, window, now, limit)) as { webhook_id: string; kind: number }[];
-      const hooks = claimWebhooks(rows, window, this.roundRobin, skip);
-      const ids = fillClaim(hooks, limit, (w, count, offset) => this.st.dueOf!.all(w, now, count, offset) as DueCandidate[]);
-      if (ids.length === 0) return [];
-      const list = JSON.stringify(ids);
-      this.st.claim!.run(token, now + leaseMs, list);
-      return this.st.claimed!.all(list) as ClaimedDelivery[];
-    });
-    const rows = this.db.relaxed(() => run.immediate());
+    const rows = this.db.relaxed(() => this.tx.claim.immediate(limit, now, leaseMs, token, skip));
     for (const r of rows) {
       r.is_test = Boolean(r.is_test);
       r.fifo = Boolean(r.fifo);
@@ -128,12 +124,18 @@ export class SqliteHotPath implements HotPath {
     return rows;
   }
 
-  async leaseFresh(ids: readonly string[], now: number, leaseMs: number, token: string): Promise<string[]> {
+  private claimIn(limit: number, now: number, leaseMs: number, token: string, skip: ReadonlySet<string>): ClaimedDelivery[] {
+    // Most looks (one per finished request) find nothing due: one index probe answers them,
+    // without the fair claim's walk over the webhooks.
+    if (this.st.anyDue!.get(now) === undefined) return [];
+    const window = claimWindow(limit);
+    const rows = this.st.claimWebhooks!.all(...walkParams(this.roundRobin.after, window, now, limit)) as { webhook_id: string; kind: number }[];
+    const hooks = claimWebhooks(rows, window, this.roundRobin, skip);
+    const ids = fillClaim(hooks, limit, (w, count, offset) => this.st.dueOf!.all(w, now, count, offset) as DueCandidate[]);
     if (ids.length === 0) return [];
-    await this.db.idle();
-    // Relaxed like a claim: a lease lost in a crash is released at the next start.
-    const rows = this.db.relaxed(() => this.st.leaseFresh!.all(token, now + leaseMs, JSON.stringify(ids), now + FRESH_HOLD_MS) as { id: string }[]);
-    return rows.map((r) => r.id);
+    const list = JSON.stringify(ids);
+    this.st.claim!.run(token, now + leaseMs, list);
+    return this.st.claimed!.all(list) as ClaimedDelivery[];
   }
 
   async claimPull(webhookId: string, limit: number, now: number, leaseMs: number, token: string): Promise<ClaimedDelivery[]> {
@@ -157,31 +159,32 @@ export class SqliteHotPath implements HotPath {
 
   async complete(results: readonly DeliveryResult[], now: number): Promise<CompletionReport> {
     await this.db.idle();
-    const run = this.db.raw.transaction((): CompletionReport => {
-      const fenced: string[] = [];
-      let applied = 0;
-      const written = emptyRowSet();
-      for (const r of results) {
-        const a = r.attempt;
-        const changed = r.status === 'pending'
-          ? this.st.retry!.run(r.next_attempt_at, r.delivery_id, r.lease_token).changes
-          : this.st.done!.run(r.delivery_id, r.lease_token).changes;
-        if (changed > 0) {
-          this.st.complete!.run(
-            r.status, a ? 1 : 0, now, a?.started_at ?? null, a?.status_code ?? null, a ? 1 : 0, a?.error_message ?? null, r.delivery_id,
-          );
-        }
-        if (changed === 0) fenced.push(r.delivery_id);
-        else applied++;
-        if (a) written.attempts.push(attemptRow(a));
-        if (r.deactivate_reason && changed > 0) this.st.deactivate!.run(r.deactivate_reason, now, r.webhook_id);
-        if (r.fifo && changed > 0 && r.status !== 'pending') this.st.promoteFifo!.run(now, r.webhook_id);
+    return this.db.relaxed(() => this.tx.complete.immediate(results, now));
+  }
+
+  private completeIn(results: readonly DeliveryResult[], now: number): CompletionReport {
+    const fenced: string[] = [];
+    let applied = 0;
+    const written = emptyRowSet();
+    for (const r of results) {
+      const a = r.attempt;
+      const changed = r.status === 'pending'
+        ? this.st.retry!.run(r.next_attempt_at, r.delivery_id, r.lease_token).changes
+        : this.st.done!.run(r.delivery_id, r.lease_token).changes;
+      if (changed > 0) {
+        this.st.complete!.run(
+          r.status, a ? 1 : 0, now, a?.started_at ?? null, a?.status_code ?? null, a ? 1 : 0, a?.error_message ?? null, r.delivery_id,
+        );
       }
-      written.stats = aggregateWebhookStats(results);
-      this.rows.write(written);
-      return { applied, fenced };
-    });
-    return this.db.relaxed(() => run.immediate());
+      if (changed === 0) fenced.push(r.delivery_id);
+      else applied++;
+      if (a) written.attempts.push(attemptRow(a));
+      if (r.deactivate_reason && changed > 0) this.st.deactivate!.run(r.deactivate_reason, now, r.webhook_id);
+      if (r.fifo && changed > 0 && r.status !== 'pending') this.st.promoteFifo!.run(now, r.webhook_id);
+    }
+    written.stats = aggregateWebhookStats(results);
+    this.rows.write(written);
+    return { applied, fenced };
   }
 
   async renew(held: HeldLeases, until: number): Promise<void> {
