@@ -196,7 +196,8 @@ export class SqliteHotPath implements HotPath {
   async release(held: HeldLeases, now: number): Promise<void> {
     if (held.ids.length === 0) return;
     await this.db.idle();
-    this.st.release!.run(now, JSON.stringify(held.ids), JSON.stringify(held.tokens));
+    // Relaxed like a claim: a release lost in a crash is made again at the next start.
+    this.db.relaxed(() => this.st.release!.run(now, JSON.stringify(held.ids), JSON.stringify(held.tokens)));
   }
 
   async nextDueAt(): Promise<number | null> {
