@@ -24,7 +24,7 @@ export class Metrics {
   readonly eventsIngested: Counter;
   readonly fenced: Counter;
   readonly engineErrors: Counter<'stage'>;
-  /** Deliveries a worker leased, by how: `fresh` right after its own ingest, `claim` by the fair claim. */
+  /** Deliveries a worker leased, by how: `fresh` stored leased to it by its own ingest, `claim` by the fair claim. */
   readonly leased: Counter<'by'>;
 
   /** @param processMetrics the process's CPU, memory and event-loop figures (the main thread's instance only). */
@@ -68,7 +68,7 @@ export class Metrics {
     });
     this.leased = new Counter({
       name: 'herald_deliveries_leased_total',
-      help: 'Deliveries this process leased to attempt: by=fresh right after its own ingest stored them, by=claim through the fair claim',
+      help: 'Deliveries this process leased to attempt: by=fresh stored leased to it by its own ingest, by=claim through the fair claim',
       labelNames: ['by'] as const,
       registers,
     });
