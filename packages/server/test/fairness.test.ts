@@ -47,6 +47,19 @@ describe('claim shares (unit): the reserve and the per-origin gate', () => {
     const plan = shares.plan(400, false);
     assert.equal(plan?.reserve, false);
     assert.deepEqual([...plan!.skip].sort(), ['wh_a', 'wh_a2']);
+    // Two crowded origins: both origins' webhooks.
+    crowded.add('http://b.test');
+    assert.deepEqual([...shares.plan(400, false)!.skip].sort(), ['wh_a', 'wh_a2', 'wh_b']);
+    crowded.delete('http://b.test');
+    // A webhook whose last held delivery finished is no longer left out; a reserve claim's
+    // additions do not change the gate's own set.
+    shares.done('wh_a2');
+    assert.deepEqual([...shares.plan(400, false)!.skip], ['wh_a']);
+    for (let i = 0; i < 40; i++) shares.add('wh_c', 'http://c.test/hook');
+    assert.deepEqual([...shares.plan(900, false)!.skip].sort(), ['wh_a', 'wh_c']);
+    assert.deepEqual([...shares.plan(400, false)!.skip], ['wh_a']);
+    shares.clear();
+    assert.equal(shares.plan(400, false)!.skip.size, 0, 'nothing held, nothing left out');
     crowded.clear();
   });
 });

@@ -32,8 +32,12 @@ interface Held {
  *   claim, so a webhook with new work finds room at once even when one receiver has filled
  *   the rest with requests that take seconds (they would free room only as they finish).
  */
+const NONE: ReadonlySet<string> = new Set();
+
 export class ClaimShares {
   private readonly held = new Map<string, Held>();
+  /** The webhooks held here, by origin: a claim gate is one lookup, not a scan of every webhook held. */
+  private readonly byOrigin = new Map<string, Set<string>>();
   private readonly reserve: number;
   private readonly budget: number;
   private readonly reserveShare: number;
@@ -47,20 +51,33 @@ export class ClaimShares {
   /** A claimed delivery of this webhook (sent to `url`) is now held here. */
   add(webhookId: string, url: string | null): void {
     const h = this.held.get(webhookId);
-    if (h) h.count++;
-    else this.held.set(webhookId, { count: 1, origin: url === null ? null : this.origins.originOf(url) });
+    if (h) {
+      h.count++;
+      return;
+    }
+    const origin = url === null ? null : this.origins.originOf(url);
+    this.held.set(webhookId, { count: 1, origin });
+    if (origin === null) return;
+    const hooks = this.byOrigin.get(origin);
+    if (hooks) hooks.add(webhookId);
+    else this.byOrigin.set(origin, new Set([webhookId]));
   }
 
   /** A held delivery's result was handed over for writing. */
   done(webhookId: string): void {
     const h = this.held.get(webhookId);
-    if (!h) return;
-    if (--h.count <= 0) this.held.delete(webhookId);
+    if (!h || --h.count > 0) return;
+    this.held.delete(webhookId);
+    if (h.origin === null) return;
+    const hooks = this.byOrigin.get(h.origin);
+    hooks?.delete(webhookId);
+    if (hooks?.size === 0) this.byOrigin.delete(h.origin);
   }
 
   /** Forgets every count (the worker stopped; what it held was given back). */
   clear(): void {
     this.held.clear();
+    this.byOrigin.clear();
   }
 
   /** Deliveries this webhook holds here (for tests). */
@@ -82,17 +99,22 @@ export class ClaimShares {
     }
     const room = maxInFlight - inFlight;
     if (this.reserve === 0 || room <= 0 || quiet) return null;
-    const skip = this.gated();
+    const skip = new Set(this.gated());
     for (const [id, h] of this.held) if (h.count >= this.reserveShare) skip.add(id);
     return { limit: Math.min(room, this.reserveShare, claimBatch), skip, reserve: true };
   }
 
-  /** Webhooks whose origin has a claim batch's worth of requests waiting. */
-  private gated(): Set<string> {
-    const skip = new Set<string>();
+  /**
+   * Webhooks whose origin has a claim batch's worth of requests waiting. With one crowded
+   * origin (the usual case) this is that origin's own set, not a copy: it changes as requests
+   * finish, and a plan that keeps it sees the gate as it is now.
+   */
+  private gated(): ReadonlySet<string> {
     const crowded = this.origins.crowdedOrigins(this.config.claimBatch);
-    if (crowded.size === 0) return skip;
-    for (const [id, h] of this.held) if (h.origin !== null && crowded.has(h.origin)) skip.add(id);
+    if (crowded.size === 0) return NONE;
+    if (crowded.size === 1) return this.byOrigin.get(crowded.values().next().value!) ?? NONE;
+    const skip = new Set<string>();
+    for (const origin of crowded) for (const id of this.byOrigin.get(origin) ?? NONE) skip.add(id);
     return skip;
   }
 }

@@ -201,6 +201,8 @@ export class DeliveryWorker extends BackgroundService {
           this.starved = true;
           return quiet ? this.quietUntil : null;
         }
+        // Whether this claim leaves webhooks out, as planned (the gate's set changes as requests finish).
+        const leftOut = plan.skip.size > 0;
         const token = this.nextToken();
         const rows = await this.d.store.hot.claim(plan.limit, this.now(), leaseMs, token, plan.skip);
         if (rows.length > 0) {
@@ -210,8 +212,8 @@ export class DeliveryWorker extends BackgroundService {
         if (rows.length < plan.limit) {
           // Only left-out webhooks may have more due: their finishing requests, new work or
           // the timer bring the next claim.
-          this.starved = plan.skip.size > 0;
-          if (plan.skip.size > 0) this.quietUntil = this.now() + QUIET_MS;
+          this.starved = leftOut;
+          if (leftOut) this.quietUntil = this.now() + QUIET_MS;
           // Emptied, and no wake-up queued another look at once: sleep until the next due time.
           return this.running && !this.wakeQueued ? await this.nextLookAt() : null;
         }
