@@ -19,6 +19,8 @@ interface Held {
   origin: string | null;
 }
 
+const NONE: ReadonlySet<string> = new Set();
+
 /**
  * Keeps one slow or backlogged webhook from holding a whole worker (docs/deliveries.md,
  * "Fairness"). It counts the deliveries each webhook holds in this process (claimed, result
@@ -32,8 +34,6 @@ interface Held {
  *   claim, so a webhook with new work finds room at once even when one receiver has filled
  *   the rest with requests that take seconds (they would free room only as they finish).
  */
-const NONE: ReadonlySet<string> = new Set();
-
 export class ClaimShares {
   private readonly held = new Map<string, Held>();
   /** The webhooks held here, by origin: a claim gate is one lookup, not a scan of every webhook held. */
