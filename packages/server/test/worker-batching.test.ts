@@ -175,13 +175,19 @@ for (const kind of STORE_KINDS) {
         full.cancel();
         failed.cancel();
         const again = worker.openFresh()!;
-        const second = await store(1, again);
-        assert.equal(second.length, 1, 'room again once the failed commit gave it back');
-        // Stored after its worker stopped: the lease is given back, due at once for the next worker.
+        assert.equal(again.take(w.id, 'dlv_never_y'), true, 'room again once the failed commit gave it back');
+        again.cancel();
+        // A commit that lands after its worker stopped (which gave back all it held then): its
+        // rows are written leased, and `sent` gives them back, due at once for the next worker.
+        const late = worker.openFresh()!;
         await worker.stop(0);
-        again.sent(second);
-        await eventually(async () => (await h.herald.store.db.get<{ lease_token: string | null }>(
-          'SELECT lease_token FROM delivery_queue WHERE delivery_id = ?', [second[0]!.id]))?.lease_token === null, 5000);
+        const second = await store(1, late);
+        assert.equal(second.length, 1);
+        const leaseOf = async () => (await h.herald.store.db.get<{ lease_token: string | null }>(
+          'SELECT lease_token FROM delivery_queue WHERE delivery_id = ?', [second[0]!.id]))?.lease_token;
+        assert.equal(await leaseOf(), late.token, 'stored leased after the stop');
+        late.sent(second);
+        await eventually(async () => (await leaseOf()) === null, 5000);
         assert.equal(await leased('fresh'), 14, 'not sent by the stopped worker');
       } finally {
         await worker.stop(0);

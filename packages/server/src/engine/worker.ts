@@ -85,8 +85,8 @@ export class DeliveryWorker extends BackgroundService {
    * Whether the last look left due work unclaimed for want of room (the in-flight budget, a
    * crowded origin): then a finished request, which makes room, brings the next look. When
    * the last claim emptied what was due, a finished request makes none: new work (the
-   * notifier, fresh deliveries stored), the written result of a finished fifo delivery and the timer set to
-   * the next due time do.
+   * notifier, fresh deliveries stored), the written result of a finished fifo delivery and
+   * the timer set to the next due time do.
    * (A look per finished request cost two queries and a transaction per delivery.)
    */
   private starved = true;
