@@ -23,6 +23,12 @@ export default tseslint.config(
     },
   },
   {
+    // In the server, not even `void` may drop a promise: an unhandled rejection ends the process
+    // (and with it every delivery in flight). Detached work goes through background/detach.ts.
+    files: ['packages/server/src/**/*.ts'],
+    rules: { '@typescript-eslint/no-floating-promises': ['error', { ignoreVoid: false }] },
+  },
+  {
     // Tests read loosely-typed JSON answers.
     files: ['packages/*/test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { MessageChannel } from 'node:worker_threads';
 import { test } from 'node:test';
-import { openChannel, serveChannel, type ChannelSpec } from '../src/engine/channel.js';
+import { channelSpec, openChannel, serveChannel, type ChannelSpec } from '../src/engine/channel.js';
 import { HeraldError } from '../src/errors.js';
 
 /** The typed channel between the API thread and the engine thread (src/engine/channel.ts), over a real MessageChannel. */
@@ -14,6 +14,11 @@ interface Calc {
   hidden(): Promise<string>;
 }
 const SPEC: ChannelSpec<Calc> = { name: 'calc', calls: ['add', 'refuse', 'crash'], notices: ['poke'] };
+
+// channelSpec() makes a spec name every method, at compile time (`npm run typecheck` reads this file):
+const FULL = channelSpec<Calc>()({ name: 'calc', calls: ['add', 'refuse', 'crash', 'hidden'], notices: ['poke'] });
+// @ts-expect-error -- `hidden` is in neither list: a compile error naming it (`missing: "hidden"`)
+channelSpec<Calc>()({ name: 'calc', calls: ['add', 'refuse', 'crash'], notices: ['poke'] });
 
 function pair(impl: Calc, clientSpec: ChannelSpec<Calc> = SPEC) {
   const { port1, port2 } = new MessageChannel();
@@ -62,8 +67,8 @@ test('a HeraldError crosses as a HeraldError (code, status, message, details); o
 
 test('a method the serving side does not list is refused by name; notices arrive one way', async () => {
   const pokes: number[] = [];
-  // A client built from a wider list than the server serves (the two ends drifted).
-  const { client, close } = pair(impl(pokes), { ...SPEC, calls: [...SPEC.calls, 'hidden'] });
+  // A client built from the full list while the server serves fewer (the two ends drifted).
+  const { client, close } = pair(impl(pokes), FULL);
   try {
     await assert.rejects(client.remote.hidden(), /calc has no method hidden/);
     client.remote.poke(7);

@@ -95,3 +95,36 @@ for (const kind of STORE_KINDS) {
     }
   });
 }
+
+test('group commit (sqlite): a throw after the commit answers every request once and stores nothing twice', async () => {
+  const s = await freshStore('sqlite');
+  const store = await openStore({ dataDir: s.dataDir, databaseUrl: s.databaseUrl });
+  try {
+    const now = Date.now();
+    await store.db.run('INSERT INTO orgs (id, name, owner_email, settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)', ['o', 'o', 'o@o.test', '{}', now, now]);
+    const { store: w, seen, hold, open } = watched(store);
+    // The wake-up after the commit fails (a bug, a closed connection): the commit itself stands.
+    let throws = 0;
+    const notifier = Object.create(store.notifier) as Store['notifier'];
+    notifier.notify = () => {
+      throws++;
+      throw new Error('notify failed');
+    };
+    const queue = new IngestQueue({ ...w, notifier }, planFanOut);
+    hold();
+    const pending = [queue.submit([event(), event()]), queue.submit([event()])];
+    await tick();
+    pending.push(queue.submit([event()]));
+    open();
+    const answers = await Promise.allSettled(pending);
+    assert.ok(throws >= 1, 'the notifier was called and threw');
+    assert.ok(answers.every((a) => a.status === 'fulfilled' && a.value.ok), `every request acknowledged: ${JSON.stringify(answers.map((a) => a.status))}`);
+    await queue.drain();
+    assert.equal(seen.sizes.reduce((a, b) => a + b, 0), 4, `each event committed once (commits: ${seen.sizes.join(', ')})`);
+    const n = await store.db.get<{ n: number }>('SELECT count(*) AS n FROM events');
+    assert.equal(Number(n?.n), 4);
+  } finally {
+    await store.close();
+    await s.cleanup();
+  }
+});

@@ -20,13 +20,13 @@ import { STORE_KINDS } from './helpers/stores.js';
  */
 const log = createLogger('silent');
 
-function workerOn(h: TestHerald, store: Store, runtimes: WebhookRuntimeCache, metrics = new Metrics(null, false)) {
+function workerOn(h: TestHerald, store: Store, runtimes: WebhookRuntimeCache, metrics = new Metrics(null, false), sender = senderFor(h.herald.config, undefined)) {
   const config = h.herald.config;
   return {
     metrics,
     worker: new DeliveryWorker({
       store, runtimes, metrics, log, clockScale: 3600,
-      sender: senderFor(config, undefined),
+      sender,
       config: { ...config.worker, leaseMs: 1000, idleCheckMs: 200 },
     }),
   };
@@ -77,6 +77,63 @@ for (const kind of STORE_KINDS) {
         await eventually(async () => worker.busy === 0, 2000);
         assert.equal(rx.posts.length, 0, 'nothing was sent');
       } finally {
+        await worker.stop(0);
+      }
+    });
+
+    test('a delivery whose failure cannot even be recorded still gets a result: due again, no attempt used, nothing held, the process alive', async () => {
+      const w = await h.setup(rx.url('/fails'), ['inv.worse'], { policy: { retry_schedule: ['1h'] } }, 'inv3');
+      assert.equal((await h.api('POST', '/orgs/inv3/events', { event: 'inv.worse', entity: { id: 1 } })).status, 202);
+      rx.respond((r, res) => {
+        res.statusCode = r.path === '/fails' ? 500 : 200;
+        res.end('ok');
+      });
+      // The policy becomes unreadable once the request has gone out: judging the 500 throws,
+      // and so does recording that failure (it needs the retry schedule).
+      let sent = false;
+      class BrokenAfterSend extends WebhookRuntimeCache {
+        override async load(wanted: ReadonlyMap<string, number>): Promise<Map<string, WebhookRuntime>> {
+          const real = await super.load(wanted);
+          return new Map([...real].map(([id, rt]) => [id, {
+            ...rt,
+            get policy(): WebhookRuntime['policy'] {
+              if (sent) throw new Error('policy unreadable');
+              return rt.policy;
+            },
+          }]));
+        }
+      }
+      const real = senderFor(h.herald.config, undefined);
+      const sender = Object.create(real) as typeof real;
+      sender.send = async (...args: Parameters<typeof real.send>) => {
+        try {
+          return await real.send(...args);
+        } finally {
+          sent = true;
+        }
+      };
+      const { worker, metrics } = workerOn(h, h.herald.store, new BrokenAfterSend(h.herald.store.db, secretBoxFor(h.herald.config)), undefined, sender);
+      const unhandled: unknown[] = [];
+      const onUnhandled = (err: unknown) => unhandled.push(err);
+      process.on('unhandledRejection', onUnhandled);
+      worker.start();
+      try {
+        await eventually(async () => (await counter(metrics, 'attempt')) >= 1 && worker.busy === 0, 5000);
+        const [row] = await eventually(async () => {
+          const rows = await h.herald.store.db.all<{ status: string; attempts: number; next_attempt_at: number; lease_token: string | null }>(
+            'SELECT d.status, d.attempts, q.next_attempt_at, q.lease_token FROM deliveries d JOIN delivery_queue q ON q.delivery_id = d.id WHERE d.webhook_id = ?', [w.id]);
+          return rows[0]?.lease_token === null ? rows : null;
+        }, 5000);
+        assert.equal(rx.posts.filter((p) => p.path === '/fails').length, 1, 'the request went out once');
+        assert.equal(row!.status, 'pending');
+        assert.equal(row!.attempts, 0, 'no attempt used: none could be recorded');
+        assert.ok(Number(row!.next_attempt_at) > Date.now() + 30_000, 'due again in about a minute');
+        assert.deepEqual(unhandled, [], 'no unhandled rejection');
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+        rx.respond((_r, res) => {
+          res.end('ok');
+        });
         await worker.stop(0);
       }
     });

@@ -6,6 +6,7 @@
  * attempt, sends fail at once until a backoff has passed (doubling per failure, capped), so a
  * dead broker costs one connect attempt per backoff period, not one per batch.
  */
+import { cannotReject, detach } from '../background/detach.js';
 import { BatchOutcomes } from './batch-outcomes.js';
 import type { DestinationErrorCode } from './types.js';
 
@@ -61,7 +62,7 @@ export class LazyConnection<C> {
   lost(c: C): void {
     if (this.current !== c) return;
     this.current = null;
-    void this.shutQuietly(c);
+    detach(this.shutQuietly(c), cannotReject);
   }
 
   async close(): Promise<void> {
@@ -88,7 +89,7 @@ export class LazyConnection<C> {
       }
       // A connection that arrives after we gave up on it, or after close(), is not kept.
       if (abandoned || this.closed) {
-        void this.shutQuietly(c);
+        detach(this.shutQuietly(c), cannotReject);
         return new DestinationFailure('broker_unreachable', this.closed ? 'The destination is closed' : `No connection to the broker within ${timeoutMs} ms`);
       }
       return c;

@@ -5,6 +5,7 @@
  * signed headers travel as NATS headers.
  */
 import type { ConnectionOptions, JetStreamClient, NatsConnection, PubAck } from 'nats';
+import { cannotReject, detach } from '../background/detach.js';
 import { ClientLibrary } from './client-library.js';
 import { connectionOptions } from './connection-options.js';
 import { DestinationFailure, LazyConnection, startBatch, errorText } from './lazy-connection.js';
@@ -56,7 +57,7 @@ export class NatsDestination implements Destination {
         const { connect } = await NATS.get();
         const nc = await connect({ ...base, timeout: timeoutMs });
         const link: NatsLink = { nc, js: nc.jetstream() };
-        void nc.closed().then(() => this.link.lost(link));
+        detach(nc.closed().then(() => this.link.lost(link)), cannotReject);
         return link;
       },
       shut: (l) => l.nc.close(),

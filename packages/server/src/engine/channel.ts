@@ -25,6 +25,16 @@ export interface ChannelSpec<T> {
   readonly notices: readonly Method<T>[];
 }
 
+/**
+ * A ChannelSpec that names every method of T, checked by the compiler: a method of T left out
+ * of both lists is a type error naming it (`missing`), instead of a call that fails at run time.
+ */
+export function channelSpec<T>() {
+  return <const C extends readonly Method<T>[], const N extends readonly Method<T>[]>(
+    spec: { name: string; calls: C; notices: N } & ([Exclude<Method<T>, C[number] | N[number]>] extends [never] ? unknown : { missing: Exclude<Method<T>, C[number] | N[number]> }),
+  ): ChannelSpec<T> => spec;
+}
+
 /** The remote side of T as the caller sees it: every call answers a promise. */
 export type Remote<T> = {
   [K in keyof T]: T[K] extends (...args: infer A) => infer R ? (...args: A) => R extends Promise<unknown> ? R : R extends void ? void : Promise<R> : never;

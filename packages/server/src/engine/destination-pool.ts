@@ -5,6 +5,7 @@
  * engine stops. Workers and direct sends share it, so a test send reuses the worker's
  * connection. HTTP webhooks never reach it.
  */
+import { cannotReject, detach } from '../background/detach.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import {
   createDestination, openDestinationSecrets,
@@ -112,7 +113,7 @@ export class DestinationPool {
     } finally {
       entry.inFlight--;
       entry.lastUsed = Date.now();
-      if (entry.retired && entry.inFlight === 0) void entry.destination.close();
+      if (entry.retired && entry.inFlight === 0) this.closeEntry(entry);
     }
   }
 
@@ -124,13 +125,13 @@ export class DestinationPool {
   private enqueue(entry: Entry, message: OutboundMessage, deadline: number): Promise<DestinationOutcome> {
     return new Promise((settle) => {
       entry.waiting.push({ message, deadline, settle });
-      if (entry.waiting.length === 1) setImmediate(() => void this.flush(entry));
+      if (entry.waiting.length === 1) setImmediate(() => detach(this.flush(entry), cannotReject));
     });
   }
 
   private async flush(entry: Entry): Promise<void> {
     const batch = entry.waiting.splice(0, MAX_BATCH);
-    if (entry.waiting.length > 0) setImmediate(() => void this.flush(entry));
+    if (entry.waiting.length > 0) setImmediate(() => detach(this.flush(entry), cannotReject));
     const deadline = Math.min(...batch.map((w) => w.deadline));
     let outcomes: DestinationOutcome[];
     try {
@@ -172,9 +173,14 @@ export class DestinationPool {
     return entry;
   }
 
+  /** A retired destination with nothing in flight. Closing a connection being dropped can fail harmlessly. */
+  private closeEntry(entry: Entry): void {
+    detach(entry.destination.close(), () => undefined);
+  }
+
   private retire(entry: Entry): void {
     entry.retired = true;
-    if (entry.inFlight === 0) void entry.destination.close();
+    if (entry.inFlight === 0) this.closeEntry(entry);
   }
 
   private sweep(): void {

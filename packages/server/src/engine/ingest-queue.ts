@@ -92,10 +92,16 @@ export class IngestQueue {
     const batch = this.take();
     for (const w of batch) this.waitingEvents -= w.group.length;
     this.running++;
-    void this.commit(batch).finally(() => {
+    const finished = (): void => {
       this.running--;
       this.schedule();
       if (this.running === 0 && this.waiting.length === 0) for (const done of this.drained.splice(0)) done();
+    };
+    // commit() answers every request itself; should it still throw, each one not yet answered
+    // gets that error (answering an answered request again changes nothing).
+    this.commit(batch).then(finished, (err: unknown) => {
+      for (const w of batch) w.reject(err);
+      finished();
     });
     // What is still waiting may start at once in another commit.
     this.schedule();
@@ -104,14 +110,12 @@ export class IngestQueue {
   private async commit(batch: Waiting[]): Promise<void> {
     const lease = this.openFresh?.() ?? null;
     const fresh = new Map<string, FreshDelivery[]>();
+    let results: IngestGroupResult[];
     try {
-      const results = await traceIngestCommit(batch, this.store.dialect, () => this.store.hot.ingest(
+      results = await traceIngestCommit(batch, this.store.dialect, () => this.store.hot.ingest(
         batch.map((w) => w.group),
         lease ? leasingFresh(this.plan, lease, fresh) : this.plan,
       ));
-      batch.forEach((w, i) => w.resolve(results[i]!));
-      lease?.sent(storedFresh(fresh, storedEventIds(results)));
-      this.store.notifier.notify();
     } catch (err) {
       lease?.cancel();
       if (batch.length === 1) {
@@ -120,7 +124,12 @@ export class IngestQueue {
       }
       // One request's failure must not fail the others that shared its transaction.
       for (const w of batch) await this.commit([w]);
+      return;
     }
+    // Committed: nothing below may send the batch round again (it would store its events twice).
+    batch.forEach((w, i) => w.resolve(results[i]!));
+    lease?.sent(storedFresh(fresh, storedEventIds(results)));
+    this.store.notifier.notify();
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Clock } from '../background/clock.js';
+import { detach } from '../background/detach.js';
 import { BackgroundService } from '../background/service.js';
 import type { WorkerConfig } from '../config.js';
 import { newId, randomToken } from '../ids.js';
@@ -113,7 +114,7 @@ export class DeliveryWorker extends BackgroundService {
 
   override start(): void {
     if (this.running) return;
-    this.renewTimer = setInterval(() => void this.renewLeases(), Math.max(250, Math.floor(this.d.config.leaseMs / 3)));
+    this.renewTimer = setInterval(() => this.detached(this.renewLeases(), 'renew'), Math.max(250, Math.floor(this.d.config.leaseMs / 3)));
     this.renewTimer.unref();
     // New work ends a quiet spell: a webhook left out of the last claim may be due again.
     this.unsubscribeQuiet = this.d.store.notifier.subscribe(() => {
@@ -160,7 +161,7 @@ export class DeliveryWorker extends BackgroundService {
       sent: (stored) => {
         if (!this.running) {
           // Stopped meanwhile: the leases are given back (afterStop gave back what it held then).
-          if (close(0)) void this.giveBack(token, stored.map((f) => f.id));
+          if (close(0)) this.detached(this.giveBack(token, stored.map((f) => f.id)), 'release');
           return;
         }
         if (!close(stored.length)) return;
@@ -307,13 +308,13 @@ export class DeliveryWorker extends BackgroundService {
     } else {
       const limits = { maxInFlight: rt.policy.max_in_flight ?? null, ratePerSec: rt.policy.rate_limit ?? null };
       if (!WebhookGates.limited(limits)) {
-        void this.launch(row, rt, false);
+        this.detached(this.launch(row, rt, false), 'attempt');
         return;
       }
       // A start that had to wait in the webhook's queue looks at the webhook again first: it may
       // have been deleted, disabled or changed meanwhile.
       let waited = false;
-      const gate = this.gates.submit(row.webhook_id, limits, () => void (waited ? this.launchAfterWait(row, rt, token) : this.launch(row, rt, true)));
+      const gate = this.gates.submit(row.webhook_id, limits, () => this.detached(waited ? this.launchAfterWait(row, rt, token) : this.launch(row, rt, true), 'attempt'));
       waited = true;
       if (!gate.accepted) {
         // Its webhook's queue here is full: back to the store for later, no attempt used.
@@ -328,8 +329,7 @@ export class DeliveryWorker extends BackgroundService {
    * one (in a minute otherwise), so the delivery is neither lost nor held forever.
    */
   private engineFailure(row: ClaimedDelivery, token: string, err: unknown, rt?: WebhookRuntime): DeliveryResult {
-    this.d.metrics.engineErrors.inc({ stage: 'attempt' });
-    this.log.error({ err, deliveryId: row.id, webhookId: row.webhook_id }, 'a claimed delivery could not be attempted; it is retried');
+    this.report(err, 'attempt', { deliveryId: row.id, webhookId: row.webhook_id }, 'a claimed delivery could not be attempted; it is retried');
     const now = this.now();
     const attemptNo = row.attempts + 1;
     const attempt: Attempt = {
@@ -343,6 +343,29 @@ export class DeliveryWorker extends BackgroundService {
       delivery_id: row.id, webhook_id: row.webhook_id, fifo: row.fifo, lease_token: token, attempt,
       status: delay === null ? 'failed' : 'pending', next_attempt_at: delay === null ? null : now + delay,
     };
+  }
+
+  /** The result of last resort: nothing can be recorded, so the delivery is due again in a minute. */
+  private unattempted(row: ClaimedDelivery, token: string): DeliveryResult {
+    return {
+      delivery_id: row.id, webhook_id: row.webhook_id, fifo: row.fifo, lease_token: token, attempt: null,
+      status: 'pending', next_attempt_at: this.now() + 60_000,
+    };
+  }
+
+  /** Counts and logs an engine error; never throws (a failing logger must not lose a result). */
+  private report(err: unknown, stage: string, where: Record<string, unknown>, message: string): void {
+    try {
+      this.d.metrics.engineErrors.inc({ stage });
+      this.log.error({ err, ...where }, message);
+    } catch {
+      // Nothing more can be done; the caller still records its result.
+    }
+  }
+
+  /** Work nobody awaits: a rejection is an engine error, logged and counted, never an unhandled one. */
+  private detached(work: Promise<unknown>, stage: string): void {
+    detach(work, (err) => this.report(err, stage, {}, `the delivery worker's ${stage} step failed unexpectedly`));
   }
 
   /**
@@ -374,7 +397,7 @@ export class DeliveryWorker extends BackgroundService {
   /** One request; its result is pushed whatever happens, and its slot and gate are given back. */
   private async launch(row: ClaimedDelivery, rt: WebhookRuntime, gated: boolean): Promise<void> {
     this.inFlight++;
-    let result: DeliveryResult;
+    let result: DeliveryResult | undefined;
     try {
       result = await this.attempt(row, rt);
     } catch (err) {
@@ -382,8 +405,10 @@ export class DeliveryWorker extends BackgroundService {
     } finally {
       this.inFlight--;
       if (gated) this.gates.done(row.webhook_id);
+      // Should even the failure's record throw (its retry policy unreadable), the delivery still
+      // gets its one result: due again in a minute, no attempt used, its lease given back.
+      this.push(result ?? this.unattempted(row, row.lease_token));
     }
-    this.push(result);
     if (this.starved) this.wake();
   }
 
@@ -414,7 +439,7 @@ export class DeliveryWorker extends BackgroundService {
     this.results.push(result);
     if (this.flushing) return;
     if (this.results.length >= RESULT_BATCH) {
-      void this.flush();
+      this.detached(this.flush(), 'result');
       return;
     }
     this.scheduleFlush(result.fifo === true);
@@ -435,7 +460,7 @@ export class DeliveryWorker extends BackgroundService {
     this.flushAt = at;
     this.cancelFlush = this.clock.after(delay, () => {
       this.cancelFlush = null;
-      void this.flush();
+      this.detached(this.flush(), 'result');
     });
   }
 

@@ -62,7 +62,7 @@ export class Metrics {
     });
     this.engineErrors = new Counter({
       name: 'herald_engine_errors_total',
-      help: 'Claimed deliveries the engine could not attempt (stage=attempt) or whose result the store refused (stage=result); each is retried',
+      help: 'Claimed deliveries the engine could not attempt (stage=attempt) or whose result the store refused (stage=result), each retried; and failures of work the worker does not await (stage=renew, release)',
       labelNames: ['stage'] as const,
       registers,
     });
