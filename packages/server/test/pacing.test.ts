@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { systemClock } from '../src/background/clock.js';
 import { WebhookGates } from '../src/engine/webhook-gate.js';
 import { eventually, TestHerald } from './helpers/herald.js';
+import { ManualClock } from './helpers/manual-clock.js';
 import { TestReceiver } from './helpers/receiver.js';
 import { STORE_KINDS } from './helpers/stores.js';
 
@@ -21,19 +23,24 @@ describe('webhook gates (unit)', () => {
     assert.deepEqual(started, [0, 1, 2, 3, 4]);
   });
 
-  test('a rate limit allows a burst of one second, then paces starts', async () => {
-    const gates = new WebhookGates();
+  test('a rate limit allows a burst of one second, then paces starts (on the clock it is given)', () => {
+    const clock = new ManualClock();
+    const gates = new WebhookGates(clock);
     const at: number[] = [];
-    const t0 = Date.now();
-    for (let i = 0; i < 7; i++) gates.submit('w', { maxInFlight: null, ratePerSec: 5 }, () => at.push(Date.now() - t0));
+    const t0 = clock.now();
+    for (let i = 0; i < 7; i++) gates.submit('w', { maxInFlight: null, ratePerSec: 5 }, () => at.push(clock.now() - t0));
     assert.equal(at.length, 5, 'a burst of 5');
-    await eventually(async () => at.length === 7, 2000, 10);
-    assert.ok(at[5]! >= 150, `6th after ~200 ms, was ${at[5]}`);
-    assert.ok(at[6]! - at[5]! >= 150, 'then one per 200 ms');
+    clock.advance(199);
+    assert.equal(at.length, 5, 'nothing before the next token');
+    clock.advance(1);
+    assert.deepEqual(at.slice(5), [200], '6th after 200 ms');
+    clock.advance(200);
+    assert.deepEqual(at.slice(5), [200, 400], 'then one per 200 ms');
+    assert.deepEqual(clock.armed, [], 'no timer left once the queue is empty');
   });
 
   test('a full queue refuses with a time to come back', () => {
-    const gates = new WebhookGates(Date.now, () => 3);
+    const gates = new WebhookGates(systemClock, () => 3);
     const limits = { maxInFlight: 1, ratePerSec: null };
     for (let i = 0; i < 4; i++) assert.equal(gates.submit('w', limits, () => undefined).accepted, true);
     const refused = gates.submit('w', limits, () => undefined);

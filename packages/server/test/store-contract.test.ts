@@ -9,7 +9,9 @@ import {
   dueDigests, earliestDigestAt, insertDigest, lockWebhookRow, moveDigestAt, releaseWaiting, setDeliveryMode, waitingMembers,
 } from '../src/store/queries/digests.js';
 import { recordDirectDelivery, requeueBatch } from '../src/store/queries/direct.js';
+import { releaseFifo, unstickFifo } from '../src/store/queries/fifo.js';
 import { insertOrg } from '../src/store/queries/orgs.js';
+import { nextPullDueAt, pulledDeliveries, setPull } from '../src/store/queries/pull.js';
 import { deleteWebhook } from '../src/store/queries/webhooks.js';
 import { openStore, type Store } from '../src/store/store.js';
 import type { DeliveryResult } from '../src/store/types.js';
@@ -196,6 +198,74 @@ for (const kind of STORE_KINDS) {
       const late = await store.hot.claim(10, now + 1000, 60_000, 'fresh-5');
       assert.ok(late.some((c) => c.id === lapsed.taken[0] && c.attempts === 0), 'claimed when the lease ends, never attempted');
       await store.hot.complete(claimed.concat(late).map((c) => result(c, c.lease_token, 'succeeded', { fifo: c.fifo })), now + 1001);
+    });
+
+    test('pull: a poll webhook\'s deliveries are the consumer\'s alone, leased once per lease and fenced; switching back hands the rest to the worker', async () => {
+      await settle();
+      await addWebhook(store.db, 'wh_pull', ['pull.e']);
+      for (const n of [1, 2, 3]) await store.hot.ingest([[event('o', 'pull.e', null, null, `{"n":${n}}`)]], planFanOut);
+      assert.equal(await setPull(store.db, 'wh_pull', true), 3, 'the pending deliveries move to the consumer');
+      const now = Date.now() + 10;
+      assert.equal((await store.hot.claim(10, now, 60_000, 'w1')).length, 0, 'the worker\'s claim never sees them');
+      assert.equal(await store.hot.nextDueAt(), null, 'nor does its next-due lookup');
+      assert.ok((await nextPullDueAt(store.db, 'wh_pull'))! <= now, 'the consumer\'s does');
+      const [first, second, ...rest] = await store.hot.claimPull('wh_pull', 2, now, 30_000, 'p1');
+      assert.equal(rest.length, 0, 'at most the limit');
+      assert.deepEqual([first?.entity, second?.entity], ['{"n":1}', '{"n":2}'], 'oldest first');
+      assert.equal(first?.lease_token, 'p1');
+      const [third, ...none] = await store.hot.claimPull('wh_pull', 10, now, 30_000, 'p2');
+      assert.equal(none.length, 0, 'a leased delivery is not handed out twice');
+      assert.equal(third?.entity, '{"n":3}');
+      assert.equal(await nextPullDueAt(store.db, 'wh_pull'), now + 30_000, 'the earliest lease end');
+      // An ack under the old token after the lease passed on is fenced.
+      const [retaken] = await store.hot.claimPull('wh_pull', 1, now + 30_001, 30_000, 'p3');
+      assert.equal(retaken?.id, first!.id, 'an unanswered lease ends: the next poll takes it');
+      const stale = await store.hot.complete([result(first!, 'p1', 'succeeded'), result(second!, 'p1', 'succeeded')], now + 30_002);
+      assert.deepEqual(stale.fenced, [first!.id]);
+      assert.equal(await statusOf(second!.id), 'succeeded');
+      const seen = await pulledDeliveries(store.db, 'wh_pull', [first!.id, second!.id]);
+      assert.deepEqual(seen.map((d) => [d.id, d.lease_token, d.status]).sort(), [[first!.id, 'p3', 'pending'], [second!.id, null, 'succeeded']].sort());
+      // Back to the worker: what is still pending is claimed by it, and no longer by the consumer.
+      assert.equal(await setPull(store.db, 'wh_pull', false), 2);
+      assert.equal((await store.hot.claimPull('wh_pull', 10, now + 90_000, 30_000, 'p4')).length, 0);
+      const back = await store.hot.claim(10, now + 90_000, 30_000, 'w2');
+      assert.deepEqual(back.map((d) => d.id).sort(), [first!.id, third!.id].sort());
+    });
+
+    test('fifo rescue: a fifo webhook left without a head gets its oldest waiting delivery back; a webhook that stops being fifo releases all', async () => {
+      await settle();
+      await addWebhook(store.db, 'wh_fifo_r', ['fifor.e'], { policy: { ordering: 'fifo' } });
+      for (const n of [1, 2, 3]) await store.hot.ingest([[event('o', 'fifor.e', null, null, `{"n":${n}}`)]], planFanOut);
+      const now = Date.now() + 10;
+      // The head is taken out by hand (say, cancelled): the rest stay parked, and nothing is due.
+      const head = await store.db.get<{ delivery_id: string }>(`SELECT min(delivery_id) AS delivery_id FROM delivery_queue WHERE webhook_id = 'wh_fifo_r'`);
+      await settlePending(store.db, 'cancelled', `delivery_id = '${head!.delivery_id}'`);
+      assert.equal((await store.hot.claim(10, now, 60_000, 'r1')).length, 0, 'stuck: every waiting delivery is parked');
+      assert.equal(await unstickFifo(store.db, now), 1, 'one webhook rescued');
+      assert.equal(await unstickFifo(store.db, now), 0, 'a webhook with a head is left alone');
+      const [next, ...more] = await store.hot.claim(10, now, 60_000, 'r2');
+      assert.equal(more.length, 0, 'still one at a time');
+      assert.equal(next?.entity, '{"n":2}', 'the oldest waiting one');
+      // Ordering switched off: every waiting delivery becomes ordinary and due.
+      await releaseFifo(store.db, 'wh_fifo_r', now);
+      const rest = await store.hot.claim(10, now, 60_000, 'r3');
+      assert.deepEqual(rest.map((d) => [d.entity, d.fifo]), [['{"n":3}', false]]);
+    });
+
+    test(`orphaned leases at start: ${kind === 'sqlite' ? 'every lease in the file is given back at once (its one process restarted)' : 'left to run out (other processes may hold them)'}`, async () => {
+      await settle();
+      await store.hot.ingest([[event('o', 'a.b'), event('o', 'a.b')]], planFanOut);
+      const now = Date.now() + 10;
+      assert.equal((await store.hot.claim(10, now, 60_000, 'dead-process')).length, 2);
+      const released = await store.releaseOrphanedLeases(now);
+      const again = await store.hot.claim(10, now, 60_000, 'restarted');
+      if (kind === 'sqlite') {
+        assert.equal(released, 2);
+        assert.equal(again.length, 2, 'claimed again at once');
+      } else {
+        assert.equal(released, 0);
+        assert.equal(again.length, 0, 'still leased until the lease ends');
+      }
     });
 
     test('410: the webhook is deactivated only by a result whose lease is still held', async () => {

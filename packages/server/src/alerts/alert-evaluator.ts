@@ -6,6 +6,7 @@
  * runs the rules, deactivates, and writes the state, the mail and the operational events
  * together: a crash leaves all of them or none.
  */
+import { systemClock, type Clock } from '../background/clock.js';
 import { newId } from '../ids.js';
 import { OPERATIONAL_EVENT_TYPES, DELIVERY_EXHAUSTED, WEBHOOK_DEACTIVATED, isOperationalEventType } from '../catalogue/system.js';
 import type { Logger } from '../ops/logger.js';
@@ -23,6 +24,8 @@ import { RESPONSE_EXCERPT_CHARS, type Failure } from './types.js';
 export interface AlertEvaluatorDeps {
   store: Store;
   clockScale: number;
+  /** The time alert states are read and written with (tests: a clock moved by hand). */
+  clock?: Clock | undefined;
   publicUrl: string | undefined;
   log: Logger;
   /** Called after a commit that queued mail / operational events. */
@@ -125,6 +128,7 @@ export class AlertEvaluator {
 
   /** Waits (up to graceMs) for failures already handed over to be evaluated. */
   async stop(graceMs = 5000): Promise<void> {
+    // Real time, whatever the clock: the grace bounds how long a shutdown takes.
     const until = Date.now() + graceMs;
     while ((this.running || this.waiting.length > 0) && Date.now() < until) {
       if (this.running) await Promise.race([this.running, new Promise((r) => setTimeout(r, 50))]);
@@ -144,7 +148,7 @@ export class AlertEvaluator {
     const ids = [...byWebhook.keys()].sort();
     const { store, clockScale: scale } = this.d;
     return store.db.transaction(async (tx) => {
-      const now = Date.now();
+      const now = (this.d.clock ?? systemClock).now();
       await q.ensureAlertStates(tx, ids, now);
       const rows = await q.lockAlertStates(tx, store.dialect, ids);
       const reports: { row: q.LockedAlertState; alert: ReportedAlert; state: q.LockedAlertState['state'] }[] = [];

@@ -38,6 +38,7 @@ serveChannel(parent, ENGINE_CHANNEL, {
   sendDirect: (req) => engine.sendDirect(req),
   poll: (req) => engine.poll(req),
   ack: (orgId, webhookId, items) => engine.ack(orgId, webhookId, items),
+  requeue: (req) => engine.requeue(req),
   cancelPoll: (id) => engine.cancelPoll(id),
   wake: () => engine.wake(),
   metrics: () => engine.metrics(),

@@ -12,7 +12,7 @@ import { traceChannelContext } from '../ops/tracing.js';
 import type { DirectOutcome, DirectRequest } from '../services/direct-send.js';
 import type { IngestGroup, IngestGroupResult } from '../store/types.js';
 import { openChannel, type ChannelClient } from './channel.js';
-import { ENGINE_CHANNEL, type EngineApi } from './engine.js';
+import { ENGINE_CHANNEL, type EngineApi, type RequeueRequest } from './engine.js';
 import type { AckItem, AckResult, PolledDelivery, PollRequest } from './pull-queue.js';
 
 /**
@@ -78,6 +78,10 @@ export class EngineThread implements EngineApi {
 
   ack(orgId: string, webhookId: string, items: AckItem[]): Promise<AckResult[]> {
     return this.channel.remote.ack(orgId, webhookId, items);
+  }
+
+  requeue(req: RequeueRequest): Promise<number> {
+    return this.channel.remote.requeue(req);
   }
 
   cancelPoll(id: string): void {

@@ -15,6 +15,8 @@ import type { Logger } from '../ops/logger.js';
 import type { Metrics, MetricsSnapshot } from '../ops/metrics.js';
 import type { HttpSender } from '../outbound/http-sender.js';
 import { sendDirect, type DirectOutcome, type DirectRequest } from '../services/direct-send.js';
+import { requeueDelivery } from '../store/queries/deliveries.js';
+import { requeueBatch } from '../store/queries/direct.js';
 import type { Store } from '../store/store.js';
 import type { IngestGroup, IngestGroupResult } from '../store/types.js';
 import { channelSpec, type ChannelSpec } from './channel.js';
@@ -35,7 +37,13 @@ export interface EngineApi {
   cancelPoll(id: string): void;
   /** Records a poll consumer's answers as attempts, fenced by their lease tokens. */
   ack(orgId: string, webhookId: string, items: AckItem[]): Promise<AckResult[]>;
-  /** Work was stored outside the engine (a replay, a recovery, a digest webhook): look now. */
+  /**
+   * Puts finished deliveries back in the queue, due now, through the engine's own connection:
+   * one delivery (a resend; false when it is in flight) or one batch of a webhook's recovery
+   * (how many were re-queued).
+   */
+  requeue(req: RequeueRequest): Promise<number>;
+  /** Work was stored outside the engine (a webhook's digest mode or destination changed): look now. */
   wake(): void;
   /** The engine's Prometheus figures (delivery counters, attempt durations, requests in flight). */
   metrics(): Promise<MetricsSnapshot>;
@@ -43,10 +51,15 @@ export interface EngineApi {
   stop(graceMs: number): Promise<void>;
 }
 
+/** A resend of one delivery, or one batch (at most `limit`) of a webhook's recovery. */
+export type RequeueRequest =
+  | { kind: 'delivery'; orgId: string; deliveryId: string }
+  | { kind: 'recover'; webhookId: string; statuses: string[]; since: number; until: number; limit: number };
+
 /** Every method of EngineApi crosses the channel: one left out of both lists does not compile. */
 export const ENGINE_CHANNEL: ChannelSpec<EngineApi> = channelSpec<EngineApi>()({
   name: 'engine',
-  calls: ['ingest', 'sendDirect', 'poll', 'ack', 'metrics', 'stop'],
+  calls: ['ingest', 'sendDirect', 'poll', 'ack', 'requeue', 'metrics', 'stop'],
   notices: ['wake', 'cancelPoll'],
 });
 
@@ -120,6 +133,15 @@ export class Engine implements EngineApi {
 
   ack(orgId: string, webhookId: string, items: AckItem[]): Promise<AckResult[]> {
     return this.pull.ack(orgId, webhookId, items);
+  }
+
+  async requeue(req: RequeueRequest): Promise<number> {
+    const now = Date.now();
+    const n = req.kind === 'delivery'
+      ? Number(await requeueDelivery(this.d.store.db, req.orgId, req.deliveryId, now))
+      : await requeueBatch(this.d.store.db, req.webhookId, req.statuses, req.since, req.until, req.limit, now);
+    if (n > 0) this.d.store.notifier.notify();
+    return n;
   }
 
   wake(): void {

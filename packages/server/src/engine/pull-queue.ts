@@ -7,6 +7,7 @@
  * that token. An item is the request an HTTP attempt would send, built by the same code
  * (buildDeliveryBody, requestHeaders).
  */
+import { systemClock, type Clock } from '../background/clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { HeraldError } from '../errors.js';
 import { newId, randomToken } from '../ids.js';
@@ -79,6 +80,8 @@ export interface PullQueueDeps {
   box: SecretBox;
   destinations: DestinationPool;
   clockScale: number;
+  /** The time leases and attempts are stamped with (tests: a clock moved by hand). */
+  clock?: Clock | undefined;
   responseBodyLimit: number;
   /** The worker's onCompleted hook (alert rules), when this process runs them. */
   onCompleted?: (batch: readonly DeliveryResult[], fenced: ReadonlySet<string>) => void;
@@ -100,7 +103,7 @@ export class PullQueue {
   }
 
   private now(): number {
-    return Date.now();
+    return (this.d.clock ?? systemClock).now();
   }
 
   /**

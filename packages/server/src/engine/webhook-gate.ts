@@ -1,3 +1,5 @@
+import { systemClock, type Clock } from '../background/clock.js';
+
 /**
  * Longest single wait of a gate's timer. setTimeout takes at most 2^31-1 ms and turns a
  * longer delay into 1 ms (with a TimeoutOverflowWarning): a webhook stored with an absurd
@@ -25,7 +27,8 @@ interface Gate {
   tokens: number;
   refilledAt: number;
   queue: (() => void)[];
-  timer: NodeJS.Timeout | null;
+  /** Cancels the armed wait for the next token (null: none armed). */
+  timer: (() => void) | null;
 }
 
 /**
@@ -39,7 +42,7 @@ export class WebhookGates {
   private readonly gates = new Map<string, Gate>();
 
   constructor(
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
     /** Longest queue per webhook, beyond which deliveries are given back. */
     private readonly maxQueue = (l: GateLimits) => Math.max(32, 4 * (l.maxInFlight ?? 0), 2 * Math.ceil(l.ratePerSec ?? 0)),
   ) {}
@@ -55,7 +58,7 @@ export class WebhookGates {
   submit(webhookId: string, limits: GateLimits, start: () => void): { accepted: true } | { accepted: false; retryInMs: number } {
     let g = this.gates.get(webhookId);
     if (!g) {
-      g = { limits, inFlight: 0, tokens: Math.max(1, limits.ratePerSec ?? 1), refilledAt: this.now(), queue: [], timer: null };
+      g = { limits, inFlight: 0, tokens: Math.max(1, limits.ratePerSec ?? 1), refilledAt: this.clock.now(), queue: [], timer: null };
       this.gates.set(webhookId, g);
     }
     g.limits = limits;
@@ -85,14 +88,14 @@ export class WebhookGates {
 
   /** Forgets every queued start (shutdown: their leases are given back by the worker). */
   clear(): void {
-    for (const g of this.gates.values()) if (g.timer) clearTimeout(g.timer);
+    for (const g of this.gates.values()) if (g.timer) g.timer();
     this.gates.clear();
   }
 
   private refill(g: Gate): void {
     const rate = g.limits.ratePerSec;
     if (rate === null) return;
-    const now = this.now();
+    const now = this.clock.now();
     g.tokens = Math.min(Math.max(1, rate), g.tokens + ((now - g.refilledAt) / 1000) * rate);
     g.refilledAt = now;
   }
@@ -105,10 +108,10 @@ export class WebhookGates {
         this.refill(g);
         if (g.tokens < 1) {
           if (!g.timer) {
-            g.timer = setTimeout(() => {
+            g.timer = this.clock.after(gateWaitMs(g.tokens, ratePerSec), () => {
               g.timer = null;
               this.drain(webhookId, g);
-            }, gateWaitMs(g.tokens, ratePerSec));
+            });
           }
           break;
         }

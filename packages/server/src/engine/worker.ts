@@ -70,10 +70,10 @@ export class DeliveryWorker extends BackgroundService {
   private flushAt = 0;
   /** Claims still holding leases: token → ids of its deliveries not yet written back. */
   private readonly held = new Map<string, Set<string>>();
-  private renewTimer: NodeJS.Timeout | null = null;
+  private cancelRenew: (() => void) | null = null;
   private idleWaiters: (() => void)[] = [];
   /** Per-webhook rate limits and concurrency caps. */
-  private readonly gates = new WebhookGates();
+  private readonly gates = new WebhookGates(this.clock);
   /** Lease tokens: unique per process (random prefix) and per claim (counter); no random bytes per claim. */
   private readonly tokenPrefix = `${randomToken(9)}.`;
   private claims = 0;
@@ -114,8 +114,7 @@ export class DeliveryWorker extends BackgroundService {
 
   override start(): void {
     if (this.running) return;
-    this.renewTimer = setInterval(() => this.detached(this.renewLeases(), 'renew'), Math.max(250, Math.floor(this.d.config.leaseMs / 3)));
-    this.renewTimer.unref();
+    this.armRenew();
     // New work ends a quiet spell: a webhook left out of the last claim may be due again.
     this.unsubscribeQuiet = this.d.store.notifier.subscribe(() => {
       this.quietUntil = 0;
@@ -417,7 +416,7 @@ export class DeliveryWorker extends BackgroundService {
     const { attempt, response, ok } = await runAttempt(this.d.sender, rt, {
       deliveryId: row.id, webhookId: row.webhook_id, orgId: row.org_id, attemptNo, isTest: row.is_test, eventId: row.event_id, eventType: row.event_type,
       body: buildDeliveryBody(row, rt, attemptNo), timeoutMs: rt.policy.timeout_ms,
-    });
+    }, () => this.now());
     this.d.metrics.observeAttempt(attempt.outcome, response.duration_ms / 1000);
     const base = { delivery_id: row.id, webhook_id: row.webhook_id, fifo: row.fifo, lease_token: row.lease_token, attempt };
     if (ok) return { ...base, status: 'succeeded', next_attempt_at: null };
@@ -488,7 +487,7 @@ export class DeliveryWorker extends BackgroundService {
           // The store is unreachable: nothing is lost, the whole batch waits and is written later.
           this.results.unshift(...batch);
           this.log.error({ err, count: batch.length }, 'writing delivery results failed; retrying in 1 s');
-          await new Promise((r) => setTimeout(r, 1000));
+          await new Promise<void>((r) => this.clock.after(1000, r));
         }
       }
     } finally {
@@ -564,6 +563,14 @@ export class DeliveryWorker extends BackgroundService {
     return { ids, tokens: [...this.held.keys()] };
   }
 
+  /** Renews held leases every third of a lease, from start() until the stop has given them back. */
+  private armRenew(): void {
+    this.cancelRenew = this.clock.after(Math.max(250, Math.floor(this.d.config.leaseMs / 3)), () => {
+      this.detached(this.renewLeases(), 'renew');
+      if (this.cancelRenew !== null) this.armRenew();
+    });
+  }
+
   private async renewLeases(): Promise<void> {
     if (this.held.size === 0) return;
     try {
@@ -599,10 +606,12 @@ export class DeliveryWorker extends BackgroundService {
     if (this.inFlight > 0 || this.results.length > 0 || this.flushing) {
       await Promise.race([
         new Promise<void>((r) => this.idleWaiters.push(r)),
+        // Real time, whatever the clock: the grace bounds how long a shutdown takes.
         new Promise<void>((r) => setTimeout(r, graceMs).unref()),
       ]);
     }
-    if (this.renewTimer) clearInterval(this.renewTimer);
+    this.cancelRenew?.();
+    this.cancelRenew = null;
     if (this.held.size > 0) {
       await this.d.store.hot.release(this.heldLeases(), this.now());
       this.d.store.notifier.notify();

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../background/clock.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { buildBody } from '../engine/envelope.js';
 import type { DestinationPool } from '../engine/destination-pool.js';
@@ -43,6 +44,8 @@ export interface DirectDeps {
   destinations: DestinationPool;
   /** A test send to a poll webhook was queued: wake its consumer's long poll. */
   queued?: () => void;
+  /** The time the event and its attempt are stamped with (tests: a clock moved by hand). */
+  clock?: Clock | undefined;
 }
 
 /** One direct send, as it crosses from the API to the engine. */
@@ -87,7 +90,8 @@ export async function sendDirect(deps: DirectDeps, { orgId, webhookId, input, mo
     if (!type) throw new HeraldError('HERALD_EVENT_TYPE_NOT_FOUND', [input.event], { hint: 'send an entity, or register the event type with an example' });
     entity = type.example ?? {};
   }
-  const now = Date.now();
+  const clock = deps.clock ?? systemClock;
+  const now = clock.now();
   const event: NewEvent = {
     id: newId('evt', now), org_id: orgId, app_id: input.app_id ?? null, type: input.event,
     entity_type: input.event.split('.')[0]!, entity_id: null, entity: JSON.stringify(entity ?? null),
@@ -104,7 +108,7 @@ export async function sendDirect(deps: DirectDeps, { orgId, webhookId, input, mo
   const timeoutMs = input.timeout_ms ?? (mode === 'call' ? CALL_TIMEOUT_MS : rt.policy.timeout_ms);
   const { attempt, response: res, ok } = await runAttempt(deps.sender, rt, {
     deliveryId, webhookId: w.id, orgId, attemptNo: 1, isTest: mode === 'test', eventType: input.event, body, timeoutMs,
-  });
+  }, () => clock.now());
   if (mode !== 'trial') {
     await db.transaction((tx) => recordDirectDelivery(tx, event, deliveryId, attempt, mode === 'test', mode === 'call'));
   }

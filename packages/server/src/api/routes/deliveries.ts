@@ -61,9 +61,8 @@ export function deliveryRoutes(app: ApiInstance, { ctx, orgs }: RouteDeps): void
     requireOrg(req.principal!, org);
     const d = await q.getDelivery(db, org, id);
     if (!d) throw new HeraldError('HERALD_DELIVERY_NOT_FOUND', [id]);
-    const now = Date.now();
-    if (!(await q.requeueDelivery(db, org, id, now))) throw new HeraldError('HERALD_DELIVERY_IN_PROGRESS', [id]);
-    ctx.store.notifier.notify();
-    return reply.status(202).send({ ...deliveryView({ ...d, status: 'pending', next_attempt_at: now }) });
+    // The engine re-queues it on its own connection and wakes its worker.
+    if (!(await ctx.engine.requeue({ kind: 'delivery', orgId: org, deliveryId: id }))) throw new HeraldError('HERALD_DELIVERY_IN_PROGRESS', [id]);
+    return reply.status(202).send({ ...deliveryView({ ...d, status: 'pending', next_attempt_at: Date.now() }) });
   });
 }

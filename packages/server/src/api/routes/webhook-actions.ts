@@ -1,6 +1,5 @@
 import { Type } from '@sinclair/typebox';
 import { HeraldError } from '../../errors.js';
-import { requeueBatch } from '../../store/queries/direct.js';
 import type { DirectMode } from '../../services/direct-send.js';
 import { loadWebhook } from '../../services/webhooks.js';
 import { traceDirectSend } from '../../ops/trace-spans.js';
@@ -63,10 +62,9 @@ export function webhookActionRoutes(app: ApiInstance, { ctx, orgs }: RouteDeps):
     let batches = 0;
     // Bounded statements: a big log is re-queued a thousand deliveries at a time.
     for (;;) {
-      const n = await requeueBatch(ctx.store.db, w.id, statuses, since, until, RECOVER_BATCH, Date.now());
+      const n = await ctx.engine.requeue({ kind: 'recover', webhookId: w.id, statuses, since, until, limit: RECOVER_BATCH });
       recovered += n;
       batches++;
-      if (n > 0) ctx.store.notifier.notify();
       if (n < RECOVER_BATCH) break;
     }
     return reply.status(202).send({ recovered, batches, webhook_state: w.state });
