@@ -75,11 +75,12 @@ export async function startHerald(config: HeraldConfig, opts: { logger?: Logger;
     fatal = true;
     log.fatal({ err }, 'a thread of Herald stopped working; restart Herald (nothing acknowledged is lost)');
   };
-  // The engine gets a thread of its own on `herald serve`'s default topology; `--role api` and
-  // `--role worker` keep it here (a second thread would cost a worker process ~30–50 MB of
-  // memory for a thread that only answers /healthz). A test that injects a resolver keeps it
-  // here too (functions cannot cross threads).
-  const threaded = config.role === 'all' && config.threads === 'engine' && !opts.resolve;
+  // The engine gets a thread of its own on `herald serve`'s default topology, and with
+  // `--role api` (this thread parses and authenticates while the engine thread writes: batch
+  // ingest +15 %, docs/performance.md); `--role worker` keeps it here (a second thread would
+  // cost ~30–50 MB of memory for a main thread that only answers /healthz). A test that injects
+  // a resolver keeps it here too (functions cannot cross threads).
+  const threaded = config.role !== 'worker' && config.threads === 'engine' && !opts.resolve;
   const store = await openStore({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
