@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { configFromEnv, DEFAULT_CONFIG } from '../src/config.js';
+import type { EngineThread } from '../src/engine/engine-thread.js';
 import { openStore } from '../src/store/store.js';
 import { eventually, TestHerald } from './helpers/herald.js';
 import { TestReceiver } from './helpers/receiver.js';
@@ -92,6 +93,26 @@ for (const kind of STORE_KINDS) {
       // The single-event endpoint wakes the thread too.
       assert.equal((await h.api('POST', '/orgs/acme/events', { event: 'order.paid', entity: { id: 'single' } })).status, 202);
       await eventually(async () => rx.posts.some((p) => p.path === '/ok' && p.body.includes('"single"')), 5000);
+    });
+
+    test('hand-offs: an ingest request is one call and its answer across the threads; delivering, claiming and recording cross nothing', async () => {
+      await h.api('POST', '/orgs/acme/webhooks', { url: rx.url('/handoff'), events: ['handoff.e'] });
+      const thread = h.herald.engine as EngineThread;
+      const before = thread.messages;
+      // 20 single events one after the other, then a batch of 200: 21 ingest requests, 220 deliveries.
+      for (let i = 0; i < 20; i++) assert.equal((await h.api('POST', '/orgs/acme/events', { event: 'handoff.e', entity: { i } })).status, 202);
+      const events = Array.from({ length: 200 }, (_, i) => ({ event: 'handoff.e', entity: { i: 20 + i } }));
+      assert.equal((await h.api('POST', '/orgs/acme/events/batch', { events })).status, 202);
+      await eventually(async () => rx.posts.filter((p) => p.path === '/handoff').length >= 220, 10_000);
+      // Recorded too (the completion batches are written on the thread), read through the API thread's own connection.
+      await eventually(async () => {
+        const row = await h.herald.store.db.get<{ n: number }>(
+          `SELECT count(*) AS n FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE w.url = ? AND d.status = 'succeeded'`, [rx.url('/handoff')]);
+        return Number(row?.n) === 220;
+      }, 10_000);
+      const after = thread.messages;
+      assert.deepEqual({ posted: after.posted - before.posted, answered: after.answered - before.answered }, { posted: 21, answered: 21 },
+        'two messages per ingest request, none per delivery or delivery batch');
     });
 
     test('failure alerts are evaluated and mailed from the thread', async () => {

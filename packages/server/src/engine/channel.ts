@@ -131,6 +131,8 @@ export interface ChannelClient<T> {
   fail(err: Error): void;
   /** Calls waiting for an answer. */
   readonly pending: number;
+  /** Messages this end has posted (calls and notices) and answers it has taken, since it opened. */
+  readonly messages: { readonly posted: number; readonly answered: number };
 }
 
 export function openChannel<T extends object>(endpoint: Endpoint | Worker | MessagePort, spec: ChannelSpec<T>, cx?: Pick<ChannelContext, 'capture'>): ChannelClient<T> {
@@ -138,11 +140,13 @@ export function openChannel<T extends object>(endpoint: Endpoint | Worker | Mess
   let seq = 0;
   let failed: Error | null = null;
   const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  const messages = { posted: 0, answered: 0 };
   ep.on('message', (m: unknown) => {
     if (!isWire(m, spec.name) || !('id' in m) || 'call' in m) return;
     const w = waiting.get(m.id);
     if (!w) return;
     waiting.delete(m.id);
+    messages.answered++;
     if ('err' in m) w.reject(fromWire(m.err));
     else w.resolve(m.ok);
   });
@@ -154,13 +158,16 @@ export function openChannel<T extends object>(endpoint: Endpoint | Worker | Mess
       return new Promise((resolve, reject) => {
         waiting.set(id, { resolve, reject });
         const carried = cx?.capture();
+        messages.posted++;
         ep.postMessage(carried === undefined ? { ch: spec.name, call: name, id, args } : { ch: spec.name, call: name, id, args, cx: carried });
       });
     };
   }
   for (const name of spec.notices) {
     remote[name] = (...args: unknown[]) => {
-      if (!failed) ep.postMessage({ ch: spec.name, notice: name, args });
+      if (failed) return;
+      messages.posted++;
+      ep.postMessage({ ch: spec.name, notice: name, args });
     };
   }
   return {
@@ -168,6 +175,7 @@ export function openChannel<T extends object>(endpoint: Endpoint | Worker | Mess
     get pending() {
       return waiting.size;
     },
+    messages,
     fail(err: Error) {
       if (failed) return;
       failed = err;

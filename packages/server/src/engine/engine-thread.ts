@@ -80,6 +80,11 @@ export class EngineThread implements EngineApi {
     return this.channel.remote.ack(orgId, webhookId, items);
   }
 
+  /** Messages between the threads so far: calls and notices posted, answers taken (tests count hand-offs). */
+  get messages(): { readonly posted: number; readonly answered: number } {
+    return { ...this.channel.messages };
+  }
+
   requeue(req: RequeueRequest): Promise<number> {
     return this.channel.remote.requeue(req);
   }
