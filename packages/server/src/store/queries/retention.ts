@@ -11,6 +11,29 @@ export const idAt = (prefix: IdPrefix, at: number): string => `${prefix}_${encod
 
 const FINISHED = `('succeeded', 'failed', 'skipped', 'cancelled')`;
 
+/**
+ * The purge statements, as they run (test/retention-plan.test.ts reads their query plans on
+ * both stores: each is an index range, never a table scan).
+ */
+export const PURGE_SQL = {
+  /** An org's deliveries made before a time, in id order after one. Params: org, after, id bound, limit. */
+  oldDeliveries: 'SELECT id FROM deliveries WHERE org_id = ? AND id > ? AND id < ? ORDER BY id LIMIT ?',
+  /** The attempts of `n` deliveries made before a time: a range of the key (delivery_id, id). Params: ids…, id bound. */
+  attemptsOf: (n: number) => `DELETE FROM attempts WHERE delivery_id IN (${placeholders(n)}) AND id < ?`,
+  /** Params: org, id bound, cutoff, limit. */
+  deliveries: `DELETE FROM deliveries WHERE id IN (
+       SELECT d.id FROM deliveries d WHERE d.org_id = ? AND d.id < ? AND d.updated_at < ?
+         AND (d.status IN ${FINISHED}
+              OR (d.status = 'batched' AND d.digest_id IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM deliveries g WHERE g.id = d.digest_id AND g.status IN ('pending', 'batched'))))
+       LIMIT ?)`,
+  /** Params: org, id bound, limit. */
+  events: `DELETE FROM events WHERE id IN (
+       SELECT e.id FROM events e WHERE e.org_id = ? AND e.id < ?
+         AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id)
+       LIMIT ?)`,
+} as const;
+
 /** One step of the attempts purge: how many went, and where the next step starts (null: done). */
 export interface AttemptsPurgeStep {
   deleted: number;
@@ -25,13 +48,10 @@ export interface AttemptsPurgeStep {
  * covers every old delivery once per pass, purged or kept (a pending one, say).
  */
 export async function purgeAttempts(db: SqlExecutor, orgId: string, cutoff: number, limit: number, after = ''): Promise<AttemptsPurgeStep> {
-  const walked = await db.all<{ id: string }>(
-    'SELECT id FROM deliveries WHERE org_id = ? AND id > ? AND id < ? ORDER BY id LIMIT ?',
-    [orgId, after, idAt('msg', cutoff), limit],
-  );
+  const walked = await db.all<{ id: string }>(PURGE_SQL.oldDeliveries, [orgId, after, idAt('msg', cutoff), limit]);
   if (walked.length === 0) return { deleted: 0, next: null };
   const ids = walked.map((d) => d.id);
-  const deleted = await db.run(`DELETE FROM attempts WHERE delivery_id IN (${placeholders(ids.length)}) AND id < ?`, [...ids, idAt('att', cutoff)]);
+  const deleted = await db.run(PURGE_SQL.attemptsOf(ids.length), [...ids, idAt('att', cutoff)]);
   return { deleted, next: walked.length < limit ? null : ids[ids.length - 1]! };
 }
 
@@ -40,26 +60,12 @@ export async function purgeAttempts(db: SqlExecutor, orgId: string, cutoff: numb
  * are finished (a pending one is never purged), with digest members whose digest is.
  */
 export async function purgeDeliveries(db: SqlExecutor, orgId: string, cutoff: number, limit: number): Promise<number> {
-  return db.run(
-    `DELETE FROM deliveries WHERE id IN (
-       SELECT d.id FROM deliveries d WHERE d.org_id = ? AND d.id < ? AND d.updated_at < ?
-         AND (d.status IN ${FINISHED}
-              OR (d.status = 'batched' AND d.digest_id IS NOT NULL
-                  AND NOT EXISTS (SELECT 1 FROM deliveries g WHERE g.id = d.digest_id AND g.status IN ('pending', 'batched'))))
-       LIMIT ?)`,
-    [orgId, idAt('msg', cutoff), cutoff, limit],
-  );
+  return db.run(PURGE_SQL.deliveries, [orgId, idAt('msg', cutoff), cutoff, limit]);
 }
 
 /** Deletes up to `limit` of an org's events made before `cutoff` that no delivery refers to any more. */
 export async function purgeEvents(db: SqlExecutor, orgId: string, cutoff: number, limit: number): Promise<number> {
-  return db.run(
-    `DELETE FROM events WHERE id IN (
-       SELECT e.id FROM events e WHERE e.org_id = ? AND e.id < ?
-         AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = e.id)
-       LIMIT ?)`,
-    [orgId, idAt('evt', cutoff), limit],
-  );
+  return db.run(PURGE_SQL.events, [orgId, idAt('evt', cutoff), limit]);
 }
 
 /** Deletes up to `limit` of an org's alert mail and operational-event records that are done and older than `cutoff`. */
