@@ -32,6 +32,36 @@ function workerOn(h: TestHerald, store: Store, runtimes: WebhookRuntimeCache, me
   };
 }
 
+/**
+ * Webhook settings whose policy reads throw once the first request has gone out (what a bug
+ * after the claim looks like), and the real sender that marks that moment.
+ */
+function unreadableAfterFirstSend(h: TestHerald) {
+  let sent = false;
+  class BrokenAfterSend extends WebhookRuntimeCache {
+    override async load(wanted: ReadonlyMap<string, number>): Promise<Map<string, WebhookRuntime>> {
+      const real = await super.load(wanted);
+      return new Map([...real].map(([id, rt]) => [id, {
+        ...rt,
+        get policy(): WebhookRuntime['policy'] {
+          if (sent) throw new Error('policy unreadable');
+          return rt.policy;
+        },
+      }]));
+    }
+  }
+  const real = senderFor(h.herald.config, undefined);
+  const sender = Object.create(real) as typeof real;
+  sender.send = async (...args: Parameters<typeof real.send>) => {
+    try {
+      return await real.send(...args);
+    } finally {
+      sent = true;
+    }
+  };
+  return { runtimes: new BrokenAfterSend(h.herald.store.db, secretBoxFor(h.herald.config)), sender };
+}
+
 const status = (h: TestHerald, webhookId: string) =>
   h.herald.store.db.all<{ status: string; attempts: number; last_error: string | null }>(
     'SELECT status, attempts, last_error FROM deliveries WHERE webhook_id = ? ORDER BY id', [webhookId]);
@@ -90,29 +120,8 @@ for (const kind of STORE_KINDS) {
       });
       // The policy becomes unreadable once the request has gone out: judging the 500 throws,
       // and so does recording that failure (it needs the retry schedule).
-      let sent = false;
-      class BrokenAfterSend extends WebhookRuntimeCache {
-        override async load(wanted: ReadonlyMap<string, number>): Promise<Map<string, WebhookRuntime>> {
-          const real = await super.load(wanted);
-          return new Map([...real].map(([id, rt]) => [id, {
-            ...rt,
-            get policy(): WebhookRuntime['policy'] {
-              if (sent) throw new Error('policy unreadable');
-              return rt.policy;
-            },
-          }]));
-        }
-      }
-      const real = senderFor(h.herald.config, undefined);
-      const sender = Object.create(real) as typeof real;
-      sender.send = async (...args: Parameters<typeof real.send>) => {
-        try {
-          return await real.send(...args);
-        } finally {
-          sent = true;
-        }
-      };
-      const { worker, metrics } = workerOn(h, h.herald.store, new BrokenAfterSend(h.herald.store.db, secretBoxFor(h.herald.config)), undefined, sender);
+      const { runtimes, sender } = unreadableAfterFirstSend(h);
+      const { worker, metrics } = workerOn(h, h.herald.store, runtimes, undefined, sender);
       const unhandled: unknown[] = [];
       const onUnhandled = (err: unknown) => unhandled.push(err);
       process.on('unhandledRejection', onUnhandled);
@@ -134,6 +143,32 @@ for (const kind of STORE_KINDS) {
         rx.respond((_r, res) => {
           res.end('ok');
         });
+        await worker.stop(0);
+      }
+    });
+
+    test('a throw after a paced webhook\'s gate was taken gives the gate back: the deliveries queued behind it still get their results', async () => {
+      const w = await h.setup(rx.url('/paced'), ['inv.gate'], { policy: { retry_schedule: ['1h'], max_in_flight: 1 } }, 'inv4');
+      const events = Array.from({ length: 3 }, (_, i) => ({ event: 'inv.gate', entity: { i } }));
+      assert.equal((await h.api('POST', '/orgs/inv4/events/batch', { events })).status, 202);
+      // Readable while the claim routes the three through the gate (one at a time); from the first
+      // request on, every read throws, so each start behind the gate throws as well.
+      const { runtimes, sender } = unreadableAfterFirstSend(h);
+      const { worker, metrics } = workerOn(h, h.herald.store, runtimes, undefined, sender);
+      worker.start();
+      try {
+        // Each delivery counts as an engine error twice: its failure could not be recorded, and
+        // the start that threw is reported where it was detached.
+        await eventually(async () => (await counter(metrics, 'attempt')) >= 6 && worker.busy === 0, 5000);
+        assert.equal(rx.posts.filter((p) => p.path === '/paced').length, 1, 'one request went out; the two behind the gate threw before theirs');
+        const rows = await eventually(async () => {
+          const r = await h.herald.store.db.all<{ status: string; attempts: number; lease_token: string | null; next_attempt_at: number }>(
+            'SELECT d.status, d.attempts, q.lease_token, q.next_attempt_at FROM deliveries d JOIN delivery_queue q ON q.delivery_id = d.id WHERE d.webhook_id = ?', [w.id]);
+          return r.length === 3 && r.every((x) => x.lease_token === null) ? r : null;
+        }, 5000);
+        assert.deepEqual(rows.map((r) => [r.status, Number(r.attempts)]), [['pending', 0], ['pending', 0], ['pending', 0]], 'each given back with no attempt used');
+        assert.ok(rows.every((r) => Number(r.next_attempt_at) > Date.now() + 30_000), 'due again in about a minute');
+      } finally {
         await worker.stop(0);
       }
     });
