@@ -46,14 +46,16 @@ test('postgres: completions rewrite the wide deliveries row as HOT updates, and 
       await insertOrg(store.db, { id: 'o', name: 'O', owner_email: 'o@o.test', settings: {}, created_at: now, updated_at: now });
       await addWebhook(store.db, 'wh_hot', ['hot.e']);
       await store.hot.ingest([Array.from({ length: N }, () => event('o', 'hot.e'))], planFanOut);
-      const claimed = await store.hot.claim(N, now + 10, 60_000, 'hot-1');
+      // Claimed as of a moment after the whole ingest (its rows are due from their creation).
+      const at = Date.now() + 1000;
+      const claimed = await store.hot.claim(N, at, 60_000, 'hot-1');
       assert.equal(claimed.length, N);
       // A third succeed, a third are retried later, a third fail for good: every kind of completion.
       const results = claimed.map((d, i) =>
         i % 3 === 0 ? result(d, 'hot-1', 'succeeded')
-          : i % 3 === 1 ? result(d, 'hot-1', 'pending', { next_attempt_at: now + 3_600_000 })
+          : i % 3 === 1 ? result(d, 'hot-1', 'pending', { next_attempt_at: at + 3_600_000 })
             : result(d, 'hot-1', 'failed'));
-      for (let i = 0; i < N; i += 100) await store.hot.complete(results.slice(i, i + 100), now + 20);
+      for (let i = 0; i < N; i += 100) await store.hot.complete(results.slice(i, i + 100), at + 10);
     } finally {
       // A backend reports its table counters when it ends at the latest.
       await store.close();
