@@ -12,8 +12,12 @@ import { compileStrict } from '../src/api/validation.js';
 import { SYSTEM_EVENT_TYPES } from '../src/catalogue/system.js';
 import { createLogger } from '../src/ops/logger.js';
 import { PRESETS } from '../src/policy/presets.js';
-import type { Store } from '../src/store/store.js';
+import { insertOrg } from '../src/store/queries/orgs.js';
+import { openStore, type Store } from '../src/store/store.js';
 import type { DeliveryResult } from '../src/store/types.js';
+import { ManualClock } from './helpers/manual-clock.js';
+import { addWebhook } from './helpers/store-fixtures.js';
+import { freshStore } from './helpers/stores.js';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2026, 10, 2, 12, 0, 0);
@@ -279,5 +283,36 @@ describe('cost on the hot path', () => {
     failing.completed([...Array.from({ length: 511 }, (_, i) => result(i, 'success')), result(600, 'failure')], new Set());
     await failing.stop();
     assert.deepEqual(calls, ['transaction']);
+  });
+});
+
+describe('the evaluator reads the clock it is given (SQLite)', () => {
+  test('the alert state of a failing webhook is stamped with the injected time, not the wall clock', async () => {
+    const ts = await freshStore('sqlite');
+    const store = await openStore({ dataDir: ts.dataDir, databaseUrl: ts.databaseUrl });
+    try {
+      const wall = Date.now();
+      await insertOrg(store.db, { id: 'o', name: 'O', owner_email: 'o@o.test', settings: {}, created_at: wall, updated_at: wall });
+      await addWebhook(store.db, 'wh_clock', ['a.b']);
+      const clock = new ManualClock(Date.UTC(2030, 5, 1, 12));
+      const evaluator = new AlertEvaluator({
+        store, clock, clockScale: 1, publicUrl: undefined, log: createLogger('silent'), onMail: () => undefined, onEvents: () => undefined,
+      });
+      const failed: DeliveryResult = {
+        delivery_id: 'msg_clock', webhook_id: 'wh_clock', lease_token: 't', status: 'pending', next_attempt_at: null,
+        attempt: {
+          id: 'att_clock', delivery_id: 'msg_clock', webhook_id: 'wh_clock', org_id: 'o', attempt: 1, started_at: clock.now(), duration_ms: 2,
+          outcome: 'failure', status_code: 500, error_code: 'status', error_message: 'status 500', request_headers: {}, response_headers: {},
+          response_body: 'no', response_truncated: false, is_test: false,
+        },
+      };
+      evaluator.completed([failed], new Set());
+      await evaluator.stop();
+      const row = await store.db.get<{ updated_at: number }>(`SELECT updated_at FROM webhook_alert_state WHERE webhook_id = 'wh_clock'`);
+      assert.equal(Number(row?.updated_at), clock.now());
+    } finally {
+      await store.close();
+      await ts.cleanup();
+    }
   });
 });

@@ -16,6 +16,10 @@ export function detach(work: Promise<unknown>, onError: (err: unknown) => void):
 
 /**
  * For detached work that by construction cannot reject (it catches everything itself, such as
- * closing a connection that is being dropped anyway): named, so the reader sees it was thought of.
+ * closing a connection that is being dropped anyway), in modules that have no logger. Should it
+ * reject after all, that is a bug: Node prints it as a process warning instead of ending the
+ * process, and nothing is swallowed silently.
  */
-export const cannotReject = (): void => undefined;
+export const cannotReject = (err: unknown): void => {
+  process.emitWarning(err instanceof Error ? err : String(err), 'HeraldUnexpectedRejection');
+};
